@@ -1,0 +1,2 @@
+/** Health reporting for {@code /health}, {@code /health/ready}. */
+package dev.tollgate.api.health;

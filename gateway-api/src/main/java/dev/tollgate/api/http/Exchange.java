@@ -1,0 +1,233 @@
+package dev.tollgate.api.http;
+
+import dev.tollgate.api.Principal;
+import dev.tollgate.api.websocket.WebSocketHandler;
+import dev.tollgate.api.websocket.WebSocketSettings;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * One HTTP request and its response as it passes through a route: the filter chain, then the
+ * backend or endpoint.
+ *
+ * <h2>Threading</h2>
+ * An exchange is handled by one thread at a time, but not always the same one: a filter may
+ * complete its stage on another thread (a Redis reply, a timer), and the next step then runs
+ * there. Nothing on the request path may block; see {@link Filter}.
+ *
+ * <h2>Life cycle</h2>
+ * The runtime matches a route, builds the exchange, and runs the chain. When the stage returned
+ * by the chain completes normally, the runtime writes the response: status and headers, then the
+ * body publisher, then trailers. When it completes with a {@link dev.tollgate.api.GatewayException},
+ * the runtime answers the JSON error shape instead (any other exception: a 500). Listeners
+ * registered with {@link #onComplete} learn how it ended.
+ */
+public interface Exchange {
+
+    /** The request id: the client's {@code X-Request-Id} if acceptable, else one generated. */
+    String requestId();
+
+    Request request();
+
+    Response response();
+
+    /** The route that matched. */
+    Route route();
+
+    /** A path parameter of the route's template, e.g. {@code id} of {@code /users/{id}}; null if absent. */
+    default String pathParameter(String name) {
+        return route().pathParameters().get(name);
+    }
+
+    /** The client connection. */
+    Connection connection();
+
+    /** Who the exchange is on behalf of, once an authentication filter has said so. */
+    Optional<Principal> principal();
+
+    /** Records who the exchange is on behalf of; called by authentication filters. */
+    void setPrincipal(Principal principal);
+
+    /** The value left under {@code key}, or {@code null}. */
+    <T> T attribute(Attribute<T> key);
+
+    /** Leaves a value for later steps; {@code null} removes it. */
+    <T> void setAttribute(Attribute<T> key, T value);
+
+    /**
+     * Calls {@code listener} once when the exchange ends: with {@code null} after the last byte
+     * of the response was written, or with the failure when the client went away, a timeout
+     * expired or the response could not be completed. A backend uses it to abort its upstream
+     * request when the client is gone. Called at once if the exchange has already ended.
+     * Listeners must not block.
+     */
+    void onComplete(Consumer<Throwable> listener);
+
+    /**
+     * Accepts a WebSocket upgrade request ({@link Request#isWebSocketUpgrade()}): the runtime
+     * answers the handshake (HTTP/1.1 {@code 101} or the HTTP/2 extended CONNECT of RFC 8441)
+     * and then drives {@code handler}. The returned stage completes when the handshake has been
+     * answered; return it (or a stage depending on it) from the endpoint. The response of this
+     * exchange must not be touched afterwards.
+     *
+     * @throws dev.tollgate.api.GatewayException {@code BAD_REQUEST} (through the stage) when the
+     *         request is not a valid upgrade; {@code UNAVAILABLE} when the gateway is at its
+     *         connection limit
+     */
+    CompletionStage<Void> upgradeToWebSocket(WebSocketHandler handler, WebSocketSettings settings);
+
+    /** The request as the client sent it, after the runtime's checks and any filter changes. */
+    interface Request {
+
+        /** The method, upper case, e.g. {@code GET}. */
+        String method();
+
+        /** {@code http} or {@code https}: how the client reached the gateway. */
+        String scheme();
+
+        /** {@code host[:port]} as the client addressed it ({@code Host} or {@code :authority}). */
+        String authority();
+
+        /** The host part of {@link #authority()}, without port. */
+        String host();
+
+        /**
+         * The canonical path, percent-encoded: dot segments resolved, ambiguous encodings refused
+         * by the runtime. Routing and authorisation saw this path; backends forward it.
+         */
+        String path();
+
+        /** Replaces the path forwarded to the backend (a rewrite); must be absolute and encoded. */
+        void setPath(String path);
+
+        /** The path with percent-encodings decoded. */
+        String decodedPath();
+
+        /** The raw query string without {@code ?}, or {@code null} when there is none. */
+        String query();
+
+        /** Replaces the query string ({@code null} removes it); must be encoded. */
+        void setQuery(String query);
+
+        /** The first value of a query parameter, decoded; {@code null} when absent. */
+        String queryParameter(String name);
+
+        /** {@code HTTP/1.1} or {@code HTTP/2.0}. */
+        String protocol();
+
+        Headers headers();
+
+        /** The body length from {@code Content-Length}, or {@code -1} when unknown (chunked, HTTP/2). */
+        long contentLength();
+
+        /**
+         * The body as a stream of buffers, read from the client as the subscriber asks for more.
+         * It may be subscribed once. The publisher may recycle a delivered buffer as soon as the
+         * subscriber has demand outstanding again: a subscriber that requests one buffer at a
+         * time owns each one until its next {@code request}; one that keeps the buffer longer
+         * must copy it. {@code onComplete} follows the last buffer; {@code onError} carries a
+         * {@link dev.tollgate.api.GatewayException} (413, 408) or the connection failure.
+         */
+        Flow.Publisher<ByteBuffer> body();
+
+        /** Replaces the body a later step reads, e.g. after a transform; {@code -1} for unknown length. */
+        void setBody(Flow.Publisher<ByteBuffer> body, long contentLength);
+
+        /**
+         * Reads the whole body into one buffer, up to the route's {@code max-buffered-body};
+         * beyond it the stage fails with {@code PAYLOAD_TOO_LARGE}. Afterwards {@link #body()}
+         * publishes that buffer again, so the next steps still see the body. The buffer is
+         * read-only.
+         */
+        CompletionStage<ByteBuffer> bufferBody();
+
+        /** Request trailers (HTTP/2, chunked); empty until the body has completed. */
+        Headers trailers();
+
+        /** Whether this is a WebSocket upgrade request (HTTP/1.1 Upgrade or HTTP/2 extended CONNECT). */
+        boolean isWebSocketUpgrade();
+    }
+
+    /**
+     * The response the backend or endpoint produces. Nothing is sent before the chain's stage
+     * completes, so every filter may change status and headers after {@code proceed}.
+     */
+    interface Response {
+
+        /** The status; 200 until set. */
+        int status();
+
+        void setStatus(int status);
+
+        Headers headers();
+
+        /** The body publisher; an empty one until set. */
+        Flow.Publisher<ByteBuffer> body();
+
+        /**
+         * The body, streamed to the client after the chain completes. The runtime requests one
+         * buffer at a time and asks for the next once the previous one has been written, so a
+         * publisher may reuse a buffer once it sees new demand. Cancelling the subscription
+         * means the client is gone.
+         */
+        void setBody(Flow.Publisher<ByteBuffer> body);
+
+        /** A body held in memory; sets {@code Content-Length}. */
+        void setBody(ByteBuffer content);
+
+        /** A text body with its content type; sets {@code Content-Length}. */
+        default void setBody(String text, String contentType) {
+            headers().set("Content-Type", contentType);
+            setBody(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        /**
+         * Trailers to send after the body (HTTP/2, or chunked HTTP/1.1 when the client accepts
+         * them); the supplier is called once the body has completed.
+         */
+        void setTrailers(Supplier<Headers> trailers);
+
+        /** The trailers supplier, or {@code null}. */
+        Supplier<Headers> trailers();
+    }
+
+    /** The route that matched, with the values its path template captured. */
+    interface Route {
+
+        /** The route's id: its {@code id} setting, or its position in {@code gateway.routes}. */
+        String id();
+
+        /** The path template as configured, e.g. {@code /api/projects/{id}/**}. */
+        String pathTemplate();
+
+        /** Values captured by {@code {name}} segments; {@code **} captures the rest under {@code "**"}. */
+        Map<String, String> pathParameters();
+
+        /** The name of the service or endpoint the route leads to. */
+        String target();
+    }
+
+    /** The client connection the exchange arrived on. */
+    interface Connection {
+
+        /** The client's address (the peer of the TCP connection, not a forwarded header). */
+        InetSocketAddress remoteAddress();
+
+        /** The gateway's address the client connected to. */
+        InetSocketAddress localAddress();
+
+        /** Whether the connection is TLS. */
+        boolean isSecure();
+
+        /** The negotiated TLS protocol, e.g. {@code TLSv1.3}, or {@code null} for clear text. */
+        String tlsProtocol();
+    }
+}

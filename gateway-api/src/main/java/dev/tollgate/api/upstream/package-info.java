@@ -1,0 +1,2 @@
+/** Services and their instances: discovery sources. */
+package dev.tollgate.api.upstream;

@@ -1,0 +1,149 @@
+package dev.tollgate.runtime.chain;
+
+import dev.tollgate.api.http.Exchange;
+import dev.tollgate.api.http.ExchangeHandler;
+import dev.tollgate.api.http.Filter;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A route's filters, sorted once by {@link Filter#order()}, followed by the backend or
+ * endpoint: an index-driven chain in the manner of OkHttp's {@code RealInterceptorChain}.
+ *
+ * <p>Each step gets its own {@link Filter.Chain} cursor, which enforces the contract: proceed at
+ * most once, with an exchange, and every step returns a stage. A violation fails the exchange
+ * with a message naming the offending filter. Each call into a plugin runs with that plugin's
+ * class loader as the thread's context class loader.
+ */
+public final class FilterChain {
+    private final Step[] filters;
+    private final Step terminal;
+
+    private FilterChain(Step[] filters, Step terminal) {
+        this.filters = filters;
+        this.terminal = terminal;
+    }
+
+    /**
+     * A chain of {@code filters} (in route order, stably sorted by their order) ending in
+     * {@code terminal}.
+     */
+    public static FilterChain of(List<Step> filters, Step terminal) {
+        requireNonNull(terminal, "terminal is null");
+        List<Step> sorted = new ArrayList<>(filters);
+        sorted.sort(Comparator.comparingInt(Step::order));
+        return new FilterChain(sorted.toArray(Step[]::new), terminal);
+    }
+
+    /** The names of the steps in the order they run, the terminal last. */
+    public List<String> describe() {
+        List<String> names = new ArrayList<>();
+        for (Step step : filters) {
+            names.add(step.name());
+        }
+        names.add(terminal.name());
+        return List.copyOf(names);
+    }
+
+    /** Runs the chain from its first step. */
+    public CompletionStage<Void> start(Exchange exchange) {
+        return invoke(0, exchange);
+    }
+
+    private CompletionStage<Void> invoke(int index, Exchange exchange) {
+        Step step = index < filters.length ? filters[index] : terminal;
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        if (step.loader() != null) {
+            thread.setContextClassLoader(step.loader());
+        }
+        CompletionStage<Void> stage;
+        try {
+            stage = index < filters.length
+                    ? step.filter().filter(exchange, new Cursor(this, index + 1, step.name()))
+                    : step.handler().handle(exchange);
+        }
+        catch (RuntimeException | LinkageError e) {
+            stage = CompletableFuture.failedStage(e);
+        }
+        finally {
+            if (step.loader() != null) {
+                thread.setContextClassLoader(previous);
+            }
+        }
+        if (stage == null) {
+            return CompletableFuture.failedStage(new IllegalStateException(
+                    step.kind() + " '" + step.name() + "' returned a null stage"));
+        }
+        return stage;
+    }
+
+    /**
+     * One step: a filter, or the final handler.
+     *
+     * @param kind {@code filter}, {@code backend} or {@code endpoint}, for messages
+     * @param name the component's name as configured
+     * @param loader the plugin's class loader, or {@code null} to keep the caller's
+     */
+    public record Step(String kind, String name, Filter filter, ExchangeHandler handler, int order, ClassLoader loader) {
+        public Step {
+            requireNonNull(kind, "kind is null");
+            requireNonNull(name, "name is null");
+            if ((filter == null) == (handler == null)) {
+                throw new IllegalArgumentException("a step is either a filter or a handler");
+            }
+        }
+
+        /** A filter step; reads the filter's order once, under its class loader. */
+        public static Step filter(String name, Filter filter, ClassLoader loader) {
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(loader);
+            try {
+                return new Step("filter", name, filter, null, filter.order(), loader);
+            }
+            finally {
+                thread.setContextClassLoader(previous);
+            }
+        }
+
+        /** The final step. */
+        public static Step handler(String kind, String name, ExchangeHandler handler, ClassLoader loader) {
+            return new Step(kind, name, null, handler, Integer.MAX_VALUE, loader);
+        }
+    }
+
+    /** The rest of the chain after one filter; usable once. */
+    private static final class Cursor implements Filter.Chain {
+        private static final AtomicIntegerFieldUpdater<Cursor> USED = AtomicIntegerFieldUpdater.newUpdater(Cursor.class, "used");
+
+        private final FilterChain chain;
+        private final int next;
+        private final String caller;
+        private volatile int used;
+
+        Cursor(FilterChain chain, int next, String caller) {
+            this.chain = chain;
+            this.next = next;
+            this.caller = caller;
+        }
+
+        @Override
+        public CompletionStage<Void> proceed(Exchange exchange) {
+            if (exchange == null) {
+                return CompletableFuture.failedStage(new IllegalStateException("filter '" + caller + "' called proceed with a null exchange"));
+            }
+            if (!USED.compareAndSet(this, 0, 1)) {
+                return CompletableFuture.failedStage(new IllegalStateException("filter '" + caller + "' called proceed more than once"));
+            }
+            return chain.invoke(next, exchange);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.tollgate.runtime.config;
+
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import dev.tollgate.api.InvalidConfigException;
+
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Refuses keys the reference does not know: Typesafe's {@code checkValid} checks types but
+ * lets any extra key through, and a misspelled key silently falling back to its default is the
+ * most common configuration mistake.
+ *
+ * <p>Conventions of a reference block: an empty block ({@code headers {}}) takes any keys
+ * (free-form maps); a {@code null} value takes a value of any shape, which the code reading it
+ * checks.
+ */
+public final class ConfigKeys {
+    private ConfigKeys() {
+    }
+
+    /**
+     * Checks that every key of {@code actual} exists in {@code reference}, recursively.
+     *
+     * @param ignored keys of the top level that the caller checks itself
+     * @throws InvalidConfigException naming the first unknown key, with a suggestion when a known
+     *         key is spelled alike
+     */
+    public static void checkKnown(HoconConfig actual, ConfigObject reference, Set<String> ignored) {
+        check(actual.config().root(), reference, actual.path(), ignored);
+    }
+
+    private static void check(ConfigObject actual, ConfigObject reference, String path, Set<String> ignored) {
+        for (Map.Entry<String, ConfigValue> entry : actual.entrySet()) {
+            String key = entry.getKey();
+            if (ignored.contains(key)) {
+                continue;
+            }
+            String keyPath = (path.isEmpty() ? "" : path + ".") + ConfigUtil.quoteString(key).replace("\"", "");
+            if (!reference.containsKey(key)) {
+                throw new InvalidConfigException(keyPath, HoconConfig.originOf(entry.getValue().origin()),
+                        "unknown setting" + suggestion(key, reference.keySet()));
+            }
+            ConfigValue referenceValue = reference.get(key);
+            if (referenceValue.valueType() == ConfigValueType.OBJECT
+                    && entry.getValue().valueType() == ConfigValueType.OBJECT) {
+                ConfigObject referenceObject = (ConfigObject) referenceValue;
+                if (!referenceObject.isEmpty()) {
+                    check((ConfigObject) entry.getValue(), referenceObject, keyPath, Set.of());
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code " (did you mean 'x'?)"} for the closest known name within two edits, else the list
+     * of known names, or nothing when none is known.
+     */
+    public static String suggestion(String key, Set<String> known) {
+        return known.stream()
+                .filter(candidate -> distance(key, candidate) <= Math.max(1, Math.min(2, key.length() / 3)))
+                .min(Comparator.comparingInt((String candidate) -> distance(key, candidate)))
+                .map(candidate -> " (did you mean '" + candidate + "'?)")
+                .orElse(known.isEmpty() ? "" : " (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
+    }
+
+    /** Levenshtein distance, ignoring case. */
+    static int distance(String a, String b) {
+        String left = a.toLowerCase(java.util.Locale.ROOT);
+        String right = b.toLowerCase(java.util.Locale.ROOT);
+        int[] previous = new int[right.length() + 1];
+        int[] current = new int[right.length() + 1];
+        for (int j = 0; j <= right.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= left.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= right.length(); j++) {
+                int cost = left.charAt(i - 1) == right.charAt(j - 1) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[right.length()];
+    }
+}

@@ -1,0 +1,159 @@
+package dev.tollgate.runtime.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import dev.tollgate.api.upstream.ServiceInstance;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The gateway's configuration, read and checked once by {@link GatewayConfigReader}. Code below
+ * this never sees raw HOCON, except the blocks handed on to plugins.
+ */
+public record GatewayConfig(
+        Path home,
+        Server server,
+        SystemEndpoints system,
+        Logging logging,
+        Plugins plugins,
+        Path dataDirectory,
+        Events events,
+        Map<String, HoconConfig> discovery,
+        Map<String, Service> services,
+        List<Route> routes) {
+
+    public GatewayConfig {
+        requireNonNull(home, "home is null");
+        requireNonNull(server, "server is null");
+        requireNonNull(system, "system is null");
+        requireNonNull(logging, "logging is null");
+        requireNonNull(plugins, "plugins is null");
+        requireNonNull(dataDirectory, "dataDirectory is null");
+        requireNonNull(events, "events is null");
+        discovery = Map.copyOf(discovery);
+        services = Map.copyOf(services);
+        routes = List.copyOf(routes);
+    }
+
+    public record Server(
+            String host,
+            HttpListener http,
+            HttpsListener https,
+            Limits limits,
+            Security security,
+            String requestIdHeader,
+            Duration shutdownGracePeriod,
+            int maxThreads,
+            int minThreads) {
+    }
+
+    public record HttpListener(boolean enabled, int port, boolean h2c) {
+    }
+
+    public record HttpsListener(boolean enabled, int port, boolean http2Only, KeyStore keyStore, List<String> protocols) {
+    }
+
+    /**
+     * @param path the key store, or empty for a generated self-signed certificate
+     */
+    public record KeyStore(Optional<Path> path, String password, String type, String keyPassword,
+                           Path selfSignedDirectory, List<String> subjectAlternativeNames) {
+    }
+
+    public record Limits(
+            int maxRequestHeaderSize,
+            int maxResponseHeaderSize,
+            int maxUriLength,
+            long maxRequestBodySize,
+            long maxBufferedBodySize,
+            Duration headerReadTimeout,
+            Duration idleTimeout,
+            long minRequestDataRate,
+            long minResponseDataRate,
+            int http2MaxConcurrentStreams,
+            int http2MaxResetsPerSecond,
+            int http2InitialStreamWindow,
+            int http2InitialSessionWindow) {
+    }
+
+    public record Security(boolean rejectAmbiguousPaths, boolean mergeSlashes, boolean rejectUnderscoresInHeaderNames) {
+    }
+
+    public record SystemEndpoints(boolean enabled, String healthPath, String metricsPath) {
+    }
+
+    public record Logging(String format, String level, Map<String, String> levels) {
+    }
+
+    /** @param settings per plugin id, as written under {@code gateway.plugins} */
+    public record Plugins(Path directory, Map<String, PluginSettings> settings) {
+        public Plugins {
+            settings = Map.copyOf(settings);
+        }
+
+        public PluginSettings settingsOf(String pluginId) {
+            return settings.getOrDefault(pluginId,
+                    new PluginSettings(pluginId, true, false, HoconConfig.empty("gateway.plugins." + pluginId, pluginId)));
+        }
+    }
+
+    /** @param config the plugin's own keys, without {@code enabled} and {@code required} */
+    public record PluginSettings(String pluginId, boolean enabled, boolean required, HoconConfig config) {
+    }
+
+    /** @param config the bridge's block ({@code gateway.events.<bridge>}), empty for local */
+    public record Events(String bridge, HoconConfig config) {
+        public boolean isLocal() {
+            return "local".equals(bridge);
+        }
+    }
+
+    /**
+     * @param instances static instances; empty when {@code discovery} is set
+     * @param backendConfig the keys the runtime does not own, for the backend plugin
+     */
+    public record Service(String name, String backend, List<ServiceInstance> instances, Optional<String> discovery,
+                          HoconConfig block, HoconConfig backendConfig) {
+    }
+
+    /**
+     * @param id the {@code id} setting, or the route's index
+     * @param methods upper case; empty means any
+     * @param hosts exact names or {@code *.suffix}; empty means any
+     * @param headers name → required value, or {@code *} for presence
+     */
+    public record Route(
+            String id,
+            HoconConfig block,
+            String path,
+            Set<String> methods,
+            List<String> hosts,
+            Map<String, String> headers,
+            Target target,
+            List<Component> filters,
+            long maxRequestBodySize,
+            long maxBufferedBodySize) {
+    }
+
+    /** Where a route leads: a service (with per-route options) or an endpoint. */
+    public sealed interface Target permits ServiceTarget, EndpointTarget {
+        String name();
+
+        HoconConfig config();
+    }
+
+    public record ServiceTarget(String name, HoconConfig config) implements Target {
+    }
+
+    public record EndpointTarget(String name, HoconConfig config) implements Target {
+    }
+
+    /** One use of a named component: a filter entry, an endpoint, a discovery source. */
+    public record Component(String name, HoconConfig config) {
+    }
+}

@@ -1,0 +1,501 @@
+package dev.tollgate.runtime.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import dev.tollgate.api.InvalidConfigException;
+import dev.tollgate.api.upstream.ServiceInstance;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code conf/gateway.conf} into a {@link GatewayConfig}: merges the runtime's
+ * {@code reference.conf}, resolves {@code ${?ENV}} substitutions, refuses unknown keys and
+ * checks every value the runtime owns. Plugin-owned blocks are checked later, against each
+ * plugin's reference, when the plugins are known.
+ */
+public final class GatewayConfigReader {
+    /** Keys of a service block that the runtime owns; the rest belongs to the backend plugin. */
+    public static final Set<String> RUNTIME_SERVICE_KEYS = Set.of("backend", "instances", "discovery");
+
+    private static final Set<String> HTTP_METHODS = Set.of(
+            "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    private static final Config ROUTE_TEMPLATE = ConfigFactory.parseString("""
+            id = null, path = null, methods = [], hosts = [], headers {}, service = null, endpoint = null,
+            filters = [], max-request-body-size = null, max-buffered-body-size = null
+            """);
+    private static final Config ROUTE_DEFAULTS = ConfigFactory.parseString("methods = [], hosts = [], headers {}, filters = []");
+
+    private final Config reference;
+
+    private GatewayConfigReader(Config reference) {
+        this.reference = reference;
+    }
+
+    /** A reader with the runtime's reference configuration from the class path. */
+    public static GatewayConfigReader withRuntimeReference() {
+        Config reference = ConfigFactory.parseResources(GatewayConfigReader.class.getClassLoader(), "reference.conf");
+        if (!reference.hasPath("gateway")) {
+            throw new IllegalStateException("the runtime's reference.conf is missing from the class path");
+        }
+        return new GatewayConfigReader(reference.resolve());
+    }
+
+    /** Parses a configuration file; a missing file or a syntax error names the file and line. */
+    public static Config parseFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidConfigException("gateway", file.toString(), "configuration file not found");
+        }
+        try {
+            return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        }
+        catch (ConfigException e) {
+            throw new InvalidConfigException("gateway", HoconConfig.originOf(e.origin()), stripOrigin(e.getMessage()));
+        }
+    }
+
+    /** Parses configuration text (tests, embedding). */
+    public static Config parseString(String text) {
+        try {
+            return ConfigFactory.parseString(text);
+        }
+        catch (ConfigException e) {
+            throw new InvalidConfigException("gateway", HoconConfig.originOf(e.origin()), stripOrigin(e.getMessage()));
+        }
+    }
+
+    /**
+     * Reads a parsed, unresolved user configuration.
+     *
+     * @param home the directory relative paths are resolved against
+     */
+    public GatewayConfig read(Config user, Path home) {
+        Config merged;
+        try {
+            merged = user.withFallback(reference).resolve();
+        }
+        catch (ConfigException e) {
+            throw new InvalidConfigException("gateway", HoconConfig.originOf(e.origin()), stripOrigin(e.getMessage()));
+        }
+        for (String root : user.root().keySet()) {
+            if (!root.equals("gateway")) {
+                throw new InvalidConfigException(root, HoconConfig.originOf(user.root().get(root).origin()),
+                        "unknown top-level setting" + ConfigKeys.suggestion(root, Set.of("gateway")));
+            }
+        }
+        HoconConfig gateway = new HoconConfig(merged.getConfig("gateway"), "gateway");
+        ConfigKeys.checkKnown(gateway, reference.getConfig("gateway").root(),
+                Set.of("plugins", "events", "services", "routes", "discovery"));
+
+        Path absoluteHome = home.toAbsolutePath().normalize();
+        Map<String, GatewayConfig.Service> services = readServices(gateway.getConfig("services"));
+        return new GatewayConfig(
+                absoluteHome,
+                readServer(gateway.getConfig("server"), absoluteHome),
+                readSystem(gateway.getConfig("system")),
+                readLogging(gateway.getConfig("logging")),
+                readPlugins(gateway.getConfig("plugins"), absoluteHome),
+                absoluteHome.resolve(gateway.getString("data-directory")).normalize(),
+                readEvents(gateway.getConfig("events")),
+                readDiscovery(gateway.getConfig("discovery")),
+                services,
+                readRoutes(gateway, services));
+    }
+
+    private static GatewayConfig.Server readServer(HoconConfig server, Path home) {
+        HoconConfig http = server.getConfig("http");
+        HoconConfig https = server.getConfig("https");
+        HoconConfig keyStore = https.getConfig("key-store");
+        HoconConfig limits = server.getConfig("limits");
+        HoconConfig http2 = limits.getConfig("http2");
+        HoconConfig security = server.getConfig("security");
+        HoconConfig threads = server.getConfig("threads");
+
+        String keyStorePath = keyStore.getString("path");
+        String keyStoreType = keyStore.getString("type").toUpperCase(Locale.ROOT);
+        if (!keyStoreType.equals("PKCS12") && !keyStoreType.equals("JKS")) {
+            throw keyStore.error("type", "must be PKCS12 or JKS");
+        }
+        List<String> protocols = https.getStringList("protocols");
+        for (String protocol : protocols) {
+            if (!protocol.equals("TLSv1.3") && !protocol.equals("TLSv1.2")) {
+                throw https.error("protocols", "only TLSv1.3 and TLSv1.2 are allowed, got " + protocol);
+            }
+        }
+        String requestIdHeader = server.getString("request-id-header");
+        if (!requestIdHeader.matches("[A-Za-z0-9-]+")) {
+            throw server.error("request-id-header", "must be a header name of letters, digits and dashes");
+        }
+        GatewayConfig.Limits readLimits = new GatewayConfig.Limits(
+                intBytes(limits, "max-request-header-size", 1024, 1 << 20),
+                intBytes(limits, "max-response-header-size", 1024, 1 << 20),
+                intBytes(limits, "max-uri-length", 64, 1 << 20),
+                positiveBytes(limits, "max-request-body-size"),
+                positiveBytes(limits, "max-buffered-body-size"),
+                positiveDuration(limits, "header-read-timeout"),
+                positiveDuration(limits, "idle-timeout"),
+                nonNegativeLong(limits, "min-request-data-rate"),
+                nonNegativeLong(limits, "min-response-data-rate"),
+                rangeInt(http2, "max-concurrent-streams", 1, 65_535),
+                rangeInt(http2, "max-resets-per-second", 1, 1_000_000),
+                intBytes(http2, "initial-stream-window", 65_535, Integer.MAX_VALUE),
+                intBytes(http2, "initial-session-window", 65_535, Integer.MAX_VALUE));
+        GatewayConfig.Server result = new GatewayConfig.Server(
+                server.getString("host"),
+                new GatewayConfig.HttpListener(http.getBoolean("enabled"), port(http), http.getBoolean("h2c")),
+                new GatewayConfig.HttpsListener(
+                        https.getBoolean("enabled"),
+                        port(https),
+                        https.getBoolean("http2-only"),
+                        new GatewayConfig.KeyStore(
+                                keyStorePath.isEmpty() ? Optional.empty() : Optional.of(home.resolve(keyStorePath).normalize()),
+                                keyStore.getString("password"),
+                                keyStoreType,
+                                keyStore.getString("key-password"),
+                                home.resolve(keyStore.getConfig("self-signed").getString("directory")).normalize(),
+                                keyStore.getConfig("self-signed").getStringList("subject-alternative-names")),
+                        protocols),
+                readLimits,
+                new GatewayConfig.Security(
+                        security.getBoolean("reject-ambiguous-paths"),
+                        security.getBoolean("merge-slashes"),
+                        security.getBoolean("reject-underscores-in-header-names")),
+                requestIdHeader,
+                nonNegativeDuration(server, "shutdown-grace-period"),
+                rangeInt(threads, "max", 0, 10_000),
+                rangeInt(threads, "min", 0, 10_000));
+        if (!result.http().enabled() && !result.https().enabled()) {
+            throw server.error("http.enabled", "at least one of http and https must be enabled");
+        }
+        return result;
+    }
+
+    private static GatewayConfig.SystemEndpoints readSystem(HoconConfig system) {
+        return new GatewayConfig.SystemEndpoints(
+                system.getBoolean("enabled"),
+                absolutePath(system, "health-path"),
+                absolutePath(system, "metrics-path"));
+    }
+
+    private static GatewayConfig.Logging readLogging(HoconConfig logging) {
+        String format = logging.getString("format").toLowerCase(Locale.ROOT);
+        if (!format.equals("text") && !format.equals("json")) {
+            throw logging.error("format", "must be text or json");
+        }
+        String level = level(logging, "level", logging.getString("level"));
+        Map<String, String> levels = new LinkedHashMap<>();
+        logging.getStringMap("levels").forEach((logger, value) ->
+                levels.put(logger, level(logging, "levels." + logger, value)));
+        return new GatewayConfig.Logging(format, level, levels);
+    }
+
+    private static String level(HoconConfig block, String key, String value) {
+        String upper = value.toUpperCase(Locale.ROOT);
+        if (!Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(upper)) {
+            throw block.error(key, "must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
+        }
+        return upper;
+    }
+
+    private static GatewayConfig.Plugins readPlugins(HoconConfig plugins, Path home) {
+        Map<String, GatewayConfig.PluginSettings> settings = new LinkedHashMap<>();
+        for (String key : plugins.keys()) {
+            if (key.equals("directory")) {
+                continue;
+            }
+            if (plugins.typeOf(key) != ConfigValueType.OBJECT) {
+                throw plugins.error(key, "must be the settings block of plugin '" + key
+                        + "' (plugin settings are gateway.plugins.<plugin-id> { … })" + ConfigKeys.suggestion(key, Set.of("directory")));
+            }
+            HoconConfig block = plugins.getConfig(key);
+            boolean enabled = !block.has("enabled") || block.getBoolean("enabled");
+            boolean required = block.has("required") && block.getBoolean("required");
+            Config own = block.config().withoutPath("enabled").withoutPath("required");
+            settings.put(key, new GatewayConfig.PluginSettings(key, enabled, required, new HoconConfig(own, block.path(), key)));
+        }
+        return new GatewayConfig.Plugins(home.resolve(plugins.getString("directory")).normalize(), settings);
+    }
+
+    private static GatewayConfig.Events readEvents(HoconConfig events) {
+        String bridge = events.getString("bridge");
+        for (String key : events.keys()) {
+            if (!key.equals("bridge") && events.typeOf(key) != ConfigValueType.OBJECT) {
+                throw events.error(key, "unknown setting" + ConfigKeys.suggestion(key, Set.of("bridge")));
+            }
+        }
+        if (bridge.equals("local")) {
+            return new GatewayConfig.Events(bridge, HoconConfig.empty("gateway.events.local", "local"));
+        }
+        HoconConfig block = events.has(bridge) ? events.getConfig(bridge) : HoconConfig.empty(events.pathOf(bridge), bridge);
+        return new GatewayConfig.Events(bridge, block);
+    }
+
+    private static Map<String, HoconConfig> readDiscovery(HoconConfig discovery) {
+        Map<String, HoconConfig> sources = new LinkedHashMap<>();
+        for (String name : discovery.keys()) {
+            if (discovery.typeOf(name) != ConfigValueType.OBJECT) {
+                throw discovery.error(name, "must be a block { … } of the discovery source's settings");
+            }
+            sources.put(name, discovery.getConfig(name));
+        }
+        return sources;
+    }
+
+    private static Map<String, GatewayConfig.Service> readServices(HoconConfig services) {
+        Map<String, GatewayConfig.Service> result = new LinkedHashMap<>();
+        for (String name : services.keys()) {
+            if (!NAME.matcher(name).matches()) {
+                throw services.error(name, "service names are lower-case letters, digits, '.', '_' and '-'");
+            }
+            if (services.typeOf(name) != ConfigValueType.OBJECT) {
+                throw services.error(name, "must be a block { backend = …, instances = [ … ] }");
+            }
+            HoconConfig service = services.getConfig(name);
+            String backend = service.getString("backend");
+            List<ServiceInstance> instances = service.has("instances") ? readInstances(service) : List.of();
+            Optional<String> discovery = service.findString("discovery");
+            if (discovery.isPresent() && !instances.isEmpty()) {
+                throw service.error("discovery", "a service takes either static instances or a discovery source, not both");
+            }
+            if (discovery.isEmpty() && instances.isEmpty()) {
+                throw service.error("instances", "missing: list at least one instance, e.g. [\"http://127.0.0.1:9000\"], or set discovery");
+            }
+            Config backendOwn = service.config();
+            for (String key : RUNTIME_SERVICE_KEYS) {
+                backendOwn = backendOwn.withoutPath(key);
+            }
+            result.put(name, new GatewayConfig.Service(name, backend, instances, discovery, service,
+                    new HoconConfig(backendOwn, service.path(), name)));
+        }
+        return result;
+    }
+
+    private static List<ServiceInstance> readInstances(HoconConfig service) {
+        List<ServiceInstance> instances = new ArrayList<>();
+        Set<String> ids = new LinkedHashSet<>();
+        List<? extends ConfigValue> values = service.getList("instances");
+        for (int i = 0; i < values.size(); i++) {
+            String itemPath = service.pathOf("instances") + "[" + i + "]";
+            ConfigValue value = values.get(i);
+            ServiceInstance instance;
+            if (value.valueType() == ConfigValueType.STRING) {
+                instance = ServiceInstance.of(instanceUri(itemPath, value, (String) value.unwrapped()));
+            }
+            else if (value.valueType() == ConfigValueType.OBJECT) {
+                HoconConfig block = new HoconConfig(((ConfigObject) value).toConfig(), itemPath);
+                ConfigKeys.checkKnown(block, ConfigFactory.parseString("url = null, weight = 1, metadata {}, id = null").root(), Set.of());
+                URI uri = instanceUri(block.pathOf("url"), block.valueOrNull("url"), block.getString("url"));
+                int weight = block.has("weight") ? rangeInt(block, "weight", 1, 1000) : 1;
+                Map<String, String> metadata = block.has("metadata") ? block.getStringMap("metadata") : Map.of();
+                String id = block.has("id") ? block.getString("id") : uri.getAuthority();
+                instance = new ServiceInstance(id, uri, weight, metadata);
+            }
+            else {
+                throw new InvalidConfigException(itemPath, HoconConfig.originOf(value.origin()),
+                        "must be a URL string or a block { url = …, weight = …, metadata { … } }");
+            }
+            if (!ids.add(instance.id())) {
+                throw new InvalidConfigException(itemPath, HoconConfig.originOf(value.origin()), "duplicate instance " + instance.id());
+            }
+            instances.add(instance);
+        }
+        return instances;
+    }
+
+    private static URI instanceUri(String path, ConfigValue value, String text) {
+        String origin = value == null ? "" : HoconConfig.originOf(value.origin());
+        try {
+            URI uri = new URI(text);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!Set.of("http", "https", "h2c", "h2", "ws", "wss", "grpc", "grpcs").contains(scheme)) {
+                throw new InvalidConfigException(path, origin, "must start with http://, https://, h2c://, ws://, wss://, grpc:// or grpcs://: " + text);
+            }
+            if (uri.getHost() == null) {
+                throw new InvalidConfigException(path, origin, "has no host: " + text);
+            }
+            if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
+                throw new InvalidConfigException(path, origin, "must not have a path (rewrite paths per route): " + text);
+            }
+            return uri;
+        }
+        catch (URISyntaxException e) {
+            throw new InvalidConfigException(path, origin, "is not a valid URL: " + e.getMessage());
+        }
+    }
+
+    private static List<GatewayConfig.Route> readRoutes(HoconConfig gateway, Map<String, GatewayConfig.Service> services) {
+        List<GatewayConfig.Route> routes = new ArrayList<>();
+        Set<String> ids = new LinkedHashSet<>();
+        HoconConfig limits = gateway.getConfig("server").getConfig("limits");
+        long defaultMaxRequestBodySize = limits.getBytes("max-request-body-size");
+        long defaultMaxBufferedBodySize = limits.getBytes("max-buffered-body-size");
+        for (HoconConfig written : gateway.getBlockList("routes")) {
+            ConfigKeys.checkKnown(written, ROUTE_TEMPLATE.root(), Set.of());
+            HoconConfig route = written.withFallback(ROUTE_DEFAULTS);
+            String index = route.path().substring(route.path().lastIndexOf('[') + 1, route.path().length() - 1);
+            String id = route.has("id") ? route.getString("id") : index;
+            if (!ids.add(id)) {
+                throw route.error("id", "duplicate route id '" + id + "'");
+            }
+            String path = route.getString("path");
+            if (!path.startsWith("/")) {
+                throw route.error("path", "must start with /");
+            }
+            Set<String> methods = new LinkedHashSet<>();
+            for (String method : route.getStringList("methods")) {
+                String upper = method.toUpperCase(Locale.ROOT);
+                if (!HTTP_METHODS.contains(upper)) {
+                    throw route.error("methods", "unknown HTTP method " + method);
+                }
+                methods.add(upper);
+            }
+            List<String> hosts = route.getStringList("hosts").stream().map(host -> host.toLowerCase(Locale.ROOT)).toList();
+            GatewayConfig.Target target = readTarget(route, services);
+            List<GatewayConfig.Component> filters = readComponents(route, "filters");
+            routes.add(new GatewayConfig.Route(
+                    id, route, path, methods, hosts, route.getStringMap("headers"), target, filters,
+                    route.has("max-request-body-size") ? positiveBytes(route, "max-request-body-size") : defaultMaxRequestBodySize,
+                    route.has("max-buffered-body-size") ? positiveBytes(route, "max-buffered-body-size") : defaultMaxBufferedBodySize));
+        }
+        return routes;
+    }
+
+    private static GatewayConfig.Target readTarget(HoconConfig route, Map<String, GatewayConfig.Service> services) {
+        boolean hasService = route.hasKeyOrNull("service");
+        boolean hasEndpoint = route.hasKeyOrNull("endpoint");
+        if (hasService == hasEndpoint) {
+            throw route.error(hasService ? "endpoint" : "service",
+                    "a route names exactly one of service (a backend service) or endpoint (a plugin endpoint)");
+        }
+        if (hasService) {
+            GatewayConfig.Component service = readComponent(route, "service", route.valueOrNull("service"), route.pathOf("service"));
+            if (!services.containsKey(service.name())) {
+                throw route.error("service", "unknown service '" + service.name() + "'"
+                        + ConfigKeys.suggestion(service.name(), services.keySet()));
+            }
+            return new GatewayConfig.ServiceTarget(service.name(), service.config());
+        }
+        GatewayConfig.Component endpoint = readComponent(route, "endpoint", route.valueOrNull("endpoint"), route.pathOf("endpoint"));
+        return new GatewayConfig.EndpointTarget(endpoint.name(), endpoint.config());
+    }
+
+    private static List<GatewayConfig.Component> readComponents(HoconConfig block, String key) {
+        List<GatewayConfig.Component> components = new ArrayList<>();
+        List<? extends ConfigValue> values = block.getList(key);
+        for (int i = 0; i < values.size(); i++) {
+            components.add(readComponent(block, key, values.get(i), block.pathOf(key) + "[" + i + "]"));
+        }
+        return components;
+    }
+
+    /** A component reference: a bare name, or a block with {@code name} and the component's settings. */
+    private static GatewayConfig.Component readComponent(HoconConfig parent, String key, ConfigValue value, String path) {
+        if (value == null || value.valueType() == ConfigValueType.NULL) {
+            throw parent.error(key, "must name a " + key + " or be a block { name = …, … }");
+        }
+        String origin = HoconConfig.originOf(value.origin());
+        if (value.valueType() == ConfigValueType.STRING) {
+            String name = (String) value.unwrapped();
+            checkName(path, origin, name);
+            return new GatewayConfig.Component(name, new HoconConfig(ConfigFactory.empty(value.origin().description()), path, name));
+        }
+        if (value.valueType() == ConfigValueType.OBJECT) {
+            Config config = ((ConfigObject) value).toConfig();
+            HoconConfig block = new HoconConfig(config, path);
+            String name = block.getString("name");
+            checkName(block.pathOf("name"), origin, name);
+            return new GatewayConfig.Component(name, new HoconConfig(config.withoutPath("name"), path, name));
+        }
+        throw new InvalidConfigException(path, origin, "must be a name or a block { name = …, … }");
+    }
+
+    private static void checkName(String path, String origin, String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw new InvalidConfigException(path, origin, "'" + name + "' is not a valid name (lower-case letters, digits, '.', '_', '-')");
+        }
+    }
+
+    private static int port(HoconConfig listener) {
+        return rangeInt(listener, "port", 0, 65_535);
+    }
+
+    private static String absolutePath(HoconConfig block, String key) {
+        String value = block.getString(key);
+        if (!value.startsWith("/") || value.contains("*") || value.contains("{")) {
+            throw block.error(key, "must be a literal absolute path such as /health");
+        }
+        return value;
+    }
+
+    private static int rangeInt(HoconConfig block, String key, int min, int max) {
+        int value = block.getInt(key);
+        if (value < min || value > max) {
+            throw block.error(key, "must be between " + min + " and " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    private static int intBytes(HoconConfig block, String key, long min, long max) {
+        long value = block.getBytes(key);
+        if (value < min || value > max) {
+            throw block.error(key, "must be between " + min + " and " + max + " bytes, got " + value);
+        }
+        return (int) value;
+    }
+
+    private static long positiveBytes(HoconConfig block, String key) {
+        long value = block.getBytes(key);
+        if (value <= 0) {
+            throw block.error(key, "must be positive");
+        }
+        return value;
+    }
+
+    private static long nonNegativeLong(HoconConfig block, String key) {
+        long value = block.getLong(key);
+        if (value < 0) {
+            throw block.error(key, "must not be negative");
+        }
+        return value;
+    }
+
+    private static Duration positiveDuration(HoconConfig block, String key) {
+        Duration value = block.getDuration(key);
+        if (value.isZero() || value.isNegative()) {
+            throw block.error(key, "must be positive");
+        }
+        return value;
+    }
+
+    private static Duration nonNegativeDuration(HoconConfig block, String key) {
+        Duration value = block.getDuration(key);
+        if (value.isNegative()) {
+            throw block.error(key, "must not be negative");
+        }
+        return value;
+    }
+
+    /** Typesafe messages start with "origin: "; ours print the origin separately. */
+    private static String stripOrigin(String message) {
+        int index = message.indexOf(": ");
+        return index >= 0 && message.substring(0, index).matches(".*(\\.conf|String|\\d)") ? message.substring(index + 2) : message;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.tollgate.runtime.plugin;
+
+import dev.tollgate.api.event.EventBus;
+import dev.tollgate.api.event.EventListener;
+import dev.tollgate.api.event.Subscription;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A plugin's view of the gateway's event bus: listeners are called with the subscribing
+ * plugin's class loader as context loader. The bus is looked up on each call because the bridge
+ * (itself a plugin) is created before the other components.
+ */
+final class PluginEventBus implements EventBus {
+    private final Supplier<EventBus> bus;
+    private final ClassLoader loader;
+
+    PluginEventBus(Supplier<EventBus> bus, ClassLoader loader) {
+        this.bus = requireNonNull(bus, "bus is null");
+        this.loader = requireNonNull(loader, "loader is null");
+    }
+
+    @Override
+    public CompletionStage<Void> publish(String channel, ByteBuffer payload) {
+        return bus().publish(channel, payload);
+    }
+
+    @Override
+    public Subscription subscribe(String channel, EventListener listener) {
+        return bus().subscribe(channel, wrap(listener));
+    }
+
+    @Override
+    public Subscription subscribePattern(String pattern, EventListener listener) {
+        return bus().subscribePattern(pattern, wrap(listener));
+    }
+
+    private EventBus bus() {
+        EventBus current = bus.get();
+        if (current == null) {
+            throw new IllegalStateException("the event bus is not available while the event bridge itself is being created");
+        }
+        return current;
+    }
+
+    private EventListener wrap(EventListener listener) {
+        requireNonNull(listener, "listener is null");
+        if (listener.getClass().getClassLoader() == EventBus.class.getClassLoader() && loader == EventBus.class.getClassLoader()) {
+            return listener;
+        }
+        return event -> {
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(loader);
+            try {
+                listener.onEvent(event);
+            }
+            finally {
+                thread.setContextClassLoader(previous);
+            }
+        };
+    }
+}

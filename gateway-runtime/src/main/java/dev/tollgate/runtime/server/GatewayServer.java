@@ -1,0 +1,217 @@
+package dev.tollgate.runtime.server;
+
+import dev.tollgate.runtime.config.GatewayConfig;
+import dev.tollgate.runtime.tls.KeyStores;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.ConnectionStatistics;
+import org.eclipse.jetty.io.WindowRateControl;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The Jetty server: a clear-text listener (HTTP/1.1 and h2c) and a TLS listener (ALPN h2 and
+ * http/1.1, or h2 only), hardened by default — no version banner, strict HTTP parsing (request
+ * smuggling shapes are refused with 400 and the connection closed), ambiguous URIs refused,
+ * bounded headers, a deadline for request heads, HTTP/2 stream and reset limits — and a
+ * graceful stop that lets in-flight exchanges finish.
+ */
+public final class GatewayServer {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final Server server;
+    private final ServerConnector httpConnector;
+    private final ServerConnector httpsConnector;
+    private final GracefulHandler graceful = new GracefulHandler();
+    private final ConnectionStatistics connectionStatistics = new ConnectionStatistics();
+
+    /** Builds the server and its listeners; {@link #start} binds them. */
+    public GatewayServer(GatewayConfig.Server config) {
+        requireNonNull(config, "config is null");
+        int cores = Runtime.getRuntime().availableProcessors();
+        int maxThreads = config.maxThreads() > 0 ? config.maxThreads() : Math.max(32, cores * 8);
+        int minThreads = config.minThreads() > 0 ? Math.min(config.minThreads(), maxThreads) : Math.min(8, maxThreads);
+        QueuedThreadPool threads = new QueuedThreadPool(maxThreads, minThreads);
+        threads.setName("gateway");
+        server = new Server(threads);
+        server.setStopTimeout(config.shutdownGracePeriod().toMillis());
+        server.setErrorHandler(new JsonErrorHandler(config.requestIdHeader()));
+
+        GatewayConfig.Limits limits = config.limits();
+        HttpConfiguration http = httpConfiguration(config);
+
+        httpConnector = config.http().enabled() ? clearTextConnector(config, http, limits) : null;
+        httpsConnector = config.https().enabled() ? tlsConnector(config, http, limits) : null;
+        if (httpConnector != null) {
+            server.addConnector(httpConnector);
+        }
+        if (httpsConnector != null) {
+            server.addConnector(httpsConnector);
+        }
+        server.setHandler(graceful);
+    }
+
+    /** Starts serving with {@code gatewayHandler} behind the graceful-shutdown handler. */
+    public void start(Handler gatewayHandler) throws Exception {
+        graceful.setHandler(requireNonNull(gatewayHandler, "gatewayHandler is null"));
+        server.start();
+        if (httpConnector != null) {
+            LOG.info("Listening on http://{}:{} (HTTP/1.1{})", hostOf(httpConnector), httpConnector.getLocalPort(),
+                    httpConnector.getConnectionFactory(HTTP2CServerConnectionFactory.class) != null ? ", h2c" : "");
+        }
+        if (httpsConnector != null) {
+            LOG.info("Listening on https://{}:{} ({})", hostOf(httpsConnector), httpsConnector.getLocalPort(),
+                    String.join(", ", httpsConnector.getProtocols()));
+        }
+    }
+
+    /** Stops accepting, waits for in-flight exchanges up to the grace period, then stops. */
+    public void stop() throws Exception {
+        server.stop();
+    }
+
+    public boolean isRunning() {
+        return server.isRunning();
+    }
+
+    /** The bound clear-text port, or -1 when that listener is off. */
+    public int httpPort() {
+        return httpConnector == null ? -1 : httpConnector.getLocalPort();
+    }
+
+    /** The bound TLS port, or -1 when that listener is off. */
+    public int httpsPort() {
+        return httpsConnector == null ? -1 : httpsConnector.getLocalPort();
+    }
+
+    /** Requests being handled right now. */
+    public long inFlightRequests() {
+        return graceful.getCurrentRequestCount();
+    }
+
+    /** Open client connections. */
+    public long openConnections() {
+        return connectionStatistics.getConnections();
+    }
+
+    /** The Jetty server, for components that attach to it (WebSocket support). */
+    public Server jetty() {
+        return server;
+    }
+
+    private static HttpConfiguration httpConfiguration(GatewayConfig.Server config) {
+        GatewayConfig.Limits limits = config.limits();
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setSendDateHeader(true);
+        http.setRequestHeaderSize(limits.maxRequestHeaderSize());
+        http.setResponseHeaderSize(limits.maxResponseHeaderSize());
+        http.setIdleTimeout(limits.idleTimeout().toMillis());
+        // RFC 9110 parsing refuses Content-Length with Transfer-Encoding, repeated or malformed
+        // Content-Length, unknown transfer codings, whitespace before colons and obsolete folding.
+        http.setHttpCompliance(HttpCompliance.RFC9110);
+        EnumSet<UriCompliance.Violation> allowed = EnumSet.noneOf(UriCompliance.Violation.class);
+        if (config.security().mergeSlashes()) {
+            allowed.add(UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT);
+        }
+        if (!config.security().rejectAmbiguousPaths()) {
+            allowed.addAll(EnumSet.of(
+                    UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT,
+                    UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR,
+                    UriCompliance.Violation.AMBIGUOUS_PATH_PARAMETER,
+                    UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING,
+                    UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS));
+        }
+        http.setUriCompliance(UriCompliance.from(allowed));
+        return http;
+    }
+
+    private ServerConnector clearTextConnector(GatewayConfig.Server config, HttpConfiguration http, GatewayConfig.Limits limits) {
+        List<ConnectionFactory> factories = new ArrayList<>();
+        factories.add(new HeaderTimeoutConnectionFactory(http, limits.headerReadTimeout().toNanos()));
+        if (config.http().h2c()) {
+            factories.add(configure(new HTTP2CServerConnectionFactory(http), limits));
+        }
+        ServerConnector connector = new ServerConnector(server, factories.toArray(ConnectionFactory[]::new));
+        connector.setName("http");
+        connector.setHost(config.host());
+        connector.setPort(config.http().port());
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.setAcceptQueueSize(4096);
+        connector.addBean(connectionStatistics);
+        return connector;
+    }
+
+    private ServerConnector tlsConnector(GatewayConfig.Server config, HttpConfiguration http, GatewayConfig.Limits limits) {
+        KeyStores.Loaded keyStore = KeyStores.load(config.https().keyStore());
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(keyStore.keyStore());
+        ssl.setKeyStorePassword(keyStore.storePassword());
+        ssl.setKeyManagerPassword(keyStore.keyPassword());
+        ssl.setIncludeProtocols(config.https().protocols().toArray(String[]::new));
+        ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
+        ssl.setUseCipherSuitesOrder(true);
+        ssl.setSniRequired(false);
+
+        HttpConfiguration https = new HttpConfiguration(http);
+        https.setSecureScheme("https");
+        https.addCustomizer(new SecureRequestCustomizer(false));
+
+        boolean http2Only = config.https().http2Only();
+        ALPNServerConnectionFactory alpn = http2Only
+                ? new ALPNServerConnectionFactory("h2")
+                : new ALPNServerConnectionFactory("h2", "http/1.1");
+        alpn.setDefaultProtocol(http2Only ? "h2" : "http/1.1");
+        List<ConnectionFactory> factories = new ArrayList<>();
+        factories.add(new SslConnectionFactory(ssl, alpn.getProtocol()));
+        factories.add(alpn);
+        factories.add(configure(new HTTP2ServerConnectionFactory(https), limits));
+        if (!http2Only) {
+            factories.add(new HeaderTimeoutConnectionFactory(https, limits.headerReadTimeout().toNanos()));
+        }
+        ServerConnector connector = new ServerConnector(server, factories.toArray(ConnectionFactory[]::new));
+        connector.setName("https");
+        connector.setHost(config.host());
+        connector.setPort(config.https().port());
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.setAcceptQueueSize(4096);
+        connector.addBean(connectionStatistics);
+        return connector;
+    }
+
+    private static <F extends AbstractHTTP2ServerConnectionFactory> F configure(F factory, GatewayConfig.Limits limits) {
+        factory.setMaxConcurrentStreams(limits.http2MaxConcurrentStreams());
+        factory.setRateControlFactory(new WindowRateControl.Factory(limits.http2MaxResetsPerSecond()));
+        factory.setInitialStreamRecvWindow(limits.http2InitialStreamWindow());
+        factory.setInitialSessionRecvWindow(limits.http2InitialSessionWindow());
+        // RFC 8441: WebSocket over HTTP/2 through extended CONNECT.
+        factory.setConnectProtocolEnabled(true);
+        return factory;
+    }
+
+    private static String hostOf(ServerConnector connector) {
+        return connector.getHost() == null ? "0.0.0.0" : connector.getHost();
+    }
+}

@@ -1,0 +1,88 @@
+package dev.tollgate.runtime.server;
+
+import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.internal.HttpConnection;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/1.1 connections with a deadline for the request line and headers (slowloris): from the
+ * first byte of a request, its head must arrive within the timeout, however steadily it
+ * trickles; otherwise the connection is closed. Jetty's idle timeout alone does not catch a
+ * client that sends one byte just often enough.
+ */
+final class HeaderTimeoutConnectionFactory extends HttpConnectionFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(HeaderTimeoutConnectionFactory.class);
+
+    private final long timeoutNanos;
+
+    HeaderTimeoutConnectionFactory(HttpConfiguration configuration, long timeoutNanos) {
+        super(configuration);
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    @Override
+    public Connection newConnection(Connector connector, EndPoint endPoint) {
+        HttpConnection connection = new GuardedConnection(getHttpConfiguration(), connector, endPoint, timeoutNanos);
+        connection.setTransferEncodingChunkMaxLength(getTransferEncodingChunkMaxLength());
+        return configure(connection, connector, endPoint);
+    }
+
+    private static final class GuardedConnection extends HttpConnection {
+        private final long timeoutNanos;
+        private final Scheduler scheduler;
+        private volatile long headStartedNanos;
+        private Scheduler.Task pending;
+
+        GuardedConnection(HttpConfiguration configuration, Connector connector, EndPoint endPoint, long timeoutNanos) {
+            super(configuration, connector, endPoint);
+            this.timeoutNanos = timeoutNanos;
+            this.scheduler = connector.getScheduler();
+        }
+
+        @Override
+        public void onFillable() {
+            super.onFillable();
+            if (isReadingHead()) {
+                if (headStartedNanos == 0) {
+                    headStartedNanos = System.nanoTime();
+                    pending = scheduler.schedule(this::checkDeadline, timeoutNanos, TimeUnit.NANOSECONDS);
+                }
+            }
+            else if (headStartedNanos != 0) {
+                headStartedNanos = 0;
+                Scheduler.Task task = pending;
+                if (task != null) {
+                    task.cancel();
+                }
+            }
+        }
+
+        private boolean isReadingHead() {
+            HttpParser.State state = getParser().getState();
+            return state.ordinal() > HttpParser.State.START.ordinal() && state.ordinal() < HttpParser.State.CONTENT.ordinal();
+        }
+
+        private void checkDeadline() {
+            long started = headStartedNanos;
+            if (started == 0) {
+                return;
+            }
+            long remaining = started + timeoutNanos - System.nanoTime();
+            if (remaining > 0) {
+                pending = scheduler.schedule(this::checkDeadline, remaining, TimeUnit.NANOSECONDS);
+                return;
+            }
+            LOG.debug("Closing {}: request head not received within {} ms", getEndPoint(), TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+            getEndPoint().close();
+        }
+    }
+}

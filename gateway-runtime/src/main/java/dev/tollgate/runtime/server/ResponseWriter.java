@@ -1,0 +1,96 @@
+package dev.tollgate.runtime.server;
+
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.Flow;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Streams a response body publisher to Jetty: one buffer at a time, asking for the next only
+ * when Jetty has written the previous one. So a slow client slows the publisher (and through
+ * it, the backend) instead of filling memory, and a publisher may reuse a buffer once it sees
+ * new demand.
+ *
+ * <p>Jetty calls back from whatever thread completed the write, possibly inline; the
+ * publisher must trampoline {@code request} as Reactive Streams requires, so this does not
+ * recurse.
+ */
+final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    private static final long RATE_GRACE_NANOS = 1_000_000_000L;
+
+    private final GatewayExchange exchange;
+    private final Response response;
+    private final long minDataRate;
+    private Flow.Subscription subscription;
+    private long bytesWritten;
+    private long startNanos;
+
+    ResponseWriter(GatewayExchange exchange, Response response, long minDataRate) {
+        this.exchange = requireNonNull(exchange, "exchange is null");
+        this.response = requireNonNull(response, "response is null");
+        this.minDataRate = minDataRate;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription newSubscription) {
+        if (subscription != null) {
+            newSubscription.cancel();
+            return;
+        }
+        subscription = newSubscription;
+        startNanos = System.nanoTime();
+        exchange.requestMore(newSubscription);
+    }
+
+    @Override
+    public void onNext(ByteBuffer buffer) {
+        int size = buffer.remaining();
+        if (size == 0) {
+            exchange.requestMore(subscription);
+            return;
+        }
+        if (minDataRate > 0) {
+            long elapsed = System.nanoTime() - startNanos;
+            if (elapsed > RATE_GRACE_NANOS && bytesWritten * 1_000_000_000L / elapsed < minDataRate) {
+                subscription.cancel();
+                exchange.abort(new java.util.concurrent.TimeoutException(
+                        "client reads the response slower than " + minDataRate + " bytes per second"));
+                return;
+            }
+        }
+        bytesWritten += size;
+        response.write(false, buffer, this);
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+        exchange.bodyFailed(failure);
+    }
+
+    @Override
+    public void onComplete() {
+        exchange.bodyCompleted(EMPTY);
+    }
+
+    /** The previous write completed: ask for the next buffer. */
+    @Override
+    public void succeeded() {
+        exchange.requestMore(subscription);
+    }
+
+    /** The write failed (client gone, timeout): stop the publisher and end the exchange. */
+    @Override
+    public void failed(Throwable failure) {
+        subscription.cancel();
+        exchange.abort(failure);
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING;
+    }
+}

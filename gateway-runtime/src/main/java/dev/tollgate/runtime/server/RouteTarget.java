@@ -1,0 +1,39 @@
+package dev.tollgate.runtime.server;
+
+import dev.tollgate.runtime.chain.FilterChain;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * What a routing table entry leads to: the route's pre-built filter chain ending in its backend
+ * or endpoint, its limits and its metrics. Built once per route when the routing table is built.
+ *
+ * @param id the route id
+ * @param pathTemplate the route's path template as configured
+ * @param targetName the service or endpoint name
+ * @param chain filters and the final handler
+ * @param maxRequestBodySize larger bodies are refused with 413
+ * @param maxBufferedBodySize the most {@code bufferBody} may hold
+ * @param metrics request counts and latency of the route
+ * @param targetLoader the class loader of the backend or endpoint plugin, the context loader
+ *        while its body publisher runs
+ */
+public record RouteTarget(
+        String id,
+        String pathTemplate,
+        String targetName,
+        FilterChain chain,
+        long maxRequestBodySize,
+        long maxBufferedBodySize,
+        RouteMetrics metrics,
+        ClassLoader targetLoader) {
+
+    public RouteTarget {
+        requireNonNull(id, "id is null");
+        requireNonNull(pathTemplate, "pathTemplate is null");
+        requireNonNull(targetName, "targetName is null");
+        requireNonNull(chain, "chain is null");
+        requireNonNull(metrics, "metrics is null");
+        requireNonNull(targetLoader, "targetLoader is null");
+    }
+}

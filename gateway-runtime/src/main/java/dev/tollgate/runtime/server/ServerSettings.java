@@ -1,0 +1,29 @@
+package dev.tollgate.runtime.server;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The settings the request path reads on every exchange, fixed when the server starts.
+ *
+ * @param requestIdHeader the request id header name
+ * @param maxUriLength longer path and query → 414
+ * @param rejectUnderscoresInHeaderNames refuse {@code X_Foo} header names with 400
+ * @param mergeSlashes treat {@code //} as {@code /}
+ * @param minRequestDataRate bytes per second below which a body read fails with 408; 0 for none
+ * @param minResponseDataRate bytes per second below which a response write is aborted; 0 for none
+ * @param webSockets the WebSocket upgrade support
+ */
+public record ServerSettings(
+        String requestIdHeader,
+        int maxUriLength,
+        boolean rejectUnderscoresInHeaderNames,
+        boolean mergeSlashes,
+        long minRequestDataRate,
+        long minResponseDataRate,
+        WebSocketUpgrades webSockets) {
+
+    public ServerSettings {
+        requireNonNull(requestIdHeader, "requestIdHeader is null");
+        requireNonNull(webSockets, "webSockets is null");
+    }
+}

@@ -1,0 +1,148 @@
+package dev.tollgate.runtime.websocket;
+
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.http.Exchange;
+import dev.tollgate.api.websocket.WebSocketHandler;
+import dev.tollgate.api.websocket.WebSocketSettings;
+import dev.tollgate.runtime.metrics.GatewayMetrics;
+import dev.tollgate.runtime.server.WebSocketUpgrades;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.Configuration;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.WebSocketComponents;
+import org.eclipse.jetty.websocket.core.exception.WebSocketException;
+import org.eclipse.jetty.websocket.core.server.Handshaker;
+import org.eclipse.jetty.websocket.core.server.ServerUpgradeRequest;
+import org.eclipse.jetty.websocket.core.server.ServerUpgradeResponse;
+import org.eclipse.jetty.websocket.core.server.WebSocketNegotiator;
+import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * WebSocket for endpoints, on Jetty's core WebSocket implementation: HTTP/1.1 upgrades and
+ * RFC 8441 extended CONNECT over HTTP/2, both through Jetty's {@link Handshaker}.
+ *
+ * <p>Keeps every open session for the heartbeat sweep (one task pings sessions that have been
+ * silent for their ping interval, instead of one timer per session) and for shutdown, which
+ * closes them all with 1001.
+ */
+public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable {
+    private final Handshaker handshaker = Handshaker.newInstance();
+    private final WebSocketComponents components;
+    private final Set<GatewaySession> sessions = ConcurrentHashMap.newKeySet();
+    private final SessionStatistics statistics = new SessionStatistics();
+    private final AtomicLong ids = new AtomicLong();
+    private final ScheduledFuture<?> heartbeats;
+
+    /** Attaches to {@code server}; call before the server starts. */
+    public WebSocketSupport(Server server, GatewayMetrics metrics, ScheduledExecutorService scheduler) {
+        this.components = WebSocketServerComponents.ensureWebSocketComponents(requireNonNull(server, "server is null"));
+        metrics.gauge("tollgate.websocket", "sessions", sessions::size);
+        metrics.gauge("tollgate.websocket", "queued_bytes", statistics.queuedBytes::sum);
+        metrics.gauge("tollgate.websocket", "opened_total", statistics.opened::sum);
+        metrics.gauge("tollgate.websocket", "messages_sent_total", statistics.sent::sum);
+        metrics.gauge("tollgate.websocket", "messages_received_total", statistics.received::sum);
+        metrics.gauge("tollgate.websocket", "messages_dropped_total", statistics.dropped::sum);
+        metrics.gauge("tollgate.websocket", "messages_rejected_total", statistics.rejected::sum);
+        heartbeats = scheduler.scheduleWithFixedDelay(this::sendHeartbeats, 1, 1, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public boolean isUpgradeRequest(Request request) {
+        return handshaker.isWebSocketUpgradeRequest(request);
+    }
+
+    @Override
+    public CompletionStage<Void> upgrade(Exchange exchange, Request request, Response response, Callback callback,
+                                         WebSocketHandler handler, WebSocketSettings settings, ClassLoader handlerLoader) {
+        WebSocketNegotiator negotiator = new WebSocketNegotiator.AbstractNegotiator() {
+            @Override
+            public FrameHandler negotiate(ServerUpgradeRequest upgradeRequest, ServerUpgradeResponse upgradeResponse, Callback negotiation) {
+                if (!settings.permessageDeflate()) {
+                    upgradeResponse.setExtensions(List.of());
+                }
+                return new GatewayFrameHandler(WebSocketSupport.this, exchange, handler, settings, handlerLoader);
+            }
+
+            @Override
+            public void customize(Configuration configuration) {
+                configuration.setIdleTimeout(settings.idleTimeout());
+                configuration.setMaxFrameSize(settings.maxMessageSize());
+                configuration.setMaxTextMessageSize(settings.maxMessageSize());
+                configuration.setMaxBinaryMessageSize(settings.maxMessageSize());
+                configuration.setAutoFragment(false);
+                // The gateway's own queue bounds what waits; this bounds what Jetty holds beyond it.
+                configuration.setMaxOutgoingFrames(Math.max(16, settings.maxQueuedMessages()));
+            }
+        };
+        try {
+            if (handshaker.upgradeRequest(negotiator, request, response, callback, components, null)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return CompletableFuture.failedFuture(new GatewayException(ErrorCode.BAD_REQUEST, "invalid WebSocket upgrade request"));
+        }
+        catch (WebSocketException e) {
+            return CompletableFuture.failedFuture(new GatewayException(ErrorCode.BAD_REQUEST, "invalid WebSocket upgrade request: " + e.getMessage()));
+        }
+    }
+
+    GatewaySession register(Exchange exchange, CoreSession coreSession, WebSocketSettings settings) {
+        GatewaySession session = new GatewaySession("ws-" + ids.incrementAndGet(), exchange, coreSession, settings, statistics);
+        sessions.add(session);
+        statistics.opened.increment();
+        return session;
+    }
+
+    void unregister(GatewaySession session) {
+        sessions.remove(session);
+    }
+
+    SessionStatistics statistics() {
+        return statistics;
+    }
+
+    /** Open sessions. */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /** Closes every session with 1001 (going away), after what each has queued. */
+    public void closeAll(String reason) {
+        for (GatewaySession session : sessions) {
+            session.close(1001, reason);
+        }
+    }
+
+    @Override
+    public void close() {
+        heartbeats.cancel(false);
+        closeAll("gateway stopping");
+    }
+
+    private void sendHeartbeats() {
+        long now = System.nanoTime();
+        for (GatewaySession session : sessions) {
+            long interval = session.settings().pingInterval().toNanos();
+            if (interval > 0 && session.isOpen()
+                    && now - Math.max(session.lastReceivedNanos, session.lastPingNanos) >= interval) {
+                session.ping();
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package dev.tollgate.runtime.testing;
+
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.Plugin;
+import dev.tollgate.api.PluginConfig;
+import dev.tollgate.api.PluginContext;
+import dev.tollgate.api.Principal;
+import dev.tollgate.api.http.Endpoint;
+import dev.tollgate.api.http.EndpointFactory;
+import dev.tollgate.api.http.Exchange;
+import dev.tollgate.api.http.Filter;
+import dev.tollgate.api.http.FilterFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A plugin for the runtime's own tests and for plugin modules' tests: an {@code echo} endpoint
+ * that describes the request it received, a {@code gate} endpoint that answers only when a test
+ * opens its latch, and filters that tag responses, authenticate from a header, or break the
+ * chain contract on purpose.
+ */
+public final class TestPlugin implements Plugin {
+    /** Latches of the {@code gate} endpoint, by name; a test opens one to let its requests finish. */
+    public static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
+    /** Counts requests that entered a {@code gate} endpoint, by name. */
+    public static final Map<String, CountDownLatch> ARRIVED = new ConcurrentHashMap<>();
+
+    @Override
+    public Iterable<FilterFactory> filterFactories() {
+        return List.of(
+                factory("tag", config -> {
+                    String value = config.has("value") ? config.getString("value") : "tagged";
+                    int order = config.has("order") ? config.getInt("order") : Filter.Order.TRANSFORM;
+                    return new Filter() {
+                        @Override
+                        public CompletionStage<Void> filter(Exchange exchange, Chain chain) {
+                            String previous = exchange.request().headers().get("X-Tags");
+                            exchange.request().headers().set("X-Tags", previous == null ? value : previous + "," + value);
+                            return chain.proceed(exchange).thenRun(() -> exchange.response().headers().add("X-Tag", value));
+                        }
+
+                        @Override
+                        public int order() {
+                            return order;
+                        }
+                    };
+                }),
+                factory("header-auth", config -> new Filter() {
+                    @Override
+                    public CompletionStage<Void> filter(Exchange exchange, Chain chain) {
+                        String user = exchange.request().headers().get("X-User");
+                        if (user == null) {
+                            return CompletableFuture.failedStage(new GatewayException(ErrorCode.UNAUTHORIZED,
+                                    "X-User required").withHeader("WWW-Authenticate", "X-User"));
+                        }
+                        exchange.setPrincipal(Principal.of(user, "header", Set.of("user"), Map.of()));
+                        return chain.proceed(exchange);
+                    }
+
+                    @Override
+                    public int order() {
+                        return Order.AUTHENTICATION;
+                    }
+                }),
+                factory("proceed-twice", config -> (exchange, chain) -> {
+                    chain.proceed(exchange);
+                    return chain.proceed(exchange);
+                }),
+                factory("null-stage", config -> (exchange, chain) -> null),
+                factory("throwing", config -> (exchange, chain) -> {
+                    throw new IllegalStateException("boom");
+                }),
+                factory("broken-start", config -> {
+                    throw new IllegalStateException("cannot start");
+                }));
+    }
+
+    @Override
+    public Iterable<EndpointFactory> endpointFactories() {
+        return List.of(
+                endpoint("echo", config -> exchange -> {
+                    if (exchange.request().method().equals("GET") || exchange.request().method().equals("HEAD")) {
+                        exchange.response().setBody(describe(exchange, ""), "application/json");
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    return exchange.request().bufferBody().thenAccept(body ->
+                            exchange.response().setBody(describe(exchange, StandardCharsets.UTF_8.decode(body).toString()), "application/json"));
+                }),
+                endpoint("stream", config -> exchange -> {
+                    exchange.response().headers().set("Content-Type", "application/octet-stream");
+                    exchange.response().setBody(exchange.request().body());
+                    return CompletableFuture.completedFuture(null);
+                }),
+                endpoint("gate", config -> {
+                    String name = config.getString("gate");
+                    return exchange -> {
+                        CompletableFuture<Void> done = new CompletableFuture<>();
+                        ARRIVED.computeIfAbsent(name, key -> new CountDownLatch(1)).countDown();
+                        CountDownLatch gate = GATES.computeIfAbsent(name, key -> new CountDownLatch(1));
+                        Executors.newSingleThreadExecutor().execute(() -> {
+                            try {
+                                if (gate.await(30, TimeUnit.SECONDS)) {
+                                    exchange.response().setBody("opened", "text/plain");
+                                    done.complete(null);
+                                }
+                                else {
+                                    done.completeExceptionally(new GatewayException(ErrorCode.GATEWAY_TIMEOUT, "gate not opened"));
+                                }
+                            }
+                            catch (InterruptedException e) {
+                                done.completeExceptionally(e);
+                            }
+                        });
+                        return done;
+                    };
+                }));
+    }
+
+    private static String describe(Exchange exchange, String body) {
+        Map<String, String> headers = new TreeMap<>();
+        exchange.request().headers().forEach((name, value) -> headers.merge(name.toLowerCase(), value, (a, b) -> a + "," + b));
+        StringBuilder json = new StringBuilder("{");
+        field(json, "method", exchange.request().method()).append(',');
+        field(json, "path", exchange.request().path()).append(',');
+        field(json, "query", String.valueOf(exchange.request().query())).append(',');
+        field(json, "protocol", exchange.request().protocol()).append(',');
+        field(json, "scheme", exchange.request().scheme()).append(',');
+        field(json, "route", exchange.route().id()).append(',');
+        field(json, "requestId", exchange.requestId()).append(',');
+        field(json, "principal", exchange.principal().map(Principal::name).orElse("")).append(',');
+        field(json, "body", body).append(',');
+        json.append("\"params\":{");
+        int i = 0;
+        for (Map.Entry<String, String> param : new TreeMap<>(exchange.route().pathParameters()).entrySet()) {
+            if (i++ > 0) {
+                json.append(',');
+            }
+            field(json, param.getKey(), param.getValue());
+        }
+        json.append("},\"headers\":{");
+        i = 0;
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            if (i++ > 0) {
+                json.append(',');
+            }
+            field(json, header.getKey(), header.getValue());
+        }
+        return json.append("}}").toString();
+    }
+
+    private static StringBuilder field(StringBuilder json, String name, String value) {
+        return json.append('"').append(escape(name)).append("\":\"").append(escape(value)).append('"');
+    }
+
+    private static String escape(String text) {
+        return text.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    interface Creator<T> {
+        T create(PluginConfig config);
+    }
+
+    private static FilterFactory factory(String name, Creator<Filter> creator) {
+        return new FilterFactory() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Filter create(PluginConfig config, PluginContext context) {
+                return creator.create(config);
+            }
+        };
+    }
+
+    private static EndpointFactory endpoint(String name, Creator<Endpoint> creator) {
+        return new EndpointFactory() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Endpoint create(PluginConfig config, PluginContext context) {
+                return creator.create(config);
+            }
+        };
+    }
+
+    /** Bytes of a body. */
+    public static ByteBuffer bytes(String text) {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+    }
+}
