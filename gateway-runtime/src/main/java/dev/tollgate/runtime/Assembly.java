@@ -129,7 +129,7 @@ final class Assembly implements AutoCloseable {
     private void createEventBus() {
         GatewayConfig.Events events = config.events();
         if (events.isLocal()) {
-            eventBus = new InMemoryEventBus();
+            eventBus = new InMemoryEventBus(events.localHistory(), services.clock());
             services.health().register("events", () -> Health.up(Map.of("bridge", "local")));
             closeables.add(new Closeable("event bus health", null, () -> services.health().unregister("events")));
             return;

@@ -59,6 +59,32 @@ public final class Event {
         return offset;
     }
 
+    /**
+     * Orders two offsets of one channel. Offsets have the form {@code <major>-<minor>} of two
+     * non-negative numbers (Redis stream ids; the in-memory bus uses the same form).
+     *
+     * @throws IllegalArgumentException when either is not of that form
+     */
+    public static int compareOffsets(String a, String b) {
+        long[] left = parseOffset(a);
+        long[] right = parseOffset(b);
+        int result = Long.compare(left[0], right[0]);
+        return result != 0 ? result : Long.compare(left[1], right[1]);
+    }
+
+    private static long[] parseOffset(String offset) {
+        int dash = offset == null ? -1 : offset.indexOf('-');
+        if (dash <= 0 || dash == offset.length() - 1) {
+            throw new IllegalArgumentException("not an offset: " + offset);
+        }
+        try {
+            return new long[] {Long.parseLong(offset.substring(0, dash)), Long.parseLong(offset.substring(dash + 1))};
+        }
+        catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not an offset: " + offset, e);
+        }
+    }
+
     @Override
     public String toString() {
         return "Event[" + channel + ", " + payload.remaining() + " bytes" + (offset == null ? "" : ", offset " + offset) + "]";

@@ -1,6 +1,10 @@
 package dev.tollgate.api.event;
 
+import dev.tollgate.api.Experimental;
+
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -13,6 +17,11 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Channels are plain strings ({@code simulation:42}, {@code user:7}). Patterns use Redis'
  * glob syntax: {@code *} any run of characters, {@code ?} one character, {@code [ab]} a set.
+ *
+ * <h2>History</h2>
+ * Channels that the bus is configured to keep history for record each event with an
+ * {@link Event#offset() offset}; a subscriber that was away asks for what it missed with
+ * {@link #history}. Offsets of one channel are ordered ({@link Event#compareOffsets}).
  *
  * <p>All methods are thread-safe and never block.
  */
@@ -30,4 +39,35 @@ public interface EventBus {
 
     /** Subscribes to every channel matching a glob pattern. */
     Subscription subscribePattern(String pattern, EventListener listener);
+
+    /** Whether the bus keeps history for this channel (its events carry offsets). */
+    @Experimental
+    default boolean keepsHistory(String channel) {
+        return false;
+    }
+
+    /**
+     * The events of a channel published after {@code afterOffset}, oldest first (empty when
+     * nothing was missed). Fails with {@link HistoryGapException} when the channel keeps no
+     * history or its history no longer reaches back to that offset.
+     */
+    @Experimental
+    default CompletionStage<List<Event>> history(String channel, String afterOffset) {
+        return CompletableFuture.failedFuture(new HistoryGapException(channel, "channel " + channel + " keeps no history"));
+    }
+
+    /**
+     * The offset of the latest event of a channel that keeps history, or {@code "0-0"} when it
+     * has none yet; a subscriber starts from it to recover later.
+     */
+    @Experimental
+    default CompletionStage<String> latestOffset(String channel) {
+        return CompletableFuture.failedFuture(new HistoryGapException(channel, "channel " + channel + " keeps no history"));
+    }
+
+    /** Who is connected to which channel, shared like the bus itself. */
+    @Experimental
+    default Presence presence() {
+        throw new UnsupportedOperationException("this event bus offers no presence");
+    }
 }

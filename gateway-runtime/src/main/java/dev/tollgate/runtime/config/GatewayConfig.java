@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.runtime.event.HistoryRule;
 
 import static java.util.Objects.requireNonNull;
 
@@ -106,8 +107,15 @@ public record GatewayConfig(
     public record PluginSettings(String pluginId, boolean enabled, boolean required, HoconConfig config) {
     }
 
-    /** @param config the bridge's block ({@code gateway.events.<bridge>}), empty for local */
-    public record Events(String bridge, HoconConfig config) {
+    /**
+     * @param config the bridge's block ({@code gateway.events.<bridge>})
+     * @param localHistory history rules of the in-memory bus
+     */
+    public record Events(String bridge, HoconConfig config, List<HistoryRule> localHistory) {
+        public Events {
+            localHistory = List.copyOf(localHistory);
+        }
+
         public boolean isLocal() {
             return "local".equals(bridge);
         }

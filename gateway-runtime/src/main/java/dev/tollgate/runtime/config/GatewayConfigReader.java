@@ -9,6 +9,8 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.runtime.event.GlobPattern;
+import dev.tollgate.runtime.event.HistoryRule;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -241,11 +243,20 @@ public final class GatewayConfigReader {
                 throw events.error(key, "unknown setting" + ConfigKeys.suggestion(key, Set.of("bridge")));
             }
         }
+        HoconConfig local = events.getConfig("local");
+        ConfigKeys.checkKnown(local, ConfigFactory.parseString("history = []").root(), Set.of());
+        List<HistoryRule> history = new ArrayList<>();
+        for (HoconConfig rule : local.getBlockList("history")) {
+            ConfigKeys.checkKnown(rule, ConfigFactory.parseString("channels = null, size = 100, ttl = 5m").root(), Set.of());
+            int size = rule.has("size") ? rangeInt(rule, "size", 1, 1_000_000) : 100;
+            Duration ttl = rule.has("ttl") ? positiveDuration(rule, "ttl") : Duration.ofMinutes(5);
+            history.add(new HistoryRule(GlobPattern.compile(rule.getString("channels")), size, ttl));
+        }
         if (bridge.equals("local")) {
-            return new GatewayConfig.Events(bridge, HoconConfig.empty("gateway.events.local", "local"));
+            return new GatewayConfig.Events(bridge, local, history);
         }
         HoconConfig block = events.has(bridge) ? events.getConfig(bridge) : HoconConfig.empty(events.pathOf(bridge), bridge);
-        return new GatewayConfig.Events(bridge, block);
+        return new GatewayConfig.Events(bridge, block, history);
     }
 
     private static Map<String, HoconConfig> readDiscovery(HoconConfig discovery) {

@@ -13,7 +13,7 @@ class SmokeTest {
     @Test
     void echoes() throws Exception {
         try (TestGateway gateway = TestGateway.start("""
-                routes = [ { path = "/echo/{id}/**", endpoint = echo, filters = [ tag ] } ]
+                routes = [ { path = "/echo/{id}/**", endpoint = test-echo, filters = [ test-tag ] } ]
                 """)) {
             HttpClient client = HttpClient.newHttpClient();
             HttpResponse<String> response = client.send(HttpRequest.newBuilder(gateway.http("/echo/42/a/b?x=1")).build(),

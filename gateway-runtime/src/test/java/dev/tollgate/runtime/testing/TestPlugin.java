@@ -11,6 +11,10 @@ import dev.tollgate.api.http.EndpointFactory;
 import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.http.Filter;
 import dev.tollgate.api.http.FilterFactory;
+import dev.tollgate.api.websocket.WebSocketHandler;
+import dev.tollgate.api.websocket.WebSocketMessage;
+import dev.tollgate.api.websocket.WebSocketSession;
+import dev.tollgate.api.websocket.WebSocketSettings;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -26,10 +30,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A plugin for the runtime's own tests and for plugin modules' tests: an {@code echo} endpoint
- * that describes the request it received, a {@code gate} endpoint that answers only when a test
- * opens its latch, and filters that tag responses, authenticate from a header, or break the
- * chain contract on purpose.
+ * A plugin for the runtime's own tests and for plugin modules' tests: a {@code test-echo}
+ * endpoint that describes the request it received, {@code test-stream} that streams the request
+ * body back, {@code test-gate} that answers only when a test opens its latch, and filters that
+ * tag requests and responses, authenticate from a header, or break the chain contract on purpose.
+ * Names start with {@code test-} so they never collide with a real plugin's.
  */
 public final class TestPlugin implements Plugin {
     /** Latches of the {@code gate} endpoint, by name; a test opens one to let its requests finish. */
@@ -40,7 +45,7 @@ public final class TestPlugin implements Plugin {
     @Override
     public Iterable<FilterFactory> filterFactories() {
         return List.of(
-                factory("tag", config -> {
+                factory("test-tag", config -> {
                     String value = config.has("value") ? config.getString("value") : "tagged";
                     int order = config.has("order") ? config.getInt("order") : Filter.Order.TRANSFORM;
                     return new Filter() {
@@ -57,7 +62,7 @@ public final class TestPlugin implements Plugin {
                         }
                     };
                 }),
-                factory("header-auth", config -> new Filter() {
+                factory("test-header-auth", config -> new Filter() {
                     @Override
                     public CompletionStage<Void> filter(Exchange exchange, Chain chain) {
                         String user = exchange.request().headers().get("X-User");
@@ -74,15 +79,15 @@ public final class TestPlugin implements Plugin {
                         return Order.AUTHENTICATION;
                     }
                 }),
-                factory("proceed-twice", config -> (exchange, chain) -> {
+                factory("test-proceed-twice", config -> (exchange, chain) -> {
                     chain.proceed(exchange);
                     return chain.proceed(exchange);
                 }),
-                factory("null-stage", config -> (exchange, chain) -> null),
-                factory("throwing", config -> (exchange, chain) -> {
+                factory("test-null-stage", config -> (exchange, chain) -> null),
+                factory("test-throwing", config -> (exchange, chain) -> {
                     throw new IllegalStateException("boom");
                 }),
-                factory("broken-start", config -> {
+                factory("test-broken-start", config -> {
                     throw new IllegalStateException("cannot start");
                 }));
     }
@@ -90,7 +95,7 @@ public final class TestPlugin implements Plugin {
     @Override
     public Iterable<EndpointFactory> endpointFactories() {
         return List.of(
-                endpoint("echo", config -> exchange -> {
+                endpoint("test-echo", config -> exchange -> {
                     if (exchange.request().method().equals("GET") || exchange.request().method().equals("HEAD")) {
                         exchange.response().setBody(describe(exchange, ""), "application/json");
                         return CompletableFuture.completedFuture(null);
@@ -98,12 +103,41 @@ public final class TestPlugin implements Plugin {
                     return exchange.request().bufferBody().thenAccept(body ->
                             exchange.response().setBody(describe(exchange, StandardCharsets.UTF_8.decode(body).toString()), "application/json"));
                 }),
-                endpoint("stream", config -> exchange -> {
+                endpoint("test-ws-echo", config -> exchange -> {
+                    if (!exchange.request().isWebSocketUpgrade()) {
+                        return CompletableFuture.failedStage(new GatewayException(ErrorCode.BAD_REQUEST, "WebSocket only"));
+                    }
+                    return exchange.upgradeToWebSocket(new WebSocketHandler() {
+                        @Override
+                        public void onOpen(WebSocketSession session) {
+                            session.send(WebSocketMessage.text("hello " + exchange.principal().map(Principal::name).orElse("anonymous")
+                                    + " on " + exchange.request().protocol()));
+                        }
+
+                        @Override
+                        public void onText(WebSocketSession session, String text) {
+                            if (text.startsWith("close:")) {
+                                session.close(Integer.parseInt(text.substring(6)), "asked to");
+                            }
+                            else {
+                                session.send(WebSocketMessage.text("echo:" + text));
+                            }
+                        }
+
+                        @Override
+                        public void onBinary(WebSocketSession session, ByteBuffer data) {
+                            ByteBuffer copy = ByteBuffer.allocate(data.remaining());
+                            copy.put(data).flip();
+                            session.send(WebSocketMessage.binary(copy));
+                        }
+                    }, WebSocketSettings.DEFAULTS);
+                }),
+                endpoint("test-stream", config -> exchange -> {
                     exchange.response().headers().set("Content-Type", "application/octet-stream");
                     exchange.response().setBody(exchange.request().body());
                     return CompletableFuture.completedFuture(null);
                 }),
-                endpoint("gate", config -> {
+                endpoint("test-gate", config -> {
                     String name = config.getString("gate");
                     return exchange -> {
                         CompletableFuture<Void> done = new CompletableFuture<>();

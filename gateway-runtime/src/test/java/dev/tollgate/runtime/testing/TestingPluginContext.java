@@ -1,0 +1,130 @@
+package dev.tollgate.runtime.testing;
+
+import com.typesafe.config.ConfigFactory;
+import dev.tollgate.api.PluginConfig;
+import dev.tollgate.api.PluginContext;
+import dev.tollgate.api.event.EventBus;
+import dev.tollgate.api.health.HealthIndicator;
+import dev.tollgate.api.metrics.Metrics;
+import dev.tollgate.runtime.config.HoconConfig;
+import dev.tollgate.runtime.event.InMemoryEventBus;
+import dev.tollgate.runtime.metrics.GatewayMetrics;
+import dev.tollgate.runtime.metrics.PluginMetrics;
+import dev.tollgate.runtime.plugin.PluginReference;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * A {@link PluginContext} for contract tests: real metrics, an in-memory event bus, a scheduler
+ * and a temporary data directory, without a running gateway. Close it to stop its threads.
+ */
+public final class TestingPluginContext implements PluginContext, AutoCloseable {
+    private final String pluginId;
+    private final PluginConfig settings;
+    private final GatewayMetrics gatewayMetrics = new GatewayMetrics();
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
+    private final EventBus eventBus;
+    private final Map<String, HealthIndicator> health = new ConcurrentHashMap<>();
+    private Path dataDirectory;
+
+    public TestingPluginContext(String pluginId) {
+        this(pluginId, HoconConfig.empty("gateway.plugins." + pluginId, pluginId), new InMemoryEventBus());
+    }
+
+    public TestingPluginContext(String pluginId, PluginConfig settings, EventBus eventBus) {
+        this.pluginId = pluginId;
+        this.settings = settings;
+        this.eventBus = eventBus;
+    }
+
+    /**
+     * A component's configuration as the gateway would pass it: {@code hocon} checked against the
+     * section of the {@code reference.conf} visible to {@code loader}, defaults merged in.
+     *
+     * @param section e.g. {@code filters.response-headers}
+     */
+    public static PluginConfig componentConfig(ClassLoader loader, String section, String name, String hocon) {
+        HoconConfig written = new HoconConfig(ConfigFactory.parseString(hocon), "test." + section, name);
+        return PluginReference.load(loader, "test").validate(written, section);
+    }
+
+    @Override
+    public String pluginId() {
+        return pluginId;
+    }
+
+    @Override
+    public PluginConfig settings() {
+        return settings;
+    }
+
+    @Override
+    public Metrics metrics() {
+        return new PluginMetrics(gatewayMetrics, pluginId);
+    }
+
+    /** The metrics behind {@link #metrics()}, to assert on. */
+    public GatewayMetrics gatewayMetrics() {
+        return gatewayMetrics;
+    }
+
+    @Override
+    public ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    @Override
+    public Executor blockingExecutor() {
+        return scheduler;
+    }
+
+    @Override
+    public EventBus eventBus() {
+        return eventBus;
+    }
+
+    @Override
+    public Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Override
+    public synchronized Path dataDirectory() {
+        if (dataDirectory == null) {
+            try {
+                dataDirectory = Files.createTempDirectory("tollgate-plugin-" + pluginId);
+            }
+            catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return dataDirectory;
+    }
+
+    @Override
+    public void registerHealth(String name, HealthIndicator indicator) {
+        health.put(name, indicator);
+    }
+
+    /** Health indicators the plugin registered, by name. */
+    public Map<String, HealthIndicator> health() {
+        return Map.copyOf(health);
+    }
+
+    @Override
+    public synchronized void close() {
+        scheduler.shutdownNow();
+        if (dataDirectory != null) {
+            TestGateway.delete(dataDirectory);
+        }
+    }
+}
