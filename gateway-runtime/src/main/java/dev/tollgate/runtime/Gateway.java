@@ -90,6 +90,7 @@ public final class Gateway implements AutoCloseable {
                     config.server().limits().maxUriLength(),
                     config.server().security().rejectUnderscoresInHeaderNames(),
                     config.server().security().mergeSlashes(),
+                    config.server().security().rejectAmbiguousPaths(),
                     config.server().limits().minRequestDataRate(),
                     config.server().limits().minResponseDataRate(),
                     webSockets);

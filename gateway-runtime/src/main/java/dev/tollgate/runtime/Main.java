@@ -64,6 +64,10 @@ public final class Main {
                 return 2;
             }
         }
+        if (!List.of("run", "check", "plugins").contains(command)) {
+            err.println("gateway: unknown command '" + command + "'\n" + USAGE);
+            return 2;
+        }
         Path home = Path.of(System.getProperty("gateway.home", "")).toAbsolutePath().normalize();
         Path file = configFile != null ? configFile.toAbsolutePath() : home.resolve("conf").resolve("gateway.conf");
         try {
@@ -71,11 +75,7 @@ public final class Main {
             return switch (command) {
                 case "run" -> runGateway(builder);
                 case "check" -> check(builder, file, out);
-                case "plugins" -> listPlugins(builder, out);
-                default -> {
-                    err.println("gateway: unknown command '" + command + "'\n" + USAGE);
-                    yield 2;
-                }
+                default -> listPlugins(builder, out);
             };
         }
         catch (InvalidConfigException e) {

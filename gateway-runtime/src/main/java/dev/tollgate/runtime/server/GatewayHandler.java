@@ -29,8 +29,8 @@ import static java.util.Objects.requireNonNull;
  * parsed the request; nothing here or in the chain may block.
  *
  * <p>Screening, in order: the request id; the canonical path (Jetty has already refused
- * ambiguous encodings per the configured URI compliance; {@code ..} above the root is refused
- * here); URI length (414); underscores in header names (400); the route (404, 405); the body
+ * ambiguous encodings per the configured URI compliance; {@code ..} above the root and
+ * {@code ;parameters} are refused here); URI length (414); underscores in header names (400); the route (404, 405); the body
  * size from {@code Content-Length} (413, before any byte of the body is read).
  */
 public final class GatewayHandler extends Handler.Abstract {
@@ -73,6 +73,10 @@ public final class GatewayHandler extends Handler.Abstract {
             return systemEndpoints.handle(request, response, callback);
         }
         String rawPath = uri.getPath();
+        if (settings.rejectPathParameters() && rawPath != null && rawPath.indexOf(';') >= 0) {
+            // Jetty drops ;parameters from the canonical path; a backend might not.
+            return reject(request, response, callback, requestId, ErrorCode.BAD_REQUEST, "path parameters (;) are not accepted");
+        }
         String query = uri.getQuery();
         int uriLength = (rawPath == null ? 0 : rawPath.length()) + (query == null ? 0 : query.length() + 1);
         if (uriLength > settings.maxUriLength()) {

@@ -9,6 +9,7 @@ import static java.util.Objects.requireNonNull;
  * @param maxUriLength longer path and query → 414
  * @param rejectUnderscoresInHeaderNames refuse {@code X_Foo} header names with 400
  * @param mergeSlashes treat {@code //} as {@code /}
+ * @param rejectPathParameters refuse paths with {@code ;parameters} (part of refusing ambiguous paths)
  * @param minRequestDataRate bytes per second below which a body read fails with 408; 0 for none
  * @param minResponseDataRate bytes per second below which a response write is aborted; 0 for none
  * @param webSockets the WebSocket upgrade support
@@ -18,6 +19,7 @@ public record ServerSettings(
         int maxUriLength,
         boolean rejectUnderscoresInHeaderNames,
         boolean mergeSlashes,
+        boolean rejectPathParameters,
         long minRequestDataRate,
         long minResponseDataRate,
         WebSocketUpgrades webSockets) {

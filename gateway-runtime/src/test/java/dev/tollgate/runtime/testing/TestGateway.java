@@ -66,7 +66,8 @@ public final class TestGateway implements AutoCloseable {
         }
     }
 
-    static void delete(Path directory) {
+    /** Deletes a directory tree. */
+    public static void delete(Path directory) {
         try (Stream<Path> files = Files.walk(directory)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }

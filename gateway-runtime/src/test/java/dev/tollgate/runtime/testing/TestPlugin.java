@@ -25,8 +25,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,10 +35,30 @@ import java.util.concurrent.TimeUnit;
  * Names start with {@code test-} so they never collide with a real plugin's.
  */
 public final class TestPlugin implements Plugin {
-    /** Latches of the {@code gate} endpoint, by name; a test opens one to let its requests finish. */
-    public static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
-    /** Counts requests that entered a {@code gate} endpoint, by name. */
-    public static final Map<String, CountDownLatch> ARRIVED = new ConcurrentHashMap<>();
+    private static final Map<String, Gate> GATES = new ConcurrentHashMap<>();
+
+    /** The gate of that name, shared by every {@code test-gate} endpoint configured with it. */
+    public static Gate gate(String name) {
+        return GATES.computeIfAbsent(name, key -> new Gate());
+    }
+
+    /**
+     * Requests to a {@code test-gate} endpoint wait (without holding a thread) until the test
+     * opens the gate, then answer 200 "opened"; after 30 s they fail with 504.
+     */
+    public static final class Gate {
+        private final CompletableFuture<Void> opened = new CompletableFuture<>();
+        private final java.util.concurrent.atomic.AtomicInteger arrived = new java.util.concurrent.atomic.AtomicInteger();
+
+        /** Requests that reached the gate so far. */
+        public int arrived() {
+            return arrived.get();
+        }
+
+        public void open() {
+            opened.complete(null);
+        }
+    }
 
     @Override
     public Iterable<FilterFactory> filterFactories() {
@@ -138,26 +156,17 @@ public final class TestPlugin implements Plugin {
                     return CompletableFuture.completedFuture(null);
                 }),
                 endpoint("test-gate", config -> {
-                    String name = config.getString("gate");
+                    Gate gate = gate(config.getString("gate"));
                     return exchange -> {
-                        CompletableFuture<Void> done = new CompletableFuture<>();
-                        ARRIVED.computeIfAbsent(name, key -> new CountDownLatch(1)).countDown();
-                        CountDownLatch gate = GATES.computeIfAbsent(name, key -> new CountDownLatch(1));
-                        Executors.newSingleThreadExecutor().execute(() -> {
-                            try {
-                                if (gate.await(30, TimeUnit.SECONDS)) {
+                        gate.arrived.incrementAndGet();
+                        return gate.opened.copy().orTimeout(30, TimeUnit.SECONDS)
+                                .handle((opened, failure) -> {
+                                    if (failure != null) {
+                                        throw new GatewayException(ErrorCode.GATEWAY_TIMEOUT, "gate not opened");
+                                    }
                                     exchange.response().setBody("opened", "text/plain");
-                                    done.complete(null);
-                                }
-                                else {
-                                    done.completeExceptionally(new GatewayException(ErrorCode.GATEWAY_TIMEOUT, "gate not opened"));
-                                }
-                            }
-                            catch (InterruptedException e) {
-                                done.completeExceptionally(e);
-                            }
-                        });
-                        return done;
+                                    return null;
+                                });
                     };
                 }));
     }

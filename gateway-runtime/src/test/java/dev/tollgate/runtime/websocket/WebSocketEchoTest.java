@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class WebSocketSmokeTest {
+class WebSocketEchoTest {
     @Test
     void echoes() throws Exception {
         try (TestGateway gateway = TestGateway.start("""

@@ -1,0 +1,58 @@
+package dev.tollgate.runtime.system;
+
+import dev.tollgate.runtime.testing.TestGateway;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SystemEndpointsTest {
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private HttpResponse<String> send(TestGateway gateway, String method, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(gateway.http(path)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void healthLivenessReadinessAndPrometheusMetrics() throws Exception {
+        try (TestGateway gateway = TestGateway.start("routes = [ { id = echo, path = \"/echo\", endpoint = test-echo } ]")) {
+            HttpResponse<String> health = send(gateway, "GET", "/health");
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.headers().firstValue("Content-Type")).hasValue("application/json");
+            assertThat(health.body()).startsWith("{\"status\":\"UP\",\"ready\":true,\"components\":{")
+                    .contains("\"events\":{\"status\":\"UP\"", "\"server\":{\"status\":\"UP\"");
+            assertThat(send(gateway, "GET", "/health/live").body()).isEqualTo("{\"status\":\"UP\"}");
+            assertThat(send(gateway, "GET", "/health/ready").statusCode()).isEqualTo(200);
+
+            assertThat(send(gateway, "GET", "/echo").statusCode()).isEqualTo(200);
+            assertThat(send(gateway, "GET", "/nowhere").statusCode()).isEqualTo(404);
+            HttpResponse<String> metrics = send(gateway, "GET", "/metrics");
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+            assertThat(metrics.body())
+                    .contains("# TYPE tollgate_http_request_seconds summary")
+                    .contains("tollgate_http_request_seconds_count{route=\"echo\",status=\"2xx\"} 1")
+                    .contains("tollgate_server_connections")
+                    .contains("jvm_memory_heap_used")
+                    .contains("tollgate_websocket_sessions");
+
+            HttpResponse<String> post = send(gateway, "POST", "/health");
+            assertThat(post.statusCode()).isEqualTo(405);
+            assertThat(post.body()).contains("\"code\":\"METHOD_NOT_ALLOWED\"");
+            assertThat(send(gateway, "HEAD", "/health").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void pathsAreConfigurable() throws Exception {
+        try (TestGateway gateway = TestGateway.start("system { health-path = \"/_/health\", metrics-path = \"/_/metrics\" }")) {
+            assertThat(send(gateway, "GET", "/_/health/ready").statusCode()).isEqualTo(200);
+            assertThat(send(gateway, "GET", "/_/metrics").body()).contains("jvm_");
+            assertThat(send(gateway, "GET", "/health").statusCode()).isEqualTo(404);
+        }
+    }
+}
