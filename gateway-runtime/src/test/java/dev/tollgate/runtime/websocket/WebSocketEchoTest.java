@@ -41,4 +41,25 @@ class WebSocketEchoTest {
             assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("closed:4000");
         }
     }
+
+    @Test
+    void gracefulStopClosesSessionsWithGoingAway() throws Exception {
+        TestGateway gateway = TestGateway.start("routes = [ { path = \"/ws\", endpoint = test-ws-echo } ]");
+        LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+        HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(gateway.ws("/ws"), new WebSocket.Listener() {
+            @Override
+            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                webSocket.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                received.add("closed:" + statusCode);
+                return null;
+            }
+        }).get(5, TimeUnit.SECONDS);
+        gateway.close();
+        assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("closed:1001");
+    }
 }
