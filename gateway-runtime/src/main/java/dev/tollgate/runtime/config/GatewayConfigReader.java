@@ -70,7 +70,7 @@ public final class GatewayConfigReader {
             return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
         }
         catch (ConfigException e) {
-            throw new InvalidConfigException("gateway", HoconConfig.originOf(e.origin()), stripOrigin(e.getMessage()));
+            throw new InvalidConfigException("gateway", HoconConfig.originOf(e.origin()), stripOrigin(e));
         }
     }
 
@@ -80,7 +80,7 @@ public final class GatewayConfigReader {
             return ConfigFactory.parseString(text);
         }
         catch (ConfigException e) {
-            throw new InvalidConfigException("gateway", HoconConfig.originOf(e.origin()), stripOrigin(e.getMessage()));
+            throw new InvalidConfigException("gateway", HoconConfig.originOf(e.origin()), stripOrigin(e));
         }
     }
 
@@ -95,7 +95,7 @@ public final class GatewayConfigReader {
             merged = user.withFallback(reference).resolve();
         }
         catch (ConfigException e) {
-            throw new InvalidConfigException("gateway", HoconConfig.originOf(e.origin()), stripOrigin(e.getMessage()));
+            throw new InvalidConfigException("gateway", HoconConfig.originOf(e.origin()), stripOrigin(e));
         }
         for (String root : user.root().keySet()) {
             if (!root.equals("gateway")) {
@@ -504,9 +504,10 @@ public final class GatewayConfigReader {
         return value;
     }
 
-    /** Typesafe messages start with "origin: "; ours print the origin separately. */
-    private static String stripOrigin(String message) {
-        int index = message.indexOf(": ");
-        return index >= 0 && message.substring(0, index).matches(".*(\\.conf|String|\\d)") ? message.substring(index + 2) : message;
+    /** Typesafe's message without its origin prefix; ours print the origin separately. */
+    private static String stripOrigin(ConfigException e) {
+        String message = e.getMessage();
+        String prefix = e.origin() == null ? null : e.origin().description() + ": ";
+        return prefix != null && message.startsWith(prefix) ? message.substring(prefix.length()) : message;
     }
 }

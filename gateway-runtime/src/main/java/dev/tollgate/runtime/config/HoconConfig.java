@@ -232,18 +232,22 @@ public final class HoconConfig implements PluginConfig {
         }
         catch (ConfigException.Missing e) {
             if (config.hasPathOrNull(key)) {
-                throw error(key, "is null but " + expectation.replaceFirst("^must", "must"));
+                throw error(key, "is null but " + expectation);
             }
             throw new InvalidConfigException(pathOf(key), originOf(config.origin()), "missing required setting");
         }
         catch (ConfigException.WrongType | ConfigException.BadValue e) {
-            throw error(key, expectation + " (" + stripOrigin(e.getMessage()) + ")");
+            throw error(key, expectation + " (" + detail(e) + ")");
         }
     }
 
-    private static String stripOrigin(String message) {
-        // Typesafe prefixes messages with "file: line: path"; we print our own origin and path.
-        int index = message.lastIndexOf(": ");
-        return index >= 0 ? message.substring(index + 2) : message;
+    /** Typesafe's message without its "origin: path:" prefix; we print our own origin and path. */
+    public static String detail(ConfigException e) {
+        String message = e.getMessage();
+        if (e.origin() != null && message.startsWith(e.origin().description() + ": ")) {
+            message = message.substring(e.origin().description().length() + 2);
+        }
+        int lastColon = message.lastIndexOf(": ");
+        return lastColon >= 0 && !message.startsWith("Expecting") ? message.substring(lastColon + 2) : message;
     }
 }

@@ -49,7 +49,8 @@ final class PluginEventBus implements EventBus {
 
     private EventListener wrap(EventListener listener) {
         requireNonNull(listener, "listener is null");
-        if (listener.getClass().getClassLoader() == EventBus.class.getClassLoader() && loader == EventBus.class.getClassLoader()) {
+        if (loader == PluginEventBus.class.getClassLoader()) {
+            // A plugin on the gateway's own class path: nothing to switch.
             return listener;
         }
         return event -> {

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static java.util.Objects.requireNonNull;
 
@@ -37,7 +38,7 @@ final class GatewaySession implements WebSocketSession, Callback {
     private final AtomicInteger wip = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean writing;
-    private final java.util.concurrent.atomic.AtomicReference<WebSocketMessage> inFlight = new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<WebSocketMessage> inFlight = new AtomicReference<>();
     private volatile int closeCode;
     private volatile String closeReason;
     volatile long lastReceivedNanos = System.nanoTime();

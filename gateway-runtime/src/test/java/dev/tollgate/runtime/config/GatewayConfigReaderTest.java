@@ -187,6 +187,8 @@ class GatewayConfigReaderTest {
     @Test
     void syntaxErrorsNameTheLine() {
         assertThatThrownBy(() -> read("gateway {\n  server {\n    http { port = 80 \n}"))
-                .isInstanceOf(InvalidConfigException.class);
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("String: 4")
+                .hasMessageContaining("end of file");
     }
 }
