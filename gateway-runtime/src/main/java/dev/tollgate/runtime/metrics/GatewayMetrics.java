@@ -3,6 +3,7 @@ package dev.tollgate.runtime.metrics;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Histogram;
+import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
 import com.codahale.metrics.MetricFilter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
@@ -66,12 +67,14 @@ public final class GatewayMetrics {
         return registry.counter(register(prefix, name, labels));
     }
 
+    /** A timer; its reservoir is lock-free, since timers are updated on the request path. */
     public Timer timer(String prefix, String name, String... labels) {
-        return registry.timer(register(prefix, name, labels));
+        return registry.timer(register(prefix, name, labels), () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build()));
     }
 
+    /** A histogram with a lock-free reservoir. */
     public Histogram histogram(String prefix, String name, String... labels) {
-        return registry.histogram(register(prefix, name, labels));
+        return registry.histogram(register(prefix, name, labels), () -> new Histogram(LockFreeExponentiallyDecayingReservoir.builder().build()));
     }
 
     /** Registers (or replaces) a gauge. */
