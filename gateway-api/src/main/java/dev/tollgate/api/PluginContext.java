@@ -3,6 +3,7 @@ package dev.tollgate.api;
 import dev.tollgate.api.event.EventBus;
 import dev.tollgate.api.health.HealthIndicator;
 import dev.tollgate.api.metrics.Metrics;
+import dev.tollgate.api.upstream.Upstreams;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -29,7 +30,7 @@ public interface PluginContext {
 
     /**
      * The plugin-wide settings: {@code gateway.plugins.<id>} merged over the plugin's
-     * {@code reference.conf} section {@code plugin}.
+     * {@code reference.conf} section {@code tollgate.plugins.<id>}.
      */
     default PluginConfig settings() {
         throw new UnsupportedOperationException("settings");
@@ -80,5 +81,15 @@ public interface PluginContext {
      */
     default void registerHealth(String name, HealthIndicator indicator) {
         throw new UnsupportedOperationException("registerHealth");
+    }
+
+    /**
+     * The registry of services and their instances, with health, circuit breakers and load
+     * balancing; backends choose an instance for each attempt through it.
+     *
+     * @since 1.1
+     */
+    default Upstreams upstreams() {
+        throw new UnsupportedOperationException("upstreams");
     }
 }

@@ -17,7 +17,7 @@ public interface Backend extends AutoCloseable {
 
     /**
      * A handler for one route, with that route's options merged over the plugin's
-     * {@code reference.conf} section {@code backend.<name>.route}.
+     * {@code reference.conf} section {@code tollgate.backends.<name>.route}.
      *
      * @throws dev.tollgate.api.InvalidConfigException for an unacceptable option
      */

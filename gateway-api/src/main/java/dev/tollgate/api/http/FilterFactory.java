@@ -7,7 +7,7 @@ import dev.tollgate.api.ComponentFactory;
  *
  * <p>The configuration passed to {@code create} is that entry ({@code { name = jwt, … }}, or
  * nothing but defaults when the entry is a bare name), merged over the plugin's
- * {@code reference.conf} section {@code filter.<name>}.
+ * {@code reference.conf} section {@code tollgate.filters.<name>}.
  */
 public interface FilterFactory extends ComponentFactory<Filter> {
 }

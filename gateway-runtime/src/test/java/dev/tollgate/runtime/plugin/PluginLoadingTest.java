@@ -117,7 +117,7 @@ class PluginLoadingTest {
             gateway.gateway().plugins().forEach(plugin -> bySource.put(plugin.source(), plugin));
             assertThat(bySource.get("future-major.jar").status()).isEqualTo(LoadedPlugin.Status.REFUSED);
             assertThat(bySource.get("future-major.jar").reason())
-                    .contains("built for API 2.0 but this gateway runs API 1.0", "built for API 1.x");
+                    .contains("built for API 2.0 but this gateway runs API " + dev.tollgate.api.ApiVersion.CURRENT, "built for API 1.x");
             assertThat(bySource.get("future-minor.jar").reason()).contains("upgrade the gateway");
             assertThat(bySource.get("dup-1.jar").status()).isEqualTo(LoadedPlugin.Status.LOADED);
             assertThat(bySource.get("dup-2.jar").status()).isEqualTo(LoadedPlugin.Status.REFUSED);
