@@ -46,6 +46,7 @@ final class HubConnection implements WebSocketHandler {
     private final AtomicBoolean slowConsumerClosed = new AtomicBoolean();
     private volatile WebSocketSession session;
     private volatile boolean closed;
+    /** This connection as a presence member; set when the session opens. */
     private volatile PresenceMember member;
 
     /**
@@ -73,6 +74,8 @@ final class HubConnection implements WebSocketHandler {
             return;
         }
         session = newSession;
+        member = new PresenceMember(hub.instanceId() + "/" + newSession.id(), principal == null ? "" : principal.name(),
+                Map.of("since", hub.clock().instant().toString()));
         hub.connectionOpened(this);
         endpoint.connectionOpened(this);
         for (String channel : routeChannels) {
@@ -297,7 +300,7 @@ final class HubConnection implements WebSocketHandler {
             return;
         }
         if (subscription.local().policy().presence()) {
-            subscription.joined(hub.join(channel, member()));
+            subscription.joined(hub.join(channel, member));
         }
         startDelivery(subscription, id, since);
     }
@@ -362,18 +365,8 @@ final class HubConnection implements WebSocketHandler {
         }
         CompletionStage<Void> joined = subscription.joined();
         if (joined != null) {
-            hub.leave(subscription.channel(), member(), joined);
+            hub.leave(subscription.channel(), member, joined);
         }
-    }
-
-    private PresenceMember member() {
-        PresenceMember current = member;
-        if (current == null) {
-            current = new PresenceMember(hub.instanceId() + "/" + session.id(), principal == null ? "" : principal.name(),
-                    Map.of("since", hub.clock().instant().toString()));
-            member = current;
-        }
-        return current;
     }
 
     // --- Sending
