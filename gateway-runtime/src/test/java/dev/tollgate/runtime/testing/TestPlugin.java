@@ -7,6 +7,7 @@ import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.PluginContext;
 import dev.tollgate.api.Principal;
 import dev.tollgate.api.http.Endpoint;
+import dev.tollgate.api.http.BackendFactory;
 import dev.tollgate.api.http.EndpointFactory;
 import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.http.Filter;
@@ -58,6 +59,11 @@ public final class TestPlugin implements Plugin {
         public void open() {
             opened.complete(null);
         }
+    }
+
+    @Override
+    public Iterable<BackendFactory> backendFactories() {
+        return List.of(new TestUpstreamBackend());
     }
 
     @Override
