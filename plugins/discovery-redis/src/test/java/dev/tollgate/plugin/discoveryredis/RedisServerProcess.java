@@ -5,33 +5,57 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 
 /**
  * A real {@code redis-server} of the test's own, on a free port, without persistence, that a
- * test may kill and start again (the shared Redis is never stopped).
+ * test may kill and start again (the shared Redis is never stopped): a plain server, a Sentinel,
+ * or a cluster node.
  */
 final class RedisServerProcess implements AutoCloseable {
     private static final String BINARY = "/usr/bin/redis-server";
 
     private final int port;
+    private final List<String> arguments;
     private Process process;
 
-    private RedisServerProcess(int port) {
+    private RedisServerProcess(int port, List<String> arguments) {
         this.port = port;
+        this.arguments = List.copyOf(arguments);
     }
 
-    /** A server on a free port, not started. */
+    /** A plain server on a free port, not started. */
     static RedisServerProcess onFreePort() throws IOException {
-        if (!new File(BINARY).canExecute()) {
-            throw new AssertionError("This test needs " + BINARY + " to start a Redis of its own");
-        }
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return new RedisServerProcess(socket.getLocalPort());
-        }
+        int port = freePort();
+        return new RedisServerProcess(port, List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no"));
+    }
+
+    /** A cluster-enabled node on a free port keeping its cluster state in {@code directory}, not started. */
+    static RedisServerProcess clusterNodeOnFreePort(Path directory) throws IOException {
+        int port = freePort();
+        return new RedisServerProcess(port, List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", directory.toString(),
+                "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf"));
+    }
+
+    /** A Sentinel on a free port monitoring {@code masterName} at {@code master}, not started. */
+    static RedisServerProcess sentinelOnFreePort(Path directory, String masterName, RedisServerProcess master) throws IOException {
+        int port = freePort();
+        Path config = directory.resolve("sentinel-" + port + ".conf");
+        Files.writeString(config, """
+                port %d
+                bind 127.0.0.1
+                sentinel monitor %s 127.0.0.1 %d 1
+                """.formatted(port, masterName, master.port()));
+        return new RedisServerProcess(port, List.of(BINARY, config.toString(), "--sentinel"));
     }
 
     int port() {
@@ -44,11 +68,13 @@ final class RedisServerProcess implements AutoCloseable {
 
     /** Starts the server and waits until it accepts connections. */
     synchronized RedisServerProcess start() throws IOException {
+        if (!new File(BINARY).canExecute()) {
+            throw new AssertionError("This test needs " + BINARY + " to start a Redis of its own");
+        }
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("already running");
         }
-        process = new ProcessBuilder(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no")
+        process = new ProcessBuilder(new ArrayList<>(arguments))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
@@ -81,6 +107,12 @@ final class RedisServerProcess implements AutoCloseable {
         }
         catch (IOException e) {
             return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
         }
     }
 }

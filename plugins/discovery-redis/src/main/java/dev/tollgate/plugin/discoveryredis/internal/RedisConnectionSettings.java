@@ -6,6 +6,7 @@ import org.redisson.config.BaseConfig;
 import org.redisson.config.ClusterServersConfig;
 import org.redisson.config.Config;
 import org.redisson.config.EqualJitterDelay;
+import org.redisson.config.ReadMode;
 import org.redisson.config.SentinelServersConfig;
 import org.redisson.config.SingleServerConfig;
 
@@ -170,7 +171,8 @@ public record RedisConnectionSettings(
 
     /**
      * A Redisson configuration for these settings: strings as values, small pools and few
-     * threads (discovery sends a few commands per refresh), no retries inside Redisson (the
+     * threads (discovery sends a few commands per refresh), every command to the master (the
+     * read script also removes expired entries; one Sentinel is enough), no retries inside Redisson (the
      * caller retries with back-off), and reconnection backing off from 100 ms to
      * {@link #maxReconnectDelay}. Creating a client from it connects, blocking until connected
      * or failed: do it on a blocking executor. (Redisson's lazy initialisation is not used: it
@@ -199,6 +201,7 @@ public record RedisConnectionSettings(
                         .setMasterName(masterName)
                         .setDatabase(database)
                         .setCheckSentinelsList(false)
+                        .setReadMode(ReadMode.MASTER)
                         .setMasterConnectionMinimumIdleSize(1)
                         .setMasterConnectionPoolSize(4)
                         .setSlaveConnectionMinimumIdleSize(1)
@@ -210,6 +213,7 @@ public record RedisConnectionSettings(
             }
             case CLUSTER -> {
                 ClusterServersConfig cluster = config.useClusterServers()
+                        .setReadMode(ReadMode.MASTER)
                         .setMasterConnectionMinimumIdleSize(1)
                         .setMasterConnectionPoolSize(4)
                         .setSlaveConnectionMinimumIdleSize(1)
