@@ -4,7 +4,6 @@ import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.PluginContext;
 import dev.tollgate.api.event.Subscription;
 import dev.tollgate.api.health.Health;
-import dev.tollgate.api.health.HealthIndicator;
 import dev.tollgate.api.metrics.Metrics;
 import dev.tollgate.api.upstream.Discovery;
 import dev.tollgate.api.upstream.DiscoveryFactory;
@@ -110,12 +109,7 @@ public final class RedisDiscovery implements Discovery {
         this.metrics = context.metrics();
         this.serial = new SerialExecutor(scheduler);
         this.readState = ReadState.INITIAL;
-        context.registerHealth("discovery", new HealthIndicator() {
-            @Override
-            public Health check() {
-                return health();
-            }
-        });
+        context.registerHealth("discovery", this::health);
         metrics.gauge("seconds_since_last_refresh", () -> {
             Instant last = readState.lastSuccess();
             return last == null ? Double.NaN : Duration.between(last, clock.instant()).toMillis() / 1000.0;
@@ -459,7 +453,7 @@ public final class RedisDiscovery implements Discovery {
     private void apply(WatchedService watched, List<Object> reply) {
         List<ServiceInstance> instances = new ArrayList<>();
         Map<String, String> malformed = new HashMap<>();
-        for (int index = 1; index + 1 < reply.size(); index += 2) {
+        for (int index = 0; index + 1 < reply.size(); index += 2) {
             String id = String.valueOf(reply.get(index));
             String json = String.valueOf(reply.get(index + 1));
             String problem;

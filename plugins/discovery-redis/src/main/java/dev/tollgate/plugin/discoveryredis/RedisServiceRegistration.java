@@ -221,26 +221,32 @@ public final class RedisServiceRegistration implements AutoCloseable {
 
     private CompletableFuture<Void> register() {
         ServiceInstance current = instance;
-        return script.<Long>evalAsync(keys.liveness(), RScript.Mode.READ_WRITE, RegistryScripts.REGISTER, RScript.ReturnType.INTEGER,
-                        List.of(keys.liveness(), keys.instances()), keys.changes(), current.id(), InstanceJson.write(current),
-                        Long.toString(ttl.toMillis()))
-                .toCompletableFuture()
-                .handle((published, failure) -> {
-                    if (failure != null) {
-                        if (!failing) {
-                            failing = true;
-                            LOG.warn("Could not register {}/{} in Redis ({}); retrying every heartbeat", service, current.id(),
-                                    Failures.describe(failure));
-                        }
-                        throw failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
-                    }
-                    if (failing) {
-                        failing = false;
-                        LOG.info("Registered {}/{} in Redis again", service, current.id());
-                    }
-                    registered.complete(null);
-                    return null;
-                });
+        CompletableFuture<Long> written;
+        try {
+            written = script.<Long>evalAsync(keys.liveness(), RScript.Mode.READ_WRITE, RegistryScripts.REGISTER, RScript.ReturnType.INTEGER,
+                    List.of(keys.liveness(), keys.instances()), keys.changes(), current.id(), InstanceJson.write(current),
+                    Long.toString(ttl.toMillis())).toCompletableFuture();
+        }
+        catch (RuntimeException e) {
+            // A client that is shut down refuses at once; the heartbeat must keep its schedule.
+            written = CompletableFuture.failedFuture(e);
+        }
+        return written.handle((published, failure) -> {
+            if (failure != null) {
+                if (!failing) {
+                    failing = true;
+                    LOG.warn("Could not register {}/{} in Redis ({}); retrying every heartbeat", service, current.id(),
+                            Failures.describe(failure));
+                }
+                throw failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
+            }
+            if (failing) {
+                failing = false;
+                LOG.info("Registered {}/{} in Redis again", service, current.id());
+            }
+            registered.complete(null);
+            return null;
+        });
     }
 
     private void release() {

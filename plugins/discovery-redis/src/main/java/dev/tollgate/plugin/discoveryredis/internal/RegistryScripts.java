@@ -10,7 +10,7 @@ public final class RegistryScripts {
 
     /**
      * Reads a service's live instances and removes the expired ones.
-     * KEYS: liveness, instances. Returns {@code [now, id1, json1, id2, json2, …]}, where a json
+     * KEYS: liveness, instances. Returns {@code [id1, json1, id2, json2, …]}, where a json
      * is empty for a live id without a description.
      */
     public static final String READ = """
@@ -22,7 +22,7 @@ public final class RegistryScripts {
               redis.call('ZREM', KEYS[1], id)
               redis.call('HDEL', KEYS[2], id)
             end
-            local result = { bound }
+            local result = {}
             for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], bound, '+inf')) do
               result[#result + 1] = id
               result[#result + 1] = redis.call('HGET', KEYS[2], id) or ''
