@@ -83,20 +83,26 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     /** Kills the server (SIGKILL, as a crash would) and waits until it is gone. */
-    synchronized void kill() throws InterruptedException {
+    synchronized void kill() {
         if (process == null) {
             return;
         }
         process.destroyForcibly();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-            throw new AssertionError("redis-server on port " + port + " did not stop");
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("redis-server on port " + port + " did not stop");
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while stopping redis-server on port " + port, e);
         }
         process = null;
         await().atMost(Duration.ofSeconds(10)).until(() -> !accepting());
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         kill();
     }
 

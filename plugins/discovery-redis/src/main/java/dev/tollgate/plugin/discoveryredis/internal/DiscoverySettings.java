@@ -13,7 +13,8 @@ import static java.util.Objects.requireNonNull;
  * @param keyPrefix what every registry key starts with
  * @param refreshInterval how often each watched service is read again (to notice expiries)
  * @param maxRetryInterval the longest wait between reads while Redis is unreachable
- * @param instanceTtl how long a registration lives without a heartbeat (registrations made through the discovery)
+ * @param instanceTtl how long a registration lives without a heartbeat (registrations made through the
+ *        discovery); also the age of the last successful read after which an outage is reported DOWN
  * @param heartbeatInterval how often those registrations are renewed
  */
 public record DiscoverySettings(
