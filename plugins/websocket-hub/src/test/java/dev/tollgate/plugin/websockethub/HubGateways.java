@@ -11,7 +11,7 @@ import java.util.UUID;
 final class HubGateways {
     /**
      * The routes of the plugin's README, channel policies for the tests, and history on
-     * {@code history:*} (5 events) and {@code recovery:*} (1000 events).
+     * {@code history:*} (5 events) and {@code recovery:*} (10000 events).
      */
     static final String STANDARD = """
             plugins.websocket-hub {
@@ -30,7 +30,7 @@ final class HubGateways {
             }
             events.local.history = [
               { channels = "history:*", size = 5, ttl = 5m }
-              { channels = "recovery:*", size = 1000, ttl = 5m }
+              { channels = "recovery:*", size = 10000, ttl = 5m }
             ]
             routes = [
               { path = "/ws", endpoint = hub, filters = [ hub-test-auth ] }

@@ -19,11 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static dev.tollgate.plugin.websockethub.HubGateways.publish;
 import static dev.tollgate.plugin.websockethub.HubGateways.unique;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * History and recovery with {@code since}, on the in-memory bus's history
- * ({@code gateway.events.local.history}: 5 events on {@code history:*}, 1000 on {@code recovery:*}).
+ * ({@code gateway.events.local.history}: 5 events on {@code history:*}, 10000 on {@code recovery:*}).
  */
 class HubRecoveryTest {
     private static TestGateway gateway;
@@ -142,18 +141,20 @@ class HubRecoveryTest {
             live.next("subscribed");
             late.next("subscribed");
             live.subscribe(channel);
-            // The publisher keeps going while the late client subscribes; it waits for the live
-            // client to receive each event, so no queue fills up.
+            // The publisher asks for the late subscription after event 20 and keeps publishing while
+            // the hub serves it; it waits for the live client to receive each event, so no queue
+            // fills up. The history (10000) outlasts the 2000 events it publishes at most.
             CompletableFuture<Void> publisher = CompletableFuture.runAsync(() -> {
                 for (int n = 1; n <= 2000 && !stop.get(); n++) {
                     publish(gateway, channel, String.valueOf(n));
                     JsonNode message = live.next("message");
                     offsets.put(message.path("data").asInt(), message.path("offset").asText());
                     published.set(n);
+                    if (n == 20) {
+                        late.send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\",\"since\":\"" + offsets.get(10) + "\"}");
+                    }
                 }
             });
-            await().atMost(HubClient.WAIT).until(() -> published.get() >= 20);
-            late.send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\",\"since\":\"" + offsets.get(10) + "\"}");
             assertThat(late.next("subscribed").path("recovered").asBoolean()).isTrue();
             List<Integer> received = new ArrayList<>();
             while (received.size() < 100) {

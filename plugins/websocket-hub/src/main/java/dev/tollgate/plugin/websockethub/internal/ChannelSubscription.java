@@ -37,6 +37,7 @@ final class ChannelSubscription {
     private volatile LocalChannel local;
     private volatile boolean live;
     private volatile String recoveredThrough;
+    /** Messages held back until {@link #goLive}; null once live or cancelled. Guarded by {@code lock}. */
     private ArrayDeque<Held> held = new ArrayDeque<>();
     private volatile ChannelSubscription presenceWatch;
     private volatile CompletionStage<Void> joined;
@@ -57,10 +58,6 @@ final class ChannelSubscription {
 
     boolean counted() {
         return counted;
-    }
-
-    HubConnection connection() {
-        return connection;
     }
 
     /** The channel it is attached to; set by the hub before the first delivery. */
@@ -88,10 +85,6 @@ final class ChannelSubscription {
 
     void joined(CompletionStage<Void> join) {
         this.joined = requireNonNull(join, "join is null");
-    }
-
-    boolean isCancelled() {
-        return cancelled.get();
     }
 
     /** Marks it cancelled; true for the first call only. */

@@ -68,11 +68,6 @@ final class ChannelTemplate {
         return new Part(text, false);
     }
 
-    /** Whether the template needs an authenticated user. */
-    boolean needsUser() {
-        return parts.stream().anyMatch(part -> part.parameter() && part.value().equals(USER));
-    }
-
     /**
      * The channel for one connection.
      *

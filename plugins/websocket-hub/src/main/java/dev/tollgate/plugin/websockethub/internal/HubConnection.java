@@ -294,7 +294,7 @@ final class HubConnection implements WebSocketHandler {
             throw new ProtocolException(ProtocolError.UNAVAILABLE, "the event bus is unavailable");
         }
         if (closed) {
-            // onClose may have run before this subscription was in the map.
+            // Defensive: a close reported while subscribing must not leave a subscription behind.
             subscriptions.remove(channel, subscription);
             release(subscription);
             return;

@@ -93,12 +93,4 @@ final class HubMetrics {
     void published() {
         published.increment();
     }
-
-    long slowConsumerCloses() {
-        return slowConsumerCloses.count();
-    }
-
-    long droppedCount() {
-        return droppedQueueFull.count() + droppedTooLarge.count();
-    }
 }

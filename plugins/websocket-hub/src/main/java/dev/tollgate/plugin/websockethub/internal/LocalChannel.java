@@ -53,10 +53,6 @@ final class LocalChannel implements EventListener {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
-    String name() {
-        return name;
-    }
-
     ChannelPolicy policy() {
         return policy;
     }

@@ -12,7 +12,6 @@ class ChannelTemplateTest {
     @Test
     void fillsPathParametersAndTheUser() throws Exception {
         ChannelTemplate template = ChannelTemplate.parse("project:{project_id}:user:{user}");
-        assertThat(template.needsUser()).isTrue();
         assertThat(template.resolve(Map.of("project_id", "42"), "alice")).isEqualTo("project:42:user:alice");
         assertThat(ChannelTemplate.parse("broadcast").resolve(Map.of(), null)).isEqualTo("broadcast");
         assertThatThrownBy(() -> template.resolve(Map.of("project_id", "42"), null))
