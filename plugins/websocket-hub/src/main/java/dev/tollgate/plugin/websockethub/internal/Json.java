@@ -11,17 +11,23 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The hub's JSON primitives: one configured Jackson factory (strict: duplicate keys refused,
- * nesting limited), checking that bytes are one JSON value in UTF-8, and quoting text.
+ * The hub's JSON primitives: Jackson factories for client requests (strict) and for checking
+ * event payloads (lenient), checking that bytes are one JSON value in UTF-8, and quoting text.
  *
  * <p>Thread-safe.
  */
 final class Json {
-    /** Duplicate keys refused; at most 64 levels of nesting. */
+    /** For what clients send: duplicate keys refused, at most 64 levels of nesting. */
     static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
             .build();
+
+    /**
+     * For checking what backends publish, which is passed on as it is: Jackson's default limits,
+     * duplicate keys allowed (RFC 8259 leaves them to the receiver).
+     */
+    private static final JsonFactory PAYLOADS = new JsonFactory();
 
     private Json() {
     }
@@ -43,7 +49,7 @@ final class Json {
         if (length >= 3 && (bytes[offset] & 0xFF) == 0xEF && (bytes[offset + 1] & 0xFF) == 0xBB && (bytes[offset + 2] & 0xFF) == 0xBF) {
             return false;
         }
-        try (JsonParser parser = FACTORY.createParser(bytes, offset, length)) {
+        try (JsonParser parser = PAYLOADS.createParser(bytes, offset, length)) {
             if (parser.nextToken() == null) {
                 return false;
             }
