@@ -1,10 +1,8 @@
 package dev.tollgate.plugin.websockethub;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.runtime.testing.TestGateway;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 
@@ -12,32 +10,23 @@ import static dev.tollgate.plugin.websockethub.HubGateways.publish;
 import static dev.tollgate.plugin.websockethub.HubGateways.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Subscriptions and delivery of bus events to real WebSocket clients through a running gateway. */
+/** Subscriptions and delivery of bus events to real WebSocket clients through a running GATEWAY.get(). */
 class HubDeliveryTest {
-    private static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        gateway = HubGateways.start(HubGateways.STANDARD);
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final StandardGateway GATEWAY = new StandardGateway();
 
     @Test
     void deliversEventsPublishedOnTheBusToSubscribers() throws Exception {
         String channel = unique("news:");
-        try (HubClient client = HubClient.connect(gateway, "/ws");
-             HubClient other = HubClient.connect(gateway, "/ws")) {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws");
+             HubClient other = HubClient.connect(GATEWAY.get(), "/ws")) {
             client.next("subscribed");
             other.next("subscribed");
             JsonNode subscribed = client.subscribe(channel);
             assertThat(subscribed.has("offset")).as("a channel without history has no offset").isFalse();
             other.subscribe(channel);
 
-            publish(gateway, channel, "{\"headline\":\"hello\",\"count\":2,\"tags\":[\"a\",\"b\"]}");
+            publish(GATEWAY.get(), channel, "{\"headline\":\"hello\",\"count\":2,\"tags\":[\"a\",\"b\"]}");
             for (HubClient subscriber : new HubClient[] {client, other}) {
                 JsonNode message = subscriber.next("message");
                 assertThat(message.path("channel").asText()).isEqualTo(channel);
@@ -46,13 +35,13 @@ class HubDeliveryTest {
             }
 
             // Text that is not JSON arrives as a JSON string; malformed UTF-8 is replaced, not passed on.
-            publish(gateway, channel, "plain \"text\"");
+            publish(GATEWAY.get(), channel, "plain \"text\"");
             assertThat(client.next("message").path("data").asText()).isEqualTo("plain \"text\"");
-            publish(gateway, channel, new byte[] {'a', (byte) 0xC3, '{'});
+            publish(GATEWAY.get(), channel, new byte[] {'a', (byte) 0xC3, '{'});
             assertThat(client.next("message").path("data").asText()).isEqualTo("a\uFFFD{");
-            publish(gateway, channel, "  42  ");
+            publish(GATEWAY.get(), channel, "  42  ");
             assertThat(client.next("message").path("data").asInt()).isEqualTo(42);
-            publish(gateway, channel, "{\"a\":1} {\"b\":2}");
+            publish(GATEWAY.get(), channel, "{\"a\":1} {\"b\":2}");
             assertThat(client.next("message").path("data").asText()).isEqualTo("{\"a\":1} {\"b\":2}");
         }
     }
@@ -60,37 +49,37 @@ class HubDeliveryTest {
     @Test
     void subscribesTheRouteChannelsFromPathParametersAndPassesBinaryThrough() throws Exception {
         String id = unique("");
-        try (HubClient client = HubClient.connect(gateway, "/ws/simulation/" + id)) {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws/simulation/" + id)) {
             assertThat(client.next("subscribed").path("channel").asText()).isEqualTo("simulation:" + id);
             assertThat(client.next("subscribed").path("channel").asText()).isEqualTo("broadcast");
 
             byte[] frame = {0, 1, 2, (byte) 0xFF, (byte) 0xFE, 42};
-            publish(gateway, "simulation:" + id, frame);
+            publish(GATEWAY.get(), "simulation:" + id, frame);
             assertThat(client.nextBinary()).isEqualTo(frame);
-            publish(gateway, "simulation:" + id, "{\"t\":1}");
+            publish(GATEWAY.get(), "simulation:" + id, "{\"t\":1}");
             assertThat(new String(client.nextBinary(), StandardCharsets.UTF_8)).isEqualTo("{\"t\":1}");
 
             JsonNode refused = client.request("{\"type\":\"subscribe\",\"channel\":\"news:x\",\"id\":\"s1\"}", "error");
             assertThat(refused.path("code").asText()).isEqualTo("FORBIDDEN");
             assertThat(refused.path("id").asText()).isEqualTo("s1");
             // Another simulation's frames do not arrive.
-            publish(gateway, "simulation:other-" + id, frame);
+            publish(GATEWAY.get(), "simulation:other-" + id, frame);
             client.request("{\"type\":\"ping\"}", "pong");
         }
     }
 
     @Test
     void broadcastReachesEveryConnection() {
-        try (HubClient anonymous = HubClient.connect(gateway, "/ws");
-             HubClient simulation = HubClient.connect(gateway, "/ws/simulation/" + unique(""));
-             HubClient user = HubClient.connect(gateway, "/ws/notifications", "X-User", unique("u"))) {
+        try (HubClient anonymous = HubClient.connect(GATEWAY.get(), "/ws");
+             HubClient simulation = HubClient.connect(GATEWAY.get(), "/ws/simulation/" + unique(""));
+             HubClient user = HubClient.connect(GATEWAY.get(), "/ws/notifications", "X-User", unique("u"))) {
             anonymous.next("subscribed");
             simulation.next("subscribed");
             simulation.next("subscribed");
             user.next("subscribed");
             user.next("subscribed");
 
-            publish(gateway, "broadcast", "{\"maintenance\":\"22:00\"}");
+            publish(GATEWAY.get(), "broadcast", "{\"maintenance\":\"22:00\"}");
             for (HubClient client : new HubClient[] {anonymous, simulation, user}) {
                 JsonNode message = client.next("message");
                 assertThat(message.path("channel").asText()).isEqualTo("broadcast");
@@ -103,15 +92,15 @@ class HubDeliveryTest {
     void notifiesEveryConnectionOfAUserAndNoOneElse() {
         String alice = unique("alice-");
         String bob = unique("bob-");
-        try (HubClient first = HubClient.connect(gateway, "/ws/notifications", "X-User", alice);
-             HubClient second = HubClient.connect(gateway, "/ws/notifications?access_token=" + alice);
-             HubClient other = HubClient.connect(gateway, "/ws/notifications", "X-User", bob)) {
+        try (HubClient first = HubClient.connect(GATEWAY.get(), "/ws/notifications", "X-User", alice);
+             HubClient second = HubClient.connect(GATEWAY.get(), "/ws/notifications?access_token=" + alice);
+             HubClient other = HubClient.connect(GATEWAY.get(), "/ws/notifications", "X-User", bob)) {
             for (HubClient client : new HubClient[] {first, second, other}) {
                 assertThat(client.next("subscribed").path("channel").asText()).startsWith("user:");
                 client.next("subscribed");
             }
 
-            publish(gateway, "user:" + alice, "{\"text\":\"your report is ready\"}");
+            publish(GATEWAY.get(), "user:" + alice, "{\"text\":\"your report is ready\"}");
             for (HubClient client : new HubClient[] {first, second}) {
                 JsonNode notification = client.next("notification");
                 assertThat(notification.path("data").path("text").asText()).isEqualTo("your report is ready");
@@ -124,7 +113,7 @@ class HubDeliveryTest {
 
     @Test
     void answersPingsAndEchoesRequestIds() {
-        try (HubClient client = HubClient.connect(gateway, "/ws")) {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws")) {
             client.next("subscribed");
             assertThat(client.request("{\"type\":\"ping\",\"id\":\"a-1\"}", "pong").path("id").asText()).isEqualTo("a-1");
             assertThat(client.request("{\"type\":\"ping\",\"id\":7}", "pong").path("id").asInt()).isEqualTo(7);
@@ -135,7 +124,7 @@ class HubDeliveryTest {
     @Test
     void refusesMalformedRequestsWithStableCodes() {
         String channel = unique("news:");
-        try (HubClient client = HubClient.connect(gateway, "/ws")) {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws")) {
             client.next("subscribed");
             assertThat(error(client, "not json")).isEqualTo("BAD_MESSAGE");
             assertThat(error(client, "[1,2]")).isEqualTo("BAD_MESSAGE");
@@ -169,31 +158,31 @@ class HubDeliveryTest {
     @Test
     void unsubscribingStopsDelivery() {
         String channel = unique("news:");
-        try (HubClient client = HubClient.connect(gateway, "/ws")) {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws")) {
             client.next("subscribed");
             client.subscribe(channel);
-            publish(gateway, channel, "1");
+            publish(GATEWAY.get(), channel, "1");
             assertThat(client.next("message").path("data").asInt()).isEqualTo(1);
             JsonNode unsubscribed = client.request("{\"type\":\"unsubscribe\",\"channel\":\"" + channel + "\",\"id\":9}", "unsubscribed");
             assertThat(unsubscribed.path("channel").asText()).isEqualTo(channel);
             assertThat(unsubscribed.path("id").asInt()).isEqualTo(9);
-            publish(gateway, channel, "2");
+            publish(GATEWAY.get(), channel, "2");
             client.request("{\"type\":\"ping\"}", "pong");
             // Subscribing again works.
             client.subscribe(channel);
-            publish(gateway, channel, "3");
+            publish(GATEWAY.get(), channel, "3");
             assertThat(client.next("message").path("data").asInt()).isEqualTo(3);
         }
     }
 
     @Test
     void reportsConnectionsInHealthAndMetrics() throws Exception {
-        try (HubClient client = HubClient.connect(gateway, "/ws")) {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws")) {
             client.next("subscribed");
-            var health = gateway.gateway().health().report().components().get("websocket-hub.hub");
+            var health = GATEWAY.get().gateway().health().report().components().get("websocket-hub.hub");
             assertThat(health.status().name()).isEqualTo("UP");
             assertThat((Integer) health.details().get("connections")).isGreaterThanOrEqualTo(1);
-            String metrics = new String(gateway.gateway().metrics().scrape(), StandardCharsets.UTF_8);
+            String metrics = new String(GATEWAY.get().gateway().metrics().scrape(), StandardCharsets.UTF_8);
             assertThat(metrics).contains("tollgate_websocket_hub_connections", "tollgate_websocket_hub_messages_sent",
                     "tollgate_websocket_hub_subscriptions");
         }

@@ -1,10 +1,8 @@
 package dev.tollgate.plugin.websockethub;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.runtime.testing.TestGateway;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,44 +23,31 @@ class HubFlowControlTest {
     /** Enough to fill a paused client's socket buffers many times over. */
     private static final int MAX_EVENTS = 5000;
 
-    private static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        gateway = HubGateways.start(HubGateways.STANDARD);
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final StandardGateway GATEWAY = new StandardGateway();
 
     @Test
     void closesASlowConsumerWith1013WithoutHoldingUpOthers() {
         String channel = unique("slow-close:");
-        try (HubClient slow = HubClient.connect(gateway, "/ws/small", "X-User", unique("slow-"));
-             HubClient fast = HubClient.connect(gateway, "/ws/small", "X-User", unique("fast-"))) {
-            slow.next("subscribed");
-            fast.next("subscribed");
-            slow.subscribe(channel);
-            fast.subscribe(channel);
+        try (HubClient slow = subscriber(channel);
+             HubClient fast = subscriber(channel)) {
             slow.pause();
 
-            long closesBefore = counter(gateway, "slow_consumer_closes");
+            long closesBefore = counter(GATEWAY.get(), "slow_consumer_closes");
             int published = 0;
             // Each event waits for the fast client to have it: the fast client never falls behind.
-            while (counter(gateway, "slow_consumer_closes") == closesBefore && published < MAX_EVENTS) {
+            while (counter(GATEWAY.get(), "slow_consumer_closes") == closesBefore && published < MAX_EVENTS) {
                 published++;
-                publish(gateway, channel, event(published));
+                publish(GATEWAY.get(), channel, event(published));
                 assertThat(fast.next("message").path("data").path("n").asInt()).isEqualTo(published);
             }
-            assertThat(counter(gateway, "slow_consumer_closes")).as("a slow-consumer close after %d events", published)
+            assertThat(counter(GATEWAY.get(), "slow_consumer_closes")).as("a slow-consumer close after %d events", published)
                     .isEqualTo(closesBefore + 1);
 
             // The slow client gets what was queued before the close, then the close itself.
             slow.resume();
             assertThat(slow.closeCode()).isEqualTo(1013);
-            publish(gateway, channel, event(published + 1));
+            publish(GATEWAY.get(), channel, event(published + 1));
             assertThat(fast.next("message").path("data").path("n").asInt()).isEqualTo(published + 1);
             fast.request("{\"type\":\"ping\"}", "pong");
         }
@@ -71,22 +56,18 @@ class HubFlowControlTest {
     @Test
     void dropsTheOldestMessagesOfASlowConsumerWhereThePolicySaysSo() {
         String channel = unique("slow-drop:");
-        try (HubClient slow = HubClient.connect(gateway, "/ws/small", "X-User", unique("slow-"));
-             HubClient fast = HubClient.connect(gateway, "/ws/small", "X-User", unique("fast-"))) {
-            slow.next("subscribed");
-            fast.next("subscribed");
-            slow.subscribe(channel);
-            fast.subscribe(channel);
+        try (HubClient slow = subscriber(channel);
+             HubClient fast = subscriber(channel)) {
             slow.pause();
 
-            long droppedBefore = counter(gateway, "messages_dropped", "reason", "queue_full");
+            long droppedBefore = counter(GATEWAY.get(), "messages_dropped", "reason", "queue_full");
             int published = 0;
-            while (counter(gateway, "messages_dropped", "reason", "queue_full") < droppedBefore + 20 && published < MAX_EVENTS) {
+            while (counter(GATEWAY.get(), "messages_dropped", "reason", "queue_full") < droppedBefore + 20 && published < MAX_EVENTS) {
                 published++;
-                publish(gateway, channel, event(published));
+                publish(GATEWAY.get(), channel, event(published));
                 assertThat(fast.next("message").path("data").path("n").asInt()).isEqualTo(published);
             }
-            assertThat(counter(gateway, "messages_dropped", "reason", "queue_full")).isGreaterThanOrEqualTo(droppedBefore + 20);
+            assertThat(counter(GATEWAY.get(), "messages_dropped", "reason", "queue_full")).isGreaterThanOrEqualTo(droppedBefore + 20);
 
             slow.resume();
             List<Integer> received = new ArrayList<>();
@@ -105,20 +86,20 @@ class HubFlowControlTest {
     @Test
     void dropsAMessageLargerThanTheWholeQueueWithoutClosing() {
         String channel = unique("slow-close:");
-        try (HubClient client = HubClient.connect(gateway, "/ws/small", "X-User", unique("big-"))) {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws/small", "X-User", unique("big-"))) {
             client.next("subscribed");
             client.subscribe(channel);
-            long before = counter(gateway, "messages_dropped", "reason", "too_large");
-            publish(gateway, channel, "\"" + "y".repeat(300 * 1024) + "\"");
-            assertThat(counter(gateway, "messages_dropped", "reason", "too_large")).isEqualTo(before + 1);
-            publish(gateway, channel, "\"small\"");
+            long before = counter(GATEWAY.get(), "messages_dropped", "reason", "too_large");
+            publish(GATEWAY.get(), channel, "\"" + "y".repeat(300 * 1024) + "\"");
+            assertThat(counter(GATEWAY.get(), "messages_dropped", "reason", "too_large")).isEqualTo(before + 1);
+            publish(GATEWAY.get(), channel, "\"small\"");
             assertThat(client.next("message").path("data").asText()).isEqualTo("small");
         }
     }
 
     @Test
     void limitsSubscriptionsPerConnection() {
-        try (HubClient client = HubClient.connect(gateway, "/ws/small", "X-User", unique("eve-"))) {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws/small", "X-User", unique("eve-"))) {
             client.next("subscribed");
             String first = unique("news:");
             client.subscribe(first);
@@ -137,24 +118,32 @@ class HubFlowControlTest {
         List<HubClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                clients.add(HubClient.connect(gateway, "/ws", "X-User", dave));
+                clients.add(HubClient.connect(GATEWAY.get(), "/ws", "X-User", dave));
             }
-            assertThat(HubClient.refusal(gateway, "/ws", "X-User", dave)).isEqualTo(429);
+            assertThat(HubClient.refusal(GATEWAY.get(), "/ws", "X-User", dave)).isEqualTo(429);
             // Other users and anonymous connections are not affected.
-            try (HubClient other = HubClient.connect(gateway, "/ws", "X-User", unique("erin-"));
-                 HubClient anonymous = HubClient.connect(gateway, "/ws")) {
+            try (HubClient other = HubClient.connect(GATEWAY.get(), "/ws", "X-User", unique("erin-"));
+                 HubClient anonymous = HubClient.connect(GATEWAY.get(), "/ws")) {
                 other.next("subscribed");
                 anonymous.next("subscribed");
             }
             clients.remove(0).close();
             await().atMost(HubClient.WAIT).untilAsserted(() -> {
-                HubClient again = HubClient.connect(gateway, "/ws", "X-User", dave);
+                HubClient again = HubClient.connect(GATEWAY.get(), "/ws", "X-User", dave);
                 clients.add(again);
             });
         }
         finally {
             clients.forEach(HubClient::close);
         }
+    }
+
+    /** A client of /ws/small subscribed to the channel. */
+    private static HubClient subscriber(String channel) {
+        HubClient client = HubClient.connect(GATEWAY.get(), "/ws/small", "X-User", unique("user-"));
+        client.next("subscribed");
+        client.subscribe(channel);
+        return client;
     }
 
     private static String event(int n) {

@@ -1,10 +1,8 @@
 package dev.tollgate.plugin.websockethub;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.runtime.testing.TestGateway;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,24 +17,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Channel permissions: users, roles and anonymous connections, for subscribing and publishing. */
 class HubPermissionsTest {
-    private static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        gateway = HubGateways.start(HubGateways.STANDARD);
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final StandardGateway GATEWAY = new StandardGateway();
 
     @Test
     void userChannelsBelongToTheirUser() {
         String alice = unique("alice-");
-        try (HubClient anonymous = HubClient.connect(gateway, "/ws");
-             HubClient owner = HubClient.connect(gateway, "/ws", "X-User", alice);
-             HubClient stranger = HubClient.connect(gateway, "/ws", "X-User", unique("mallory-"))) {
+        try (HubClient anonymous = HubClient.connect(GATEWAY.get(), "/ws");
+             HubClient owner = HubClient.connect(GATEWAY.get(), "/ws", "X-User", alice);
+             HubClient stranger = HubClient.connect(GATEWAY.get(), "/ws", "X-User", unique("mallory-"))) {
             anonymous.next("subscribed");
             owner.next("subscribed");
             stranger.next("subscribed");
@@ -47,7 +36,7 @@ class HubPermissionsTest {
             assertThat(refusal(anonymous, "subscribe", "user:" + alice + ":drafts")).isEqualTo("FORBIDDEN");
             assertThat(refusal(owner, "subscribe", "user:" + alice + ":drafts")).isEqualTo("FORBIDDEN");
             owner.subscribe("user:" + alice);
-            publish(gateway, "user:" + alice, "{\"n\":1}");
+            publish(GATEWAY.get(), "user:" + alice, "{\"n\":1}");
             assertThat(owner.next("notification").path("data").path("n").asInt()).isEqualTo(1);
         }
     }
@@ -55,9 +44,9 @@ class HubPermissionsTest {
     @Test
     void rolesDecideOnRoleChannels() {
         String channel = unique("admin:");
-        try (HubClient admin = HubClient.connect(gateway, "/ws?access_token=" + unique("root-") + "&roles=ops,admin");
-             HubClient user = HubClient.connect(gateway, "/ws", "X-User", unique("alice-"), "X-Roles", "ops");
-             HubClient anonymous = HubClient.connect(gateway, "/ws")) {
+        try (HubClient admin = HubClient.connect(GATEWAY.get(), "/ws?access_token=" + unique("root-") + "&roles=ops,admin");
+             HubClient user = HubClient.connect(GATEWAY.get(), "/ws", "X-User", unique("alice-"), "X-Roles", "ops");
+             HubClient anonymous = HubClient.connect(GATEWAY.get(), "/ws")) {
             admin.next("subscribed");
             user.next("subscribed");
             anonymous.next("subscribed");
@@ -78,9 +67,9 @@ class HubPermissionsTest {
     @Test
     void authenticatedChannelsRefuseAnonymousConnections() {
         String room = unique("chat:");
-        try (HubClient anonymous = HubClient.connect(gateway, "/ws");
-             HubClient alice = HubClient.connect(gateway, "/ws", "X-User", unique("alice-"));
-             HubClient bob = HubClient.connect(gateway, "/ws", "X-User", unique("bob-"))) {
+        try (HubClient anonymous = HubClient.connect(GATEWAY.get(), "/ws");
+             HubClient alice = HubClient.connect(GATEWAY.get(), "/ws", "X-User", unique("alice-"));
+             HubClient bob = HubClient.connect(GATEWAY.get(), "/ws", "X-User", unique("bob-"))) {
             anonymous.next("subscribed");
             alice.next("subscribed");
             bob.next("subscribed");
@@ -102,8 +91,8 @@ class HubPermissionsTest {
     @Test
     void publishingNeedsTheRight() {
         String channel = unique("news:");
-        try (HubClient anonymous = HubClient.connect(gateway, "/ws");
-             HubClient alice = HubClient.connect(gateway, "/ws", "X-User", unique("alice-"))) {
+        try (HubClient anonymous = HubClient.connect(GATEWAY.get(), "/ws");
+             HubClient alice = HubClient.connect(GATEWAY.get(), "/ws", "X-User", unique("alice-"))) {
             anonymous.next("subscribed");
             alice.next("subscribed");
             anonymous.subscribe(channel);
@@ -118,12 +107,12 @@ class HubPermissionsTest {
     @Test
     void routeChannelsAreCheckedBeforeTheUpgrade() throws Exception {
         // No principal: user:{user} cannot be filled.
-        assertThat(HubClient.refusal(gateway, "/ws/notifications")).isEqualTo(401);
-        try (HubClient client = HubClient.connect(gateway, "/ws/notifications", "X-User", unique("carol-"))) {
+        assertThat(HubClient.refusal(GATEWAY.get(), "/ws/notifications")).isEqualTo(401);
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws/notifications", "X-User", unique("carol-"))) {
             assertThat(client.next("subscribed").path("channel").asText()).startsWith("user:carol-");
         }
         // Not an upgrade at all.
-        HttpResponse<String> plain = HttpClient.newHttpClient().send(HttpRequest.newBuilder(gateway.http("/ws")).build(),
+        HttpResponse<String> plain = HttpClient.newHttpClient().send(HttpRequest.newBuilder(GATEWAY.get().http("/ws")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(plain.statusCode()).isEqualTo(400);
         assertThat(plain.body()).contains("BAD_REQUEST");

@@ -1,10 +1,8 @@
 package dev.tollgate.plugin.websockethub;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.runtime.testing.TestGateway;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,17 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Presence through the bus: joining on subscribe, leaving on unsubscribe and close, queries and events. */
 class HubPresenceTest {
-    private static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        gateway = HubGateways.start(HubGateways.STANDARD);
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final StandardGateway GATEWAY = new StandardGateway();
 
     @Test
     void subscribersArePresentAndWatchersSeeThemJoinAndLeave() {
@@ -33,8 +22,8 @@ class HubPresenceTest {
         String alice = unique("alice-");
         String bob = unique("bob-");
         String carol = unique("carol-");
-        try (HubClient aliceClient = HubClient.connect(gateway, "/ws/collaboration/" + project, "X-User", alice);
-             HubClient watcher = HubClient.connect(gateway, "/ws", "X-User", bob)) {
+        try (HubClient aliceClient = HubClient.connect(GATEWAY.get(), "/ws/collaboration/" + project, "X-User", alice);
+             HubClient watcher = HubClient.connect(GATEWAY.get(), "/ws", "X-User", bob)) {
             assertThat(aliceClient.next("subscribed").path("channel").asText()).isEqualTo(channel);
             aliceClient.next("subscribed");
             watcher.next("subscribed");
@@ -46,7 +35,7 @@ class HubPresenceTest {
             assertThat(ownJoin.path("member").path("user").asText()).isEqualTo(bob);
             assertThat(ownJoin.path("member").path("info").has("since")).isTrue();
 
-            HubClient carolClient = HubClient.connect(gateway, "/ws/collaboration/" + project, "X-User", carol);
+            HubClient carolClient = HubClient.connect(GATEWAY.get(), "/ws/collaboration/" + project, "X-User", carol);
             carolClient.next("subscribed");
             JsonNode join = watcher.next("join");
             assertThat(join.path("member").path("user").asText()).isEqualTo(carol);
@@ -61,7 +50,7 @@ class HubPresenceTest {
                     .containsExactlyInAnyOrder(alice, bob);
 
             watcher.request("{\"type\":\"unsubscribe\",\"channel\":\"" + channel + "\"}", "unsubscribed");
-            try (HubClient anonymous = HubClient.connect(gateway, "/ws")) {
+            try (HubClient anonymous = HubClient.connect(GATEWAY.get(), "/ws")) {
                 anonymous.next("subscribed");
                 JsonNode members = anonymous.request("{\"type\":\"presence\",\"channel\":\"" + channel + "\"}", "presence");
                 assertThat(users(members)).containsExactly(alice);
@@ -75,7 +64,7 @@ class HubPresenceTest {
     @Test
     void presenceIsOnlyForChannelsThatEnableIt() {
         String channel = unique("news:");
-        try (HubClient client = HubClient.connect(gateway, "/ws")) {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws")) {
             client.next("subscribed");
             assertThat(client.request("{\"type\":\"presence\",\"channel\":\"" + channel + "\"}", "error").path("code").asText())
                     .isEqualTo("PRESENCE_DISABLED");

@@ -2,10 +2,8 @@ package dev.tollgate.plugin.websockethub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.api.event.Event;
-import dev.tollgate.runtime.testing.TestGateway;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,30 +20,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * History and recovery with {@code since}, on the in-memory bus's history
- * ({@code gateway.events.local.history}: 5 events on {@code history:*}, 10000 on {@code recovery:*}).
+ * ({@code GATEWAY.get().events.local.history}: 5 events on {@code history:*}, 10000 on {@code recovery:*}).
  */
 class HubRecoveryTest {
-    private static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        gateway = HubGateways.start(HubGateways.STANDARD);
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final StandardGateway GATEWAY = new StandardGateway();
 
     @Test
     void messagesAndSubscribedRepliesCarryOffsets() {
         String channel = unique("history:");
-        try (HubClient first = HubClient.connect(gateway, "/ws");
-             HubClient second = HubClient.connect(gateway, "/ws")) {
+        try (HubClient first = HubClient.connect(GATEWAY.get(), "/ws");
+             HubClient second = HubClient.connect(GATEWAY.get(), "/ws")) {
             first.next("subscribed");
             second.next("subscribed");
             assertThat(first.subscribe(channel).path("offset").asText()).isEqualTo("0-0");
-            publish(gateway, channel, "{\"n\":1}");
+            publish(GATEWAY.get(), channel, "{\"n\":1}");
             JsonNode message = first.next("message");
             String offset = message.path("offset").asText();
             assertThat(offset).matches("\\d+-1");
@@ -56,18 +45,12 @@ class HubRecoveryTest {
     @Test
     void recoversMissedEventsInOrderBeforeLiveOnes() {
         String channel = unique("recovery:");
-        try (HubClient live = HubClient.connect(gateway, "/ws");
-             HubClient late = HubClient.connect(gateway, "/ws")) {
+        try (HubClient live = HubClient.connect(GATEWAY.get(), "/ws");
+             HubClient late = HubClient.connect(GATEWAY.get(), "/ws")) {
             live.next("subscribed");
             late.next("subscribed");
             live.subscribe(channel);
-            List<String> offsets = new ArrayList<>();
-            for (int n = 1; n <= 5; n++) {
-                publish(gateway, channel, String.valueOf(n));
-                JsonNode message = live.next("message");
-                assertThat(message.path("data").asInt()).isEqualTo(n);
-                offsets.add(message.path("offset").asText());
-            }
+            List<String> offsets = publishNumbers(live, channel, 5);
 
             late.send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\",\"since\":\"" + offsets.get(1) + "\",\"id\":\"r\"}");
             JsonNode subscribed = late.next("subscribed");
@@ -79,19 +62,19 @@ class HubRecoveryTest {
                 assertThat(message.path("data").asInt()).isEqualTo(n);
                 assertThat(message.path("offset").asText()).isEqualTo(offsets.get(n - 1));
             }
-            publish(gateway, channel, "6");
+            publish(GATEWAY.get(), channel, "6");
             assertThat(late.next("message").path("data").asInt()).isEqualTo(6);
             assertThat(live.next("message").path("data").asInt()).isEqualTo(6);
             late.request("{\"type\":\"ping\"}", "pong");
 
             // Nothing missed: recovering from the latest offset delivers nothing but live events.
-            try (HubClient upToDate = HubClient.connect(gateway, "/ws")) {
+            try (HubClient upToDate = HubClient.connect(GATEWAY.get(), "/ws")) {
                 upToDate.next("subscribed");
-                publish(gateway, channel, "7");
+                publish(GATEWAY.get(), channel, "7");
                 String offset7 = live.next("message").path("offset").asText();
                 upToDate.send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\",\"since\":\"" + offset7 + "\"}");
                 assertThat(upToDate.next("subscribed").path("recovered").asBoolean()).isTrue();
-                publish(gateway, channel, "8");
+                publish(GATEWAY.get(), channel, "8");
                 assertThat(upToDate.next("message").path("data").asInt()).isEqualTo(8);
             }
         }
@@ -100,16 +83,12 @@ class HubRecoveryTest {
     @Test
     void reportsARecoveryGapAndStaysSubscribed() {
         String channel = unique("history:");
-        try (HubClient live = HubClient.connect(gateway, "/ws");
-             HubClient late = HubClient.connect(gateway, "/ws")) {
+        try (HubClient live = HubClient.connect(GATEWAY.get(), "/ws");
+             HubClient late = HubClient.connect(GATEWAY.get(), "/ws")) {
             live.next("subscribed");
             late.next("subscribed");
             live.subscribe(channel);
-            List<String> offsets = new ArrayList<>();
-            for (int n = 1; n <= 8; n++) {
-                publish(gateway, channel, String.valueOf(n));
-                offsets.add(live.next("message").path("offset").asText());
-            }
+            List<String> offsets = publishNumbers(live, channel, 8);
             // Only the last 5 are kept: recovering from the first one cannot be complete.
             late.send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\",\"since\":\"" + offsets.get(0) + "\",\"id\":4}");
             JsonNode gap = late.next("error");
@@ -119,7 +98,7 @@ class HubRecoveryTest {
             JsonNode subscribed = late.next("subscribed");
             assertThat(subscribed.path("recovered").asBoolean()).isFalse();
             assertThat(subscribed.path("offset").asText()).isEqualTo(offsets.get(7));
-            publish(gateway, channel, "9");
+            publish(GATEWAY.get(), channel, "9");
             assertThat(late.next("message").path("data").asInt()).isEqualTo(9);
 
             // A channel without history cannot recover either.
@@ -136,8 +115,8 @@ class HubRecoveryTest {
         Map<Integer, String> offsets = new ConcurrentHashMap<>();
         AtomicInteger published = new AtomicInteger();
         AtomicBoolean stop = new AtomicBoolean();
-        try (HubClient live = HubClient.connect(gateway, "/ws");
-             HubClient late = HubClient.connect(gateway, "/ws")) {
+        try (HubClient live = HubClient.connect(GATEWAY.get(), "/ws");
+             HubClient late = HubClient.connect(GATEWAY.get(), "/ws")) {
             live.next("subscribed");
             late.next("subscribed");
             live.subscribe(channel);
@@ -146,7 +125,7 @@ class HubRecoveryTest {
             // fills up. The history (10000) outlasts the 2000 events it publishes at most.
             CompletableFuture<Void> publisher = CompletableFuture.runAsync(() -> {
                 for (int n = 1; n <= 2000 && !stop.get(); n++) {
-                    publish(gateway, channel, String.valueOf(n));
+                    publish(GATEWAY.get(), channel, String.valueOf(n));
                     JsonNode message = live.next("message");
                     offsets.put(message.path("data").asInt(), message.path("offset").asText());
                     published.set(n);
@@ -179,11 +158,11 @@ class HubRecoveryTest {
         String name = unique("t");
         String channel = "history:" + name;
         for (int n = 1; n <= 3; n++) {
-            publish(gateway, channel, String.valueOf(n));
+            publish(GATEWAY.get(), channel, String.valueOf(n));
         }
-        List<Event> history = gateway.gateway().eventBus().history(channel, "0-0").toCompletableFuture().join();
+        List<Event> history = GATEWAY.get().gateway().eventBus().history(channel, "0-0").toCompletableFuture().join();
         assertThat(history).hasSize(3);
-        try (HubClient client = HubClient.connect(gateway, "/ws/history/" + name + "?since=" + history.get(0).offset())) {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws/history/" + name + "?since=" + history.get(0).offset())) {
             JsonNode subscribed = client.next("subscribed");
             assertThat(subscribed.path("channel").asText()).isEqualTo(channel);
             assertThat(subscribed.path("recovered").asBoolean()).isTrue();
@@ -191,5 +170,17 @@ class HubRecoveryTest {
             assertThat(client.next("message").path("data").asInt()).isEqualTo(3);
             assertThat(client.next("subscribed").path("channel").asText()).isEqualTo("broadcast");
         }
+    }
+
+    /** Publishes 1 to {@code count}, checks that {@code subscriber} receives each, and returns their offsets. */
+    private static List<String> publishNumbers(HubClient subscriber, String channel, int count) {
+        List<String> offsets = new ArrayList<>();
+        for (int n = 1; n <= count; n++) {
+            publish(GATEWAY.get(), channel, String.valueOf(n));
+            JsonNode message = subscriber.next("message");
+            assertThat(message.path("data").asInt()).isEqualTo(n);
+            offsets.add(message.path("offset").asText());
+        }
+        return offsets;
     }
 }
