@@ -15,8 +15,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * A plugin's view of the gateway's event bus: listeners are called with the subscribing
- * plugin's class loader as context loader; everything else (history, presence) is the bus's own. The bus is looked up on each call because the bridge
- * (itself a plugin) is created before the other components.
+ * plugin's class loader as context loader; everything else (history, presence) is the bus's
+ * own. The bus is looked up on each call because the bridge (itself a plugin) is created before
+ * the other components.
  */
 final class PluginEventBus implements EventBus {
     private final Supplier<EventBus> bus;
