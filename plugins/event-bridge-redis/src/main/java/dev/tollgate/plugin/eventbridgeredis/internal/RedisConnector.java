@@ -140,6 +140,12 @@ public final class RedisConnector implements AutoCloseable {
         try {
             created = Redisson.create(redissonConfig());
         }
+        catch (LinkageError e) {
+            // A class missing from the plugin jar: no retry can help.
+            LOG.error("Cannot create the Redis client: the plugin is incomplete; events reach this instance's subscribers only", e);
+            state.lost("cannot create the Redis client: " + e);
+            return;
+        }
         catch (RuntimeException e) {
             String reason = "cannot connect to " + settings.addresses() + ": " + RedisFailures.describe(e);
             boolean first;
@@ -238,6 +244,7 @@ public final class RedisConnector implements AutoCloseable {
         config.setThreads(settings.listenerThreads());
         config.setUseScriptCache(true);
         config.setUseThreadClassLoader(false);
+        config.setReferenceEnabled(false);
         config.setKeepPubSubOrder(true);
         config.setConnectionListener(new ConnectionEvents());
         switch (settings.mode()) {
