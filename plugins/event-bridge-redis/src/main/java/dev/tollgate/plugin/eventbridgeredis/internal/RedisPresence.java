@@ -153,55 +153,49 @@ public final class RedisPresence implements Presence {
         if (client == null) {
             return CompletableFuture.failedFuture(notConnected());
         }
-        String key = names.presenceKey(channel);
-        List<CompletableFuture<Object>> writes = new ArrayList<>();
-        try {
-            for (int start = 0; start < members.size(); start += BATCH) {
-                List<PresenceMember> batch = members.subList(start, Math.min(members.size(), start + BATCH));
-                Object[] arguments = new Object[1 + 2 * batch.size()];
-                arguments[0] = bytes(Long.toString(settings.ttl().toMillis()));
-                for (int i = 0; i < batch.size(); i++) {
-                    arguments[1 + 2 * i] = bytes(batch.get(i).id());
-                    arguments[2 + 2 * i] = json(batch.get(i));
-                }
-                CompletionStage<Object> written = script(client).evalAsync(key, RScript.Mode.READ_WRITE, scripts.presenceJoin(),
-                        RScript.ReturnType.INTEGER, List.of(key), arguments);
-                writes.add(written.toCompletableFuture());
+        List<Object[]> batches = new ArrayList<>();
+        for (int start = 0; start < members.size(); start += BATCH) {
+            List<PresenceMember> batch = members.subList(start, Math.min(members.size(), start + BATCH));
+            Object[] arguments = new Object[1 + 2 * batch.size()];
+            arguments[0] = bytes(Long.toString(settings.ttl().toMillis()));
+            for (int i = 0; i < batch.size(); i++) {
+                arguments[1 + 2 * i] = bytes(batch.get(i).id());
+                arguments[2 + 2 * i] = json(batch.get(i));
             }
+            batches.add(arguments);
         }
-        catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(RedisFailures.unavailable("cannot write the presence of " + channel, e));
-        }
-        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).handle((ignored, failure) -> {
-            if (failure != null) {
-                throw RedisFailures.unavailable("cannot write the presence of " + channel, failure);
-            }
-            return null;
-        });
+        return evalEach(client, channel, scripts.presenceJoin(), batches, "cannot write the presence of " + channel);
     }
 
     private CompletionStage<Void> remove(String channel, List<String> memberIds) {
         RedissonClient client = connector.client();
-        if (client == null || memberIds.isEmpty()) {
+        if (client == null) {
             return CompletableFuture.completedFuture(null);
         }
+        List<Object[]> batches = new ArrayList<>();
+        for (int start = 0; start < memberIds.size(); start += BATCH) {
+            batches.add(memberIds.subList(start, Math.min(memberIds.size(), start + BATCH)).stream().map(RedisPresence::bytes).toArray());
+        }
+        return evalEach(client, channel, scripts.presenceLeave(), batches, "cannot remove from the presence of " + channel);
+    }
+
+    /** Runs a presence script on the channel's hash once per batch of arguments; completes when all did. */
+    private CompletionStage<Void> evalEach(RedissonClient client, String channel, String script, List<Object[]> batches, String what) {
         String key = names.presenceKey(channel);
-        List<CompletableFuture<Object>> removals = new ArrayList<>();
+        List<CompletableFuture<Object>> calls = new ArrayList<>(batches.size());
         try {
-            for (int start = 0; start < memberIds.size(); start += BATCH) {
-                Object[] arguments = memberIds.subList(start, Math.min(memberIds.size(), start + BATCH)).stream()
-                        .map(RedisPresence::bytes).toArray();
-                CompletionStage<Object> removed = script(client).evalAsync(key, RScript.Mode.READ_WRITE, scripts.presenceLeave(),
-                        RScript.ReturnType.INTEGER, List.of(key), arguments);
-                removals.add(removed.toCompletableFuture());
+            for (Object[] arguments : batches) {
+                CompletionStage<Object> call = script(client).evalAsync(key, RScript.Mode.READ_WRITE, script, RScript.ReturnType.INTEGER,
+                        List.of(key), arguments);
+                calls.add(call.toCompletableFuture());
             }
         }
         catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(RedisFailures.unavailable("cannot remove from the presence of " + channel, e));
+            return CompletableFuture.failedFuture(RedisFailures.unavailable(what, e));
         }
-        return CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)).handle((ignored, failure) -> {
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).handle((ignored, failure) -> {
             if (failure != null) {
-                throw RedisFailures.unavailable("cannot remove from the presence of " + channel, failure);
+                throw RedisFailures.unavailable(what, failure);
             }
             return null;
         });
