@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 import static java.util.Objects.requireNonNull;
 
@@ -105,7 +106,7 @@ public record RedisBridgeSettings(
             long ceiling = reconnectMaxDelay.toMillis();
             long exponential = Math.min(ceiling, reconnectMinDelay.toMillis() << Math.min(attempt, 30));
             long half = exponential / 2;
-            return Duration.ofMillis(half + java.util.concurrent.ThreadLocalRandom.current().nextLong(half + 1));
+            return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(half + 1));
         }
 
         @Override
@@ -201,7 +202,7 @@ public record RedisBridgeSettings(
         Duration reconnectMin = positive(config, "reconnect.min-delay");
         Duration reconnectMax = positive(config, "reconnect.max-delay");
         if (reconnectMax.compareTo(reconnectMin) < 0) {
-            throw config.error("reconnect.max-delay", "must not be less than reconnect.min-delay (" + reconnectMin + ")");
+            throw config.error("reconnect.max-delay", "must not be less than reconnect.min-delay (" + text(reconnectMin) + ")");
         }
         Duration pingInterval = config.getDuration("ping-interval");
         if (pingInterval.isNegative() || pingInterval.compareTo(MAX_TIMEOUT) > 0) {
@@ -271,9 +272,15 @@ public record RedisBridgeSettings(
         Duration ttl = positive(config, "presence.ttl");
         Duration refresh = positive(config, "presence.refresh-interval");
         if (refresh.compareTo(ttl) >= 0) {
-            throw config.error("presence.refresh-interval", "must be less than presence.ttl (" + ttl + "), or members expire between refreshes");
+            throw config.error("presence.refresh-interval", "must be less than presence.ttl (" + text(ttl) + "), or members expire between refreshes");
         }
         return new Presence(ttl, refresh);
+    }
+
+    /** A duration as configuration writes it: {@code 30s}, {@code 250ms}. */
+    private static String text(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 
     private static Duration positive(PluginConfig config, String key) {

@@ -9,6 +9,7 @@ import org.redisson.client.codec.StringCodec;
 import org.redisson.config.BaseConfig;
 import org.redisson.config.ClusterServersConfig;
 import org.redisson.config.Config;
+import org.redisson.config.ConstantDelay;
 import org.redisson.config.EqualJitterDelay;
 import org.redisson.config.ReadMode;
 import org.redisson.config.SentinelServersConfig;
@@ -297,6 +298,8 @@ public final class RedisConnector implements AutoCloseable {
                 .setSubscriptionTimeout(millis(settings.timeout()))
                 // Never resend: a PUBLISH resent after a response timeout could be delivered twice.
                 .setRetryAttempts(0)
+                // With no retries, this is how long a subscription waits for a new pub/sub connection.
+                .setRetryDelay(new ConstantDelay(settings.connectTimeout()))
                 .setReconnectionDelay(new EqualJitterDelay(settings.reconnectMinDelay(), settings.reconnectMaxDelay()))
                 .setPingConnectionInterval(millis(settings.pingInterval()))
                 .setSubscriptionsPerConnection(settings.subscriptionsPerConnection());
