@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -136,7 +137,7 @@ class HubAcrossInstancesTest {
         static Client connect(TestGateway gateway) {
             Client client = new Client();
             URI uri = gateway.ws("/ws");
-            client.socket = HTTP.newWebSocketBuilder().buildAsync(uri, client).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+            client.socket = HTTP.newWebSocketBuilder().buildAsync(uri, client).orTimeout(10, TimeUnit.SECONDS).join();
             return client;
         }
 

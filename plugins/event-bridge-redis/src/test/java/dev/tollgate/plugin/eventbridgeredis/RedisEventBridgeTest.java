@@ -8,6 +8,9 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -199,14 +202,14 @@ class RedisEventBridgeTest {
         ReceivedEvents received = new ReceivedEvents();
         first.bridge().subscribe(channel, received);
         first.awaitSubscribed(1, 0);
-        java.util.List<String> sent = new java.util.ArrayList<>();
-        java.util.List<java.util.concurrent.CompletableFuture<Void>> stages = new java.util.ArrayList<>();
+        List<String> sent = new ArrayList<>();
+        List<CompletableFuture<Void>> stages = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             sent.add("event " + i);
             stages.add(second.bridge().publish(channel, ByteBuffer.wrap(("event " + i).getBytes(StandardCharsets.UTF_8)))
                     .toCompletableFuture());
         }
-        java.util.concurrent.CompletableFuture.allOf(stages.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
+        CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new)).join();
         assertThat(received.awaitText("event 199")).containsExactlyElementsOf(sent);
     }
 }

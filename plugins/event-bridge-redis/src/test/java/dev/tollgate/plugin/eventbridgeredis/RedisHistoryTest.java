@@ -7,6 +7,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -150,7 +153,7 @@ class RedisHistoryTest {
     }
 
     @Test
-    void publishingWithTheScriptAsABackendWouldReachSubscribersWithOffsets() {
+    void aBackendPublishingWithTheScriptReachesSubscribersWithOffsets() {
         String channel = prefix + "simulation:backend";
         ReceivedEvents received = new ReceivedEvents();
         first.bridge().subscribe(channel, received);
@@ -192,11 +195,11 @@ class RedisHistoryTest {
     }
 
     private static String readScript(String name) {
-        try (var in = RedisHistoryTest.class.getResourceAsStream("/dev/tollgate/plugin/eventbridgeredis/" + name)) {
+        try (InputStream in = RedisHistoryTest.class.getResourceAsStream("/dev/tollgate/plugin/eventbridgeredis/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

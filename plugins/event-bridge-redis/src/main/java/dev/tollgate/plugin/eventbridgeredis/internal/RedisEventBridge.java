@@ -266,6 +266,9 @@ public final class RedisEventBridge implements EventBridge {
     }
 
     private Health checkHealth() {
+        if (closed) {
+            return new Health(Health.Status.DOWN, Map.of("bridge", "redis", "reason", "closed"));
+        }
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("bridge", "redis");
         details.put("mode", settings.connection().mode().name().toLowerCase(Locale.ROOT));
@@ -274,9 +277,6 @@ public final class RedisEventBridge implements EventBridge {
         details.put("patterns", patterns.subscribedInRedis());
         details.put("reconnects", state.recoveries());
         Instant lostSince = state.lostSince();
-        if (closed) {
-            return new Health(Health.Status.DOWN, Map.of("bridge", "redis", "reason", "closed"));
-        }
         if (lostSince == null) {
             return Health.up(details);
         }
