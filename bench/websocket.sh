@@ -146,7 +146,7 @@ hub_connections() { curl -fs "http://127.0.0.1:$port/metrics" | awk '/^tollgate_
 
 # A short run first, so that the WebSocket, hub and bus code is loaded before the baseline.
 echo "priming the gateway (50 connections, 2 s) ..." >&2
-(load --connections 50 --publish "$publish" --rate 200 --duration 2 --sources 127.0.0.2) \
+(load --connections 50 --channels 5 --publish "$publish" --rate 200 --duration 2 --sources 127.0.0.2) \
   >"$work/prime.log" 2>&1 || { echo "the priming run failed:" >&2; tail -20 "$work/prime.log" >&2; exit 1; }
 grep -q " errors=0$" "$work/prime.log" || { echo "the priming run saw errors:" >&2; tail -8 "$work/prime.log" >&2; exit 1; }
 sleep 2
