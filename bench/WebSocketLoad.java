@@ -59,7 +59,8 @@ import java.util.concurrent.locks.LockSupport;
  *     ({@code --publish hub}, for the in-memory bus). Payloads are JSON:
  *     {@code {"w":0,"t":<µs since the epoch>,"n":<sequence>}}, padded to {@code --payload-bytes}.</li>
  * <li>Records each measured delivery's latency in a log-linear histogram (1/64 precision), waits
- *     until deliveries stop ({@code --drain} seconds without one), and reports connections,
+ *     until deliveries stop ({@code --drain} seconds without one, at most {@code --drain-limit}
+ *     seconds after publishing ended: what is still queued then counts as lost), and reports connections,
  *     messages published, delivered, delivered per second, expected deliveries (each published
  *     message times the subscribers of its channel), loss, p50/p90/p99/max latency and errors. The
  *     last line is machine-readable: {@code RESULT key=value …}.</li>
@@ -100,6 +101,7 @@ public final class WebSocketLoad {
               --warmup S             publishing before the measurement, seconds (0)
               --payload-bytes B      pad payloads to at least B bytes (0)
               --drain S              deliveries are over after S seconds without one (2)
+              --drain-limit S        … or S seconds after publishing ended, whatever still comes (30)
               --sync-dir D           share one run between processes (see the class comment)
               --processes P          processes sharing the run (1)
               --process-id I         this process, 0 … P-1; 0 prints the merged report (0)
@@ -143,6 +145,7 @@ public final class WebSocketLoad {
             double warmupSeconds,
             int payloadBytes,
             double drainSeconds,
+            double drainLimitSeconds,
             Path syncDirectory,
             int processes,
             int processId) {
@@ -168,7 +171,7 @@ public final class WebSocketLoad {
             java.util.Set<String> known = java.util.Set.of("url", "connections", "channels", "channel-prefix",
                     "first-connection", "total-connections", "sources", "threads", "ramp", "max-pending",
                     "connect-timeout", "publish", "redis", "redis-prefix", "rate", "duration", "warmup",
-                    "payload-bytes", "drain", "sync-dir", "processes", "process-id");
+                    "payload-bytes", "drain", "drain-limit", "sync-dir", "processes", "process-id");
             for (String key : values.keySet()) {
                 if (!known.contains(key)) {
                     throw new IllegalArgumentException("unknown option --" + key);
@@ -229,6 +232,7 @@ public final class WebSocketLoad {
                     decimal(values, "warmup", 0),
                     integer(values, "payload-bytes", 0, 0),
                     decimal(values, "drain", 2),
+                    decimal(values, "drain-limit", 30),
                     syncDirectory == null ? null : Path.of(syncDirectory),
                     processes,
                     processId);
@@ -334,8 +338,8 @@ public final class WebSocketLoad {
                 expected += (long) subscribers[channel] * published.perChannel(channel, options.channels());
             }
             Result result = new Result(options.connections(), connected.subscribed, connected.failed, rampSeconds,
-                    totals.delivered, totals.warmupDelivered, expected, totals.lastDeliveryMicros,
-                    totals.closedByGateway, totals.errors(), totals.problems, totals.histogram);
+                    totals.delivered, totals.warmupDelivered, expected, totals.lastDeliveryMicros, totals.lastArrivalMicros,
+                    totals.drainLimitReached, totals.closedByGateway, totals.errors(), totals.problems, totals.histogram);
             Result merged = sync.finish(result);
             if (merged != null) {
                 report(merged, published);
@@ -362,12 +366,16 @@ public final class WebSocketLoad {
             }
         }
 
-        /** Waits until deliveries stop: {@code --drain} seconds without one, or all expected arrived. */
+        /**
+         * Waits until deliveries stop: {@code --drain} seconds without one, or {@code --drain-limit}
+         * seconds after publishing ended (then the gateway did not keep up: the rest is lost).
+         */
         private Totals drain(PublishSummary published) throws Exception {
             long quietNanos = (long) (options.drainSeconds() * 1e9);
             long lastCount = -1;
             long lastChange = System.nanoTime();
-            long deadline = System.nanoTime() + 120_000_000_000L;
+            long sinceEnd = published.endMicros() > 0 ? Math.max(0, MicroClock.now() - published.endMicros()) * 1000 : 0;
+            long deadline = System.nanoTime() + Math.max(0, (long) (options.drainLimitSeconds() * 1e9) - sinceEnd);
             while (true) {
                 Totals totals = totals(false);
                 long count = totals.delivered + totals.warmupDelivered;
@@ -376,8 +384,13 @@ public final class WebSocketLoad {
                     lastCount = count;
                     lastChange = now;
                 }
-                else if (now - lastChange >= quietNanos || now > deadline) {
+                else if (now - lastChange >= quietNanos) {
                     return totals(true);
+                }
+                if (now > deadline) {
+                    Totals last = totals(true);
+                    last.drainLimitReached = true;
+                    return last;
                 }
                 Thread.sleep(100);
             }
@@ -441,6 +454,15 @@ public final class WebSocketLoad {
                     published.acknowledged(), published.warmupCount());
             System.out.printf(Locale.ROOT, "%-13s%d of %d expected, lost %d (%.3f %%), %.0f/s over %.2f s%n",
                     "delivered", result.delivered, result.expected, lost, lossPercent, deliveredPerSecond, deliverySeconds);
+            long allDelivered = result.delivered + result.warmupDelivered;
+            double allSeconds = result.lastArrivalMicros > 0 ? (result.lastArrivalMicros - published.warmupStartMicros()) / 1e6 : 0;
+            double sustainedPerSecond = allSeconds > 0 ? allDelivered / allSeconds : 0;
+            System.out.printf(Locale.ROOT, "%-13s%d deliveries, warm-up included, over %.2f s: %.0f/s%n",
+                    "sustained", allDelivered, allSeconds, sustainedPerSecond);
+            if (result.drainLimitReached) {
+                System.out.printf(Locale.ROOT, "%-13sdeliveries were still arriving %.0f s after publishing ended: the gateway"
+                        + " did not keep up; what had not arrived counts as lost%n", "overload", options.drainLimitSeconds());
+            }
             System.out.printf(Locale.ROOT, "%-13sp50 %s  p90 %s  p99 %s  max %s  (%d samples)%n",
                     "latency", milliseconds(histogram.percentile(0.50)), milliseconds(histogram.percentile(0.90)),
                     milliseconds(histogram.percentile(0.99)), milliseconds(histogram.max()), histogram.count());
@@ -450,10 +472,11 @@ public final class WebSocketLoad {
             System.out.printf(Locale.ROOT,
                     "RESULT connections=%d subscribed=%d failed=%d ramp_s=%.2f published=%d publish_s=%.3f acknowledged=%d"
                             + " delivered=%d expected=%d lost=%d loss_pct=%.4f delivered_per_s=%.0f delivery_s=%.3f"
+                            + " sustained_per_s=%.0f drain_limit_reached=%b"
                             + " p50_us=%d p90_us=%d p99_us=%d max_us=%d closed_by_gateway=%d errors=%d%n",
                     result.connections, result.subscribed, result.failed, result.rampSeconds, published.count(), publishSeconds,
                     published.acknowledged(), result.delivered, result.expected, lost, lossPercent, deliveredPerSecond,
-                    deliverySeconds, histogram.percentile(0.50), histogram.percentile(0.90), histogram.percentile(0.99),
+                    deliverySeconds, sustainedPerSecond, result.drainLimitReached, histogram.percentile(0.50), histogram.percentile(0.90), histogram.percentile(0.99),
                     histogram.max(), result.closedByGateway, errors);
         }
 
@@ -471,6 +494,8 @@ public final class WebSocketLoad {
         long delivered;
         long warmupDelivered;
         long lastDeliveryMicros;
+        long lastArrivalMicros;
+        boolean drainLimitReached;
         long closedByGateway;
         final Map<String, Long> problems = new TreeMap<>();
         final Histogram histogram = new Histogram();
@@ -483,6 +508,7 @@ public final class WebSocketLoad {
             delivered += snapshot.delivered();
             warmupDelivered += snapshot.warmupDelivered();
             lastDeliveryMicros = Math.max(lastDeliveryMicros, snapshot.lastDeliveryMicros());
+            lastArrivalMicros = Math.max(lastArrivalMicros, snapshot.lastArrivalMicros());
             closedByGateway += snapshot.closedByGateway();
             snapshot.problems().forEach((problem, count) -> problems.merge(problem, count, Long::sum));
             if (snapshot.histogram() != null) {
@@ -497,8 +523,8 @@ public final class WebSocketLoad {
 
     /** What one process (or, merged, all of them) measured. */
     record Result(int connections, long subscribed, long failed, double rampSeconds, long delivered, long warmupDelivered,
-            long expected, long lastDeliveryMicros, long closedByGateway, long errors, Map<String, Long> problems,
-            Histogram histogram) {
+            long expected, long lastDeliveryMicros, long lastArrivalMicros, boolean drainLimitReached, long closedByGateway,
+            long errors, Map<String, Long> problems, Histogram histogram) {
 
         Result merge(Result other) {
             Map<String, Long> problems = new TreeMap<>(this.problems);
@@ -509,7 +535,8 @@ public final class WebSocketLoad {
             return new Result(connections + other.connections, subscribed + other.subscribed, failed + other.failed,
                     Math.max(rampSeconds, other.rampSeconds), delivered + other.delivered,
                     warmupDelivered + other.warmupDelivered, expected + other.expected,
-                    Math.max(lastDeliveryMicros, other.lastDeliveryMicros), closedByGateway + other.closedByGateway,
+                    Math.max(lastDeliveryMicros, other.lastDeliveryMicros), Math.max(lastArrivalMicros, other.lastArrivalMicros),
+                    drainLimitReached || other.drainLimitReached, closedByGateway + other.closedByGateway,
                     errors + other.errors, problems, histogram);
         }
 
@@ -523,6 +550,8 @@ public final class WebSocketLoad {
                     .append("warmup=").append(warmupDelivered).append('\n')
                     .append("expected=").append(expected).append('\n')
                     .append("last=").append(lastDeliveryMicros).append('\n')
+                    .append("arrival=").append(lastArrivalMicros).append('\n')
+                    .append("limit=").append(drainLimitReached).append('\n')
                     .append("closed=").append(closedByGateway).append('\n')
                     .append("errors=").append(errors).append('\n')
                     .append("histogram=").append(histogram.encode()).append('\n');
@@ -553,6 +582,7 @@ public final class WebSocketLoad {
                     Long.parseLong(values.get("failed")), Double.parseDouble(values.get("ramp")),
                     Long.parseLong(values.get("delivered")), Long.parseLong(values.get("warmup")),
                     Long.parseLong(values.get("expected")), Long.parseLong(values.get("last")),
+                    Long.parseLong(values.get("arrival")), Boolean.parseBoolean(values.get("limit")),
                     Long.parseLong(values.get("closed")), Long.parseLong(values.get("errors")), problems,
                     Histogram.decode(values.get("histogram")));
         }
@@ -1069,6 +1099,7 @@ public final class WebSocketLoad {
         private long delivered;
         private long warmupDelivered;
         private long lastDeliveryMicros;
+        private long lastArrivalMicros;
         private long closedByGateway;
         private boolean closingAll;
         private long nowMicros;
@@ -1104,12 +1135,12 @@ public final class WebSocketLoad {
 
         /** Counts (and, when asked, a copy of the latency histogram), taken on the worker's thread. */
         record Snapshot(long sockets, long open, long subscribed, long failed, long delivered, long warmupDelivered,
-                long lastDeliveryMicros, long closedByGateway, Map<String, Long> problems, Histogram histogram) {
+                long lastDeliveryMicros, long lastArrivalMicros, long closedByGateway, Map<String, Long> problems, Histogram histogram) {
         }
 
         CompletableFuture<Snapshot> snapshot(boolean withHistogram) {
             return call(() -> new Snapshot(sockets, open, subscribed, failed, delivered, warmupDelivered, lastDeliveryMicros,
-                    closedByGateway, Map.copyOf(problems), withHistogram ? latency.copy() : null));
+                    lastArrivalMicros, closedByGateway, Map.copyOf(problems), withHistogram ? latency.copy() : null));
         }
 
         /** Subscribed connections per channel, now. */
@@ -1352,6 +1383,7 @@ public final class WebSocketLoad {
                 while (position < offset + length && bytes[position] >= '0' && bytes[position] <= '9') {
                     sent = sent * 10 + (bytes[position++] - '0');
                 }
+                lastArrivalMicros = nowMicros;
                 if (warmup) {
                     warmupDelivered++;
                 }
@@ -1539,11 +1571,11 @@ public final class WebSocketLoad {
     }
 
     /** What was published in the measured period. */
-    record PublishSummary(String mode, long count, long warmupCount, long startMicros, long endMicros, long acknowledged,
-            long errors, Map<String, Long> problems) {
+    record PublishSummary(String mode, long count, long warmupCount, long warmupStartMicros, long startMicros, long endMicros,
+            long acknowledged, long errors, Map<String, Long> problems) {
 
         static PublishSummary none() {
-            return new PublishSummary("none", 0, 0, 0, 0, 0, 0, Map.of());
+            return new PublishSummary("none", 0, 0, 0, 0, 0, 0, 0, Map.of());
         }
 
         /** Measured publications to {@code channel}: they went round robin from channel 0. */
@@ -1556,6 +1588,7 @@ public final class WebSocketLoad {
                     .append("mode=").append(mode).append('\n')
                     .append("count=").append(count).append('\n')
                     .append("warmup=").append(warmupCount).append('\n')
+                    .append("warmup-start=").append(warmupStartMicros).append('\n')
                     .append("start=").append(startMicros).append('\n')
                     .append("end=").append(endMicros).append('\n')
                     .append("acknowledged=").append(acknowledged).append('\n')
@@ -1584,7 +1617,8 @@ public final class WebSocketLoad {
                 }
             }
             return new PublishSummary(values.get("mode"), Long.parseLong(values.get("count")),
-                    Long.parseLong(values.get("warmup")), Long.parseLong(values.get("start")),
+                    Long.parseLong(values.get("warmup")), Long.parseLong(values.get("warmup-start")),
+                    Long.parseLong(values.get("start")),
                     Long.parseLong(values.get("end")), Long.parseLong(values.get("acknowledged")),
                     Long.parseLong(values.get("errors")), problems);
         }
@@ -1601,6 +1635,7 @@ public final class WebSocketLoad {
         private final Publisher publisher;
         private final byte[] payload;
         private long warmupCount;
+        private long warmupStartMicros;
 
         PublishLoop(Options options, Publisher publisher) {
             this.options = options;
@@ -1612,6 +1647,9 @@ public final class WebSocketLoad {
             long total = Math.round(options.rate() * seconds);
             long start = System.nanoTime();
             long startMicros = MicroClock.now();
+            if (warmup && warmupCount == 0) {
+                warmupStartMicros = startMicros;
+            }
             double nanosPerMessage = 1e9 / options.rate();
             long sent = 0;
             while (sent < total) {
@@ -1637,7 +1675,8 @@ public final class WebSocketLoad {
             long acknowledged = publisher.awaitAcknowledgements(warmupCount + total, 10_000) - warmupCount;
             Map<String, Long> problems = publisher.problems();
             long errors = problems.values().stream().mapToLong(Long::longValue).sum();
-            return new PublishSummary(publisher.mode(), total, warmupCount, startMicros, endMicros, acknowledged, errors, problems);
+            return new PublishSummary(publisher.mode(), total, warmupCount, warmupCount > 0 ? warmupStartMicros : startMicros,
+                    startMicros, endMicros, acknowledged, errors, problems);
         }
 
         /** {"w":0|1,"t":<micros>,"n":<sequence>[,"p":"xxx…"]} into the payload array; returns its length. */
