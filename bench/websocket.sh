@@ -190,14 +190,16 @@ while [ "$i" -lt "$processes" ]; do
 done
 subscribed=$(cat "$work"/sync/ready-* | awk -F= '/^subscribed=/{s += $2} END {print s + 0}')
 failed=$(cat "$work"/sync/ready-* | awk -F= '/^failed=/{s += $2} END {print s + 0}')
-sleep 2
+ticks=$(getconf CLK_TCK)
+idle_start=$(cpu_ticks "$gateway_pid")
+sleep 5
+idle_cpu=$(awk -v t="$ticks" -v a="$idle_start" -v b="$(cpu_ticks "$gateway_pid")" 'BEGIN {printf "%.1f", (b - a) / t / 5 * 100}')
 heap_after=$(heap_kib)
 rss_after=$(rss_kib)
 files_after=$(open_files)
 hub_open=$(hub_connections)
 
 echo "publishing $rate/s for ${seconds}s after a ${warmup}s warm-up ..." >&2
-ticks=$(getconf CLK_TCK)
 gateway_cpu_start=$(cpu_ticks "$gateway_pid")
 client_cpu_start=0
 for pid in $client_pids; do client_cpu_start=$((client_cpu_start + $(cpu_ticks "$pid"))); done
@@ -244,6 +246,7 @@ awk -v n="$subscribed" -v failed="$failed" -v hb="$heap_before" -v ha="$heap_aft
   }
   printf "RSS after the publishing run: %.1f MiB\n", re / mib
 }'
+echo "gateway CPU with the connections open and idle (5 s, pings included): $idle_cpu % of one core"
 # The load processes end with $drain s without deliveries: not part of the window.
 measured_s=$(awk -v a="$measured_ms" -v b="$end_ms" -v d="$drain" 'BEGIN {printf "%.1f", (b - a) / 1000 - d}')
 awk -v t="$ticks" -v g0="$gateway_cpu_measured" -v g1="$gateway_cpu_end" -v c0="$client_cpu_measured" \
@@ -251,7 +254,7 @@ awk -v t="$ticks" -v g0="$gateway_cpu_measured" -v g1="$gateway_cpu_end" -v c0="
   if (s <= 0) exit
   printf "CPU from the end of the warm-up to the last delivery (%.1f s, %d cores = %d %%): gateway %.0f %%, load processes %.0f %%\n",
     s, cores, cores * 100, (g1 - g0) / t / s * 100, (c1 - c0) / t / s * 100
-  if (d > 0) printf "gateway CPU per delivered message: %.2f us\n", (g1 - g0) / t / d * 1e6
+  if (d > 0) printf "gateway CPU per delivered message (all its CPU in the window, idle work included): %.2f us\n", (g1 - g0) / t / d * 1e6
 }'
 echo "delivery: $(field delivered_per_s) delivered/s (sustained, warm-up included: $(field sustained_per_s)/s), p50 $(field p50_us) us, p99 $(field p99_us) us, loss $(field lost) of $(field expected) ($(field loss_pct) %), publish via $publish"
 echo "bench: connections=$connections rate=$rate seconds=$seconds channels=$channels warmup=$warmup payload_bytes=$payload_bytes processes=$processes slow_consumer=$slow_consumer gateway JAVA_OPTS='${JAVA_OPTS:-}'; logs in $work"
