@@ -43,6 +43,7 @@ drain=2
 [ -x "$home/bin/gateway" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 1; }
 ls "$home"/plugins.d/gateway-plugin-websocket-hub-*.jar >/dev/null 2>&1 || { echo "the websocket-hub plugin is missing from $home/plugins.d" >&2; exit 1; }
 
+[ "$channels" -le "$connections" ] || { echo "CHANNELS ($channels) must not exceed the connections ($connections): every channel needs a subscriber" >&2; exit 1; }
 files=$(ulimit -n)
 if [ "$files" != unlimited ] && [ "$connections" -gt $((files - 500)) ]; then
   echo "one gateway process may open $files files here: at most $((files - 500)) connections (asked for $connections)" >&2
