@@ -13,6 +13,8 @@ import dev.tollgate.api.http.Backend;
 import dev.tollgate.api.http.Endpoint;
 import dev.tollgate.api.http.ExchangeHandler;
 import dev.tollgate.api.http.Filter;
+import dev.tollgate.api.upstream.Discovery;
+import dev.tollgate.api.upstream.DiscoveryFactory;
 import dev.tollgate.runtime.chain.FilterChain;
 import dev.tollgate.runtime.config.ConfigKeys;
 import dev.tollgate.runtime.config.GatewayConfig;
@@ -28,6 +30,7 @@ import dev.tollgate.runtime.route.PathTemplate;
 import dev.tollgate.runtime.route.RoutingTable;
 import dev.tollgate.runtime.server.RouteMetrics;
 import dev.tollgate.runtime.server.RouteTarget;
+import dev.tollgate.runtime.upstream.UpstreamRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +65,7 @@ final class Assembly implements AutoCloseable {
     private final ComponentCatalog catalog;
     private final Services services;
     private volatile EventBus eventBus;
+    private volatile UpstreamRegistry upstreams;
     private RoutingTable<RouteTarget> routes;
 
     /** What the runtime lends to plugins. */
@@ -86,6 +90,7 @@ final class Assembly implements AutoCloseable {
         try {
             assembly.createContexts();
             assembly.createEventBus();
+            assembly.createUpstreams();
             assembly.createBackends();
             assembly.createRoutes();
             return assembly;
@@ -121,7 +126,7 @@ final class Assembly implements AutoCloseable {
             GatewayConfig.PluginSettings settings = config.plugins().settingsOf(plugin.id());
             HoconConfig validated = catalog.reference(plugin.id()).validate(settings.config(), "plugins." + plugin.id());
             contexts.put(plugin.id(), new RuntimePluginContext(plugin.id(), validated, plugin.classLoader(), services.metrics(),
-                    services.scheduler(), services.blockingExecutor(), () -> eventBus, services.clock(),
+                    services.scheduler(), services.blockingExecutor(), () -> eventBus, () -> upstreams, services.clock(),
                     config.dataDirectory(), services.health()));
         }
     }
@@ -152,15 +157,50 @@ final class Assembly implements AutoCloseable {
         closeables.add(new Closeable("event bus health", null, () -> services.health().unregister("events")));
     }
 
-    private void createBackends() {
+    /** The registry of services, and the discovery sources that feed it. */
+    private void createUpstreams() {
+        List<UpstreamRegistry.Definition> definitions = new ArrayList<>();
         for (GatewayConfig.Service service : config.services().values()) {
-            if (service.discovery().isPresent()) {
-                String name = service.discovery().get();
-                if (!config.discovery().containsKey(name)) {
-                    throw service.block().error("discovery", "unknown discovery source '" + name + "'; declare it under gateway.discovery"
-                            + ConfigKeys.suggestion(name, config.discovery().keySet()));
+            String source = service.discovery().map(name -> "discovery '" + name + "'").orElse("configuration");
+            definitions.add(new UpstreamRegistry.Definition(service.name(), service.upstream(), service.instances(), source));
+        }
+        UpstreamRegistry registry = new UpstreamRegistry(definitions, services.metrics(), services.health(),
+                services.scheduler(), services.blockingExecutor());
+        upstreams = registry;
+        closeables.add(new Closeable("upstream registry", null, registry::close));
+
+        Map<String, Discovery> discoveries = new LinkedHashMap<>();
+        for (GatewayConfig.Service service : config.services().values()) {
+            if (service.discovery().isEmpty()) {
+                continue;
+            }
+            String name = service.discovery().get();
+            if (!config.discovery().containsKey(name)) {
+                throw service.block().error("discovery", "unknown discovery source '" + name + "'; declare it under gateway.discovery"
+                        + ConfigKeys.suggestion(name, config.discovery().keySet()));
+            }
+            ComponentCatalog.Registration<DiscoveryFactory> registration = catalog.discovery(name)
+                    .orElseThrow(() -> config.discovery().get(name).error("no discovery plugin offers '" + name + "'"
+                            + ConfigKeys.suggestion(name, catalog.discoveryNames()) + catalog.notLoadedNote()));
+            if (!discoveries.containsKey(name)) {
+                HoconConfig discoveryConfig = registration.reference().validate(config.discovery().get(name), "discovery." + name);
+                Discovery discovery = create(registration, discoveryConfig);
+                discoveries.put(name, discovery);
+                if (discovery != null) {
+                    closeables.add(new Closeable("discovery " + name, registration.classLoader(), discovery::close));
                 }
             }
+            Discovery discovery = discoveries.get(name);
+            if (discovery == null) {
+                LOG.error("Service {} has no instances: its discovery source '{}' failed to start", service.name(), name);
+                continue;
+            }
+            registry.attach(service.name(), discovery, registration.classLoader());
+        }
+    }
+
+    private void createBackends() {
+        for (GatewayConfig.Service service : config.services().values()) {
             ComponentCatalog.Registration<dev.tollgate.api.http.BackendFactory> registration = catalog.backend(service.backend())
                     .orElseThrow(() -> service.block().error("backend", "unknown backend '" + service.backend() + "'"
                             + ConfigKeys.suggestion(service.backend(), catalog.backendNames()) + catalog.notLoadedNote()));

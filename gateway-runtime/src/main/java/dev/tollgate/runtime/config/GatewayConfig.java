@@ -9,6 +9,7 @@ import java.util.Set;
 
 import dev.tollgate.api.upstream.ServiceInstance;
 import dev.tollgate.runtime.event.HistoryRule;
+import dev.tollgate.runtime.upstream.UpstreamSettings;
 
 import static java.util.Objects.requireNonNull;
 
@@ -123,10 +124,11 @@ public record GatewayConfig(
 
     /**
      * @param instances static instances; empty when {@code discovery} is set
+     * @param upstream load balancing, health, circuit breaker and retries
      * @param backendConfig the keys the runtime does not own, for the backend plugin
      */
     public record Service(String name, String backend, List<ServiceInstance> instances, Optional<String> discovery,
-                          HoconConfig block, HoconConfig backendConfig) {
+                          UpstreamSettings upstream, HoconConfig block, HoconConfig backendConfig) {
     }
 
     /**

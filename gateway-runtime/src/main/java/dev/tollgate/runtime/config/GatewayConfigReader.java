@@ -11,6 +11,7 @@ import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.upstream.ServiceInstance;
 import dev.tollgate.runtime.event.GlobPattern;
 import dev.tollgate.runtime.event.HistoryRule;
+import dev.tollgate.runtime.upstream.UpstreamSettings;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -35,7 +36,7 @@ import java.util.regex.Pattern;
  */
 public final class GatewayConfigReader {
     /** Keys of a service block that the runtime owns; the rest belongs to the backend plugin. */
-    public static final Set<String> RUNTIME_SERVICE_KEYS = Set.of("backend", "instances", "discovery");
+    public static final Set<String> RUNTIME_SERVICE_KEYS = union(Set.of("backend", "instances", "discovery"), UpstreamSettings.KEYS);
 
     private static final Set<String> HTTP_METHODS = Set.of(
             "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
@@ -108,7 +109,8 @@ public final class GatewayConfigReader {
                 Set.of("plugins", "events", "services", "routes", "discovery"));
 
         Path absoluteHome = home.toAbsolutePath().normalize();
-        Map<String, GatewayConfig.Service> services = readServices(gateway.getConfig("services"));
+        Map<String, GatewayConfig.Service> services = readServices(gateway.getConfig("services"), gateway.getConfig("service-defaults"),
+                reference.getConfig("gateway.service-defaults").root());
         return new GatewayConfig(
                 absoluteHome,
                 readServer(gateway.getConfig("server"), absoluteHome),
@@ -147,19 +149,19 @@ public final class GatewayConfigReader {
             throw server.error("request-id-header", "must be a header name of letters, digits and dashes");
         }
         GatewayConfig.Limits readLimits = new GatewayConfig.Limits(
-                intBytes(limits, "max-request-header-size", 1024, 1 << 20),
-                intBytes(limits, "max-response-header-size", 1024, 1 << 20),
-                intBytes(limits, "max-uri-length", 64, 1 << 20),
-                positiveBytes(limits, "max-request-body-size"),
-                positiveBytes(limits, "max-buffered-body-size"),
-                positiveDuration(limits, "header-read-timeout"),
-                positiveDuration(limits, "idle-timeout"),
-                nonNegativeLong(limits, "min-request-data-rate"),
-                nonNegativeLong(limits, "min-response-data-rate"),
-                rangeInt(http2, "max-concurrent-streams", 1, 65_535),
-                rangeInt(http2, "max-resets-per-second", 1, 1_000_000),
-                intBytes(http2, "initial-stream-window", 65_535, Integer.MAX_VALUE),
-                intBytes(http2, "initial-session-window", 65_535, Integer.MAX_VALUE));
+                limits.intBytesInRange("max-request-header-size", 1024, 1 << 20),
+                limits.intBytesInRange("max-response-header-size", 1024, 1 << 20),
+                limits.intBytesInRange("max-uri-length", 64, 1 << 20),
+                limits.positiveBytes("max-request-body-size"),
+                limits.positiveBytes("max-buffered-body-size"),
+                limits.positiveDuration("header-read-timeout"),
+                limits.positiveDuration("idle-timeout"),
+                limits.nonNegativeLong("min-request-data-rate"),
+                limits.nonNegativeLong("min-response-data-rate"),
+                http2.intInRange("max-concurrent-streams", 1, 65_535),
+                http2.intInRange("max-resets-per-second", 1, 1_000_000),
+                http2.intBytesInRange("initial-stream-window", 65_535, Integer.MAX_VALUE),
+                http2.intBytesInRange("initial-session-window", 65_535, Integer.MAX_VALUE));
         GatewayConfig.Server result = new GatewayConfig.Server(
                 server.getString("host"),
                 new GatewayConfig.HttpListener(http.getBoolean("enabled"), port(http), http.getBoolean("h2c")),
@@ -181,9 +183,9 @@ public final class GatewayConfigReader {
                         security.getBoolean("merge-slashes"),
                         security.getBoolean("reject-underscores-in-header-names")),
                 requestIdHeader,
-                nonNegativeDuration(server, "shutdown-grace-period"),
-                rangeInt(threads, "max", 0, 10_000),
-                rangeInt(threads, "min", 0, 10_000));
+                server.nonNegativeDuration("shutdown-grace-period"),
+                threads.intInRange("max", 0, 10_000),
+                threads.intInRange("min", 0, 10_000));
         if (!result.http().enabled() && !result.https().enabled()) {
             throw server.error("http.enabled", "at least one of http and https must be enabled");
         }
@@ -248,8 +250,8 @@ public final class GatewayConfigReader {
         List<HistoryRule> history = new ArrayList<>();
         for (HoconConfig rule : local.getBlockList("history")) {
             ConfigKeys.checkKnown(rule, ConfigFactory.parseString("channels = null, size = 100, ttl = 5m").root(), Set.of());
-            int size = rule.has("size") ? rangeInt(rule, "size", 1, 1_000_000) : 100;
-            Duration ttl = rule.has("ttl") ? positiveDuration(rule, "ttl") : Duration.ofMinutes(5);
+            int size = rule.has("size") ? rule.intInRange("size", 1, 1_000_000) : 100;
+            Duration ttl = rule.has("ttl") ? rule.positiveDuration("ttl") : Duration.ofMinutes(5);
             history.add(new HistoryRule(GlobPattern.compile(rule.getString("channels")), size, ttl));
         }
         if (bridge.equals("local")) {
@@ -270,7 +272,7 @@ public final class GatewayConfigReader {
         return sources;
     }
 
-    private static Map<String, GatewayConfig.Service> readServices(HoconConfig services) {
+    private static Map<String, GatewayConfig.Service> readServices(HoconConfig services, HoconConfig defaults, ConfigObject schema) {
         Map<String, GatewayConfig.Service> result = new LinkedHashMap<>();
         for (String name : services.keys()) {
             if (!NAME.matcher(name).matches()) {
@@ -290,10 +292,19 @@ public final class GatewayConfigReader {
                 throw service.error("instances", "missing: list at least one instance, e.g. [\"http://127.0.0.1:9000\"], or set discovery");
             }
             Config backendOwn = service.config();
-            for (String key : RUNTIME_SERVICE_KEYS) {
-                backendOwn = backendOwn.withoutPath(key);
+            Config upstreamOwn = service.config();
+            for (String key : service.keys()) {
+                if (RUNTIME_SERVICE_KEYS.contains(key)) {
+                    backendOwn = backendOwn.withoutPath(key);
+                }
+                if (!UpstreamSettings.KEYS.contains(key)) {
+                    upstreamOwn = upstreamOwn.withoutPath(key);
+                }
             }
-            result.put(name, new GatewayConfig.Service(name, backend, instances, discovery, service,
+            HoconConfig upstreamBlock = new HoconConfig(upstreamOwn, service.path(), name);
+            ConfigKeys.checkKnown(upstreamBlock, schema, Set.of());
+            UpstreamSettings upstream = UpstreamSettings.read(upstreamBlock.withFallback(defaults.config()));
+            result.put(name, new GatewayConfig.Service(name, backend, instances, discovery, upstream, service,
                     new HoconConfig(backendOwn, service.path(), name)));
         }
         return result;
@@ -314,7 +325,7 @@ public final class GatewayConfigReader {
                 HoconConfig block = new HoconConfig(((ConfigObject) value).toConfig(), itemPath);
                 ConfigKeys.checkKnown(block, ConfigFactory.parseString("url = null, weight = 1, metadata {}, id = null").root(), Set.of());
                 URI uri = instanceUri(block.pathOf("url"), block.valueOrNull("url"), block.getString("url"));
-                int weight = block.has("weight") ? rangeInt(block, "weight", 1, 1000) : 1;
+                int weight = block.has("weight") ? block.intInRange("weight", 1, 1000) : 1;
                 Map<String, String> metadata = block.has("metadata") ? block.getStringMap("metadata") : Map.of();
                 String id = block.has("id") ? block.getString("id") : uri.getAuthority();
                 instance = new ServiceInstance(id, uri, weight, metadata);
@@ -383,8 +394,8 @@ public final class GatewayConfigReader {
             List<GatewayConfig.Component> filters = readComponents(route, "filters");
             routes.add(new GatewayConfig.Route(
                     id, route, path, methods, hosts, route.getStringMap("headers"), target, filters,
-                    route.has("max-request-body-size") ? positiveBytes(route, "max-request-body-size") : defaultMaxRequestBodySize,
-                    route.has("max-buffered-body-size") ? positiveBytes(route, "max-buffered-body-size") : defaultMaxBufferedBodySize));
+                    route.has("max-request-body-size") ? route.positiveBytes("max-request-body-size") : defaultMaxRequestBodySize,
+                    route.has("max-buffered-body-size") ? route.positiveBytes("max-buffered-body-size") : defaultMaxBufferedBodySize));
         }
         return routes;
     }
@@ -445,7 +456,7 @@ public final class GatewayConfigReader {
     }
 
     private static int port(HoconConfig listener) {
-        return rangeInt(listener, "port", 0, 65_535);
+        return listener.intInRange("port", 0, 65_535);
     }
 
     private static String absolutePath(HoconConfig block, String key) {
@@ -456,52 +467,10 @@ public final class GatewayConfigReader {
         return value;
     }
 
-    private static int rangeInt(HoconConfig block, String key, int min, int max) {
-        int value = block.getInt(key);
-        if (value < min || value > max) {
-            throw block.error(key, "must be between " + min + " and " + max + ", got " + value);
-        }
-        return value;
-    }
-
-    private static int intBytes(HoconConfig block, String key, long min, long max) {
-        long value = block.getBytes(key);
-        if (value < min || value > max) {
-            throw block.error(key, "must be between " + min + " and " + max + " bytes, got " + value);
-        }
-        return (int) value;
-    }
-
-    private static long positiveBytes(HoconConfig block, String key) {
-        long value = block.getBytes(key);
-        if (value <= 0) {
-            throw block.error(key, "must be positive");
-        }
-        return value;
-    }
-
-    private static long nonNegativeLong(HoconConfig block, String key) {
-        long value = block.getLong(key);
-        if (value < 0) {
-            throw block.error(key, "must not be negative");
-        }
-        return value;
-    }
-
-    private static Duration positiveDuration(HoconConfig block, String key) {
-        Duration value = block.getDuration(key);
-        if (value.isZero() || value.isNegative()) {
-            throw block.error(key, "must be positive");
-        }
-        return value;
-    }
-
-    private static Duration nonNegativeDuration(HoconConfig block, String key) {
-        Duration value = block.getDuration(key);
-        if (value.isNegative()) {
-            throw block.error(key, "must not be negative");
-        }
-        return value;
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> result = new LinkedHashSet<>(a);
+        result.addAll(b);
+        return Set.copyOf(result);
     }
 
     /** Typesafe's message without its origin prefix; ours print the origin separately. */

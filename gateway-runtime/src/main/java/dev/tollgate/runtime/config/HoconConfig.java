@@ -206,6 +206,67 @@ public final class HoconConfig implements PluginConfig {
         return path + " " + config.root().render(com.typesafe.config.ConfigRenderOptions.concise());
     }
 
+    // --- Checked reads: a value of the right type that is also in range, or an error naming the key
+
+    /** An int between {@code min} and {@code max} inclusive. */
+    public int intInRange(String key, int min, int max) {
+        int value = getInt(key);
+        if (value < min || value > max) {
+            throw error(key, "must be between " + min + " and " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    /** A number between {@code min} and {@code max} inclusive. */
+    public double doubleInRange(String key, double min, double max) {
+        double value = getDouble(key);
+        if (value < min || value > max) {
+            throw error(key, "must be between " + min + " and " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    /** A size in bytes between {@code min} and {@code max}, as an int. */
+    public int intBytesInRange(String key, long min, long max) {
+        long value = getBytes(key);
+        if (value < min || value > max) {
+            throw error(key, "must be between " + min + " and " + max + " bytes, got " + value);
+        }
+        return (int) value;
+    }
+
+    public long positiveBytes(String key) {
+        long value = getBytes(key);
+        if (value <= 0) {
+            throw error(key, "must be positive");
+        }
+        return value;
+    }
+
+    public long nonNegativeLong(String key) {
+        long value = getLong(key);
+        if (value < 0) {
+            throw error(key, "must not be negative");
+        }
+        return value;
+    }
+
+    public Duration positiveDuration(String key) {
+        Duration value = getDuration(key);
+        if (value.isZero() || value.isNegative()) {
+            throw error(key, "must be positive");
+        }
+        return value;
+    }
+
+    public Duration nonNegativeDuration(String key) {
+        Duration value = getDuration(key);
+        if (value.isNegative()) {
+            throw error(key, "must not be negative");
+        }
+        return value;
+    }
+
     /** {@code file:line} of an origin, or its description when it has no file. */
     public static String originOf(ConfigOrigin origin) {
         if (origin == null) {

@@ -6,6 +6,7 @@ import dev.tollgate.api.event.EventBus;
 import dev.tollgate.api.health.Health;
 import dev.tollgate.api.health.HealthIndicator;
 import dev.tollgate.api.metrics.Metrics;
+import dev.tollgate.api.upstream.Upstreams;
 import dev.tollgate.runtime.health.HealthRegistry;
 import dev.tollgate.runtime.metrics.GatewayMetrics;
 import dev.tollgate.runtime.metrics.PluginMetrics;
@@ -32,6 +33,7 @@ public final class RuntimePluginContext implements PluginContext {
     private final ScheduledExecutorService scheduler;
     private final Executor blockingExecutor;
     private final EventBus eventBus;
+    private final Supplier<Upstreams> upstreams;
     private final Clock clock;
     private final Path dataDirectory;
     private final HealthRegistry health;
@@ -40,10 +42,11 @@ public final class RuntimePluginContext implements PluginContext {
     /**
      * @param settings the plugin's validated settings
      * @param eventBus the gateway's bus, looked up when used
+     * @param upstreams the registry of services, looked up when used
      */
     public RuntimePluginContext(String pluginId, PluginConfig settings, ClassLoader loader, GatewayMetrics metrics,
                                 ScheduledExecutorService scheduler, Executor blockingExecutor, Supplier<EventBus> eventBus,
-                                Clock clock, Path dataRoot, HealthRegistry health) {
+                                Supplier<Upstreams> upstreams, Clock clock, Path dataRoot, HealthRegistry health) {
         this.pluginId = requireNonNull(pluginId, "pluginId is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.loader = requireNonNull(loader, "loader is null");
@@ -51,6 +54,7 @@ public final class RuntimePluginContext implements PluginContext {
         this.scheduler = new SharedScheduler(scheduler, loader, pluginId);
         this.blockingExecutor = task -> blockingExecutor.execute(ContextClassLoader.wrap(loader, task));
         this.eventBus = new PluginEventBus(eventBus, loader);
+        this.upstreams = requireNonNull(upstreams, "upstreams is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.dataDirectory = dataRoot.resolve("plugins").resolve(pluginId);
         this.health = requireNonNull(health, "health is null");
@@ -84,6 +88,15 @@ public final class RuntimePluginContext implements PluginContext {
     @Override
     public EventBus eventBus() {
         return eventBus;
+    }
+
+    @Override
+    public Upstreams upstreams() {
+        Upstreams registry = upstreams.get();
+        if (registry == null) {
+            throw new IllegalStateException("the upstream registry is not created yet: use it from a backend or later, not from an event bridge");
+        }
+        return registry;
     }
 
     @Override

@@ -7,6 +7,8 @@ import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.PluginContext;
 import dev.tollgate.api.Principal;
 import dev.tollgate.api.http.Endpoint;
+import dev.tollgate.api.http.BackendFactory;
+import dev.tollgate.api.upstream.DiscoveryFactory;
 import dev.tollgate.api.http.EndpointFactory;
 import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.http.Filter;
@@ -58,6 +60,16 @@ public final class TestPlugin implements Plugin {
         public void open() {
             opened.complete(null);
         }
+    }
+
+    @Override
+    public Iterable<DiscoveryFactory> discoveryFactories() {
+        return List.of(new TestDiscovery());
+    }
+
+    @Override
+    public Iterable<BackendFactory> backendFactories() {
+        return List.of(new TestUpstreamBackend());
     }
 
     @Override

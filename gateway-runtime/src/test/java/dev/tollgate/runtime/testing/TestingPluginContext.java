@@ -1,11 +1,18 @@
 package dev.tollgate.runtime.testing;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.PluginContext;
 import dev.tollgate.api.event.EventBus;
 import dev.tollgate.api.health.HealthIndicator;
 import dev.tollgate.api.metrics.Metrics;
+import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.api.upstream.Upstreams;
+import dev.tollgate.runtime.config.GatewayConfigReader;
+import dev.tollgate.runtime.health.HealthRegistry;
+import dev.tollgate.runtime.upstream.UpstreamRegistry;
+import dev.tollgate.runtime.upstream.UpstreamSettings;
 import dev.tollgate.runtime.config.HoconConfig;
 import dev.tollgate.runtime.event.InMemoryEventBus;
 import dev.tollgate.runtime.metrics.GatewayMetrics;
@@ -14,9 +21,12 @@ import dev.tollgate.runtime.plugin.PluginReference;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -34,7 +44,10 @@ public final class TestingPluginContext implements PluginContext, AutoCloseable 
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
     private final EventBus eventBus;
     private final Map<String, HealthIndicator> health = new ConcurrentHashMap<>();
+    private final List<UpstreamRegistry.Definition> services = new ArrayList<>();
+    private final HealthRegistry healthRegistry = new HealthRegistry();
     private Path dataDirectory;
+    private UpstreamRegistry upstreams;
 
     public TestingPluginContext(String pluginId) {
         this(pluginId, HoconConfig.empty("gateway.plugins." + pluginId, pluginId), new InMemoryEventBus());
@@ -92,6 +105,35 @@ public final class TestingPluginContext implements PluginContext, AutoCloseable 
         return eventBus;
     }
 
+    /**
+     * Adds a service to {@link #upstreams()} with static instances and the runtime's default
+     * service settings, overridden by {@code settings} (HOCON of the runtime-owned service keys,
+     * e.g. {@code "load-balancer.policy = least-requests"}). Call before {@code upstreams()}.
+     */
+    public synchronized TestingPluginContext withService(String name, String settings, String... instanceUrls) {
+        if (upstreams != null) {
+            throw new IllegalStateException("add services before the first call to upstreams()");
+        }
+        Config defaults = ConfigFactory.parseResources(GatewayConfigReader.class.getClassLoader(), "reference.conf")
+                .getConfig("gateway.service-defaults");
+        HoconConfig block = new HoconConfig(ConfigFactory.parseString(settings), "test.services." + name, name).withFallback(defaults);
+        List<ServiceInstance> instances = new ArrayList<>();
+        for (String url : instanceUrls) {
+            instances.add(ServiceInstance.of(URI.create(url)));
+        }
+        services.add(new UpstreamRegistry.Definition(name, UpstreamSettings.read(block), instances, "test"));
+        return this;
+    }
+
+    /** The services added with {@link #withService}. */
+    @Override
+    public synchronized Upstreams upstreams() {
+        if (upstreams == null) {
+            upstreams = new UpstreamRegistry(services, gatewayMetrics, healthRegistry, scheduler, scheduler);
+        }
+        return upstreams;
+    }
+
     @Override
     public Clock clock() {
         return Clock.systemUTC();
@@ -122,6 +164,9 @@ public final class TestingPluginContext implements PluginContext, AutoCloseable 
 
     @Override
     public synchronized void close() {
+        if (upstreams != null) {
+            upstreams.close();
+        }
         scheduler.shutdownNow();
         if (dataDirectory != null) {
             TestGateway.delete(dataDirectory);
