@@ -47,6 +47,7 @@ final class BackendCall implements Response.Listener, Runnable, ResponseBodyPubl
     private volatile boolean timedOut;
     private volatile boolean discarded;
     private volatile ResponseBodyPublisher publisher;
+    private RequestBodyBridge.AttemptContent content;
     private long sentNanos;
 
     BackendCall(ProxyExchange owner, Attempt attempt, InstanceTarget target) {
@@ -73,8 +74,11 @@ final class BackendCall implements Response.Listener, Runnable, ResponseBodyPubl
             outgoing.idleTimeout(route.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
         }
         if (body != null) {
-            outgoing.body(body.newContent(this::requestSent));
-            if (body.length() < 0) {
+            content = body.newContent(this::requestSent);
+            outgoing.body(content);
+            // Trailers make an HTTP/1.1 request chunked: offer them for a body of unknown length,
+            // or to an instance that speaks HTTP/2 only.
+            if (body.length() < 0 || target.http2Only() && exchange.request().protocol().startsWith("HTTP/2")) {
                 outgoing.trailersSupplier(owner::requestTrailers);
             }
         }
@@ -150,6 +154,9 @@ final class BackendCall implements Response.Listener, Runnable, ResponseBodyPubl
             return;
         }
         cancelTimer();
+        if (content != null && owner.expectsContinue()) {
+            content.refuse();
+        }
         owner.backend().metrics().responded(status, System.nanoTime() - sentNanos);
         attempt.responded(status);
         if (owner.retriesStatus(status)) {

@@ -209,7 +209,8 @@ final class HttpBackend implements Backend {
         String jettyScheme = secure ? "https" : "http";
         Destination destination = client.resolveDestination(new Origin(jettyScheme, new Origin.Address(host, port), null, protocol));
         String authority = host + ":" + port;
-        return new InstanceTarget(address, destination, URI.create(jettyScheme + "://" + authority), authority);
+        boolean http2Only = protocol.getProtocols().stream().allMatch(name -> name.equals("h2") || name.equals("h2c"));
+        return new InstanceTarget(address, destination, URI.create(jettyScheme + "://" + authority), authority, http2Only);
     }
 
     /** Drops the destinations of instances that left; an idle one is closed now, a busy one when its connections idle out. */

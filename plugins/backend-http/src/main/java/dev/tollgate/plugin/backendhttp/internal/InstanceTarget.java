@@ -16,8 +16,10 @@ import static java.util.Objects.requireNonNull;
  * @param destination the client's destination for it
  * @param origin {@code http://host:port} or {@code https://host:port}
  * @param authority {@code host:port} of the instance
+ * @param http2Only whether every connection to it speaks HTTP/2 (h2c, or a service forcing h2), so
+ *        request trailers never change the request's framing
  */
-record InstanceTarget(URI address, Destination destination, URI origin, String authority) {
+record InstanceTarget(URI address, Destination destination, URI origin, String authority, boolean http2Only) {
     InstanceTarget {
         requireNonNull(address, "address is null");
         requireNonNull(destination, "destination is null");

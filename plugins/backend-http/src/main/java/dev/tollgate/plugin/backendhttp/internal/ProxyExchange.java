@@ -42,7 +42,8 @@ final class ProxyExchange {
     private String path;
     private String query;
     private RequestBodyBridge body;
-    private int attempts;
+    private boolean expectsContinue;
+    private volatile int attempts;
     private Set<String> excluded;
     private volatile BackendCall current;
     private volatile boolean clientGone;
@@ -60,7 +61,8 @@ final class ProxyExchange {
             path = route.pathRewrite().apply(request.path(), exchange);
             query = request.query();
             exchange.onComplete(this::exchangeCompleted);
-            body = prepareBody(request);
+            expectsContinue = request.headers().containsToken("Expect", "100-continue");
+            body = prepareBody(request, expectsContinue);
         }
         catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -74,13 +76,13 @@ final class ProxyExchange {
      * unknown length that the runtime reports ended at once (a GET over HTTP/2). With
      * {@code Expect: 100-continue} nothing is read until the instance asks for the body.
      */
-    private static RequestBodyBridge prepareBody(Exchange.Request request) {
+    private static RequestBodyBridge prepareBody(Exchange.Request request, boolean expectsContinue) {
         long length = request.contentLength();
         if (length == 0) {
             return null;
         }
         RequestBodyBridge bridge = new RequestBodyBridge(request.body(), length);
-        if (length < 0 && !request.headers().containsToken("Expect", "100-continue")) {
+        if (length < 0 && !expectsContinue) {
             bridge.start();
             if (bridge.isEmpty()) {
                 return null;
@@ -283,5 +285,10 @@ final class ProxyExchange {
 
     boolean isClientGone() {
         return clientGone;
+    }
+
+    /** Whether the client sent {@code Expect: 100-continue} (its body waits for the instance's go-ahead). */
+    boolean expectsContinue() {
+        return expectsContinue;
     }
 }

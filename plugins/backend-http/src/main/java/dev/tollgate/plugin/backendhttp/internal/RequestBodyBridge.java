@@ -86,7 +86,7 @@ final class RequestBodyBridge implements Flow.Subscriber<ByteBuffer> {
      *
      * @param onEnd told once when Jetty reads the end of the body (the request is then sent)
      */
-    Request.Content newContent(Runnable onEnd) {
+    AttemptContent newContent(Runnable onEnd) {
         View created = new View(requireNonNull(onEnd, "onEnd is null"));
         synchronized (this) {
             view = created;
@@ -212,13 +212,29 @@ final class RequestBodyBridge implements Flow.Subscriber<ByteBuffer> {
     }
 
     /** One attempt's view of the body, as Jetty reads it. */
-    private final class View implements Request.Content {
+    interface AttemptContent extends Request.Content {
+        /**
+         * Refuses to read the client's body for this attempt from now on: the instance answered
+         * an {@code Expect: 100-continue} request without asking for it, so the client must not
+         * be told to send it (Jetty's client may still ask for content as it winds the request
+         * down).
+         */
+        void refuse();
+    }
+
+    private final class View implements AttemptContent {
         private final Runnable onEnd;
         private final Runnable release = RequestBodyBridge.this::released;
         private boolean ended;
+        private volatile boolean refused;
 
         View(Runnable onEnd) {
             this.onEnd = onEnd;
+        }
+
+        @Override
+        public void refuse() {
+            refused = true;
         }
 
         @Override
@@ -236,6 +252,10 @@ final class RequestBodyBridge implements Flow.Subscriber<ByteBuffer> {
             boolean end = false;
             Content.Chunk chunk;
             synchronized (RequestBodyBridge.this) {
+                if (refused && !consumed) {
+                    return Content.Chunk.from(new IllegalStateException("the instance answered without asking for the body"),
+                            true);
+                }
                 if (view != this) {
                     return Content.Chunk.from(new IllegalStateException("the body went to another attempt"), true);
                 }
@@ -273,7 +293,7 @@ final class RequestBodyBridge implements Flow.Subscriber<ByteBuffer> {
         public void demand(Runnable callback) {
             boolean now;
             synchronized (RequestBodyBridge.this) {
-                now = view != this || pending != null || completed || failure != null || cancelled;
+                now = view != this || refused && !consumed || pending != null || completed || failure != null || cancelled;
                 if (!now) {
                     demandCallback = callback;
                 }
