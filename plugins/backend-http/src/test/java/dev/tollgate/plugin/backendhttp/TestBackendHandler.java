@@ -26,9 +26,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       Content-Length unless chunked, and an {@code X-Checksum} trailer when asked;</li>
  *   <li>{@code /echo}: streams the request body back (no Content-Length);</li>
  *   <li>{@code /describe}: answers the protocol, method, path, query and headers it saw;</li>
+ *   <li>{@code /hop}: answers with hop-by-hop headers (and one its Connection names), two
+ *       Set-Cookie, a Via and an X-Request-Id of its own;</li>
  *   <li>{@code /reject}: answers 413 without reading the body (a refused {@code Expect: 100-continue});</li>
  *   <li>{@code /hold}: never answers; {@link #held} counts arrivals, {@link #aborted} completes when
- *       the request fails (the proxy reset the stream or closed the connection).</li>
+ *       the request fails (the proxy reset the stream or closed the connection);</li>
+ *   <li>{@code /stream}: sends payload without end until a write fails, which also completes
+ *       {@link #aborted}.</li>
  * </ul>
  */
 final class TestBackendHandler extends Handler.Abstract {
@@ -107,6 +111,36 @@ final class TestBackendHandler extends Handler.Abstract {
                         .append("query=").append(request.getHttpURI().getQuery()).append('\n');
                 headers.forEach((name, value) -> text.append(name).append(": ").append(value).append('\n'));
                 text(response, callback, 200, text.toString());
+            }
+            case "/stream" -> {
+                held.incrementAndGet();
+                response.setStatus(200);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+                try (OutputStream out = Content.Sink.asOutputStream(response)) {
+                    while (true) {
+                        Payload.write(out, 64 * 1024);
+                        out.flush();
+                    }
+                }
+                catch (java.io.IOException e) {
+                    aborted.countDown();
+                    callback.failed(e);
+                }
+            }
+            case "/hop" -> {
+                HttpFields.Mutable headers = response.getHeaders();
+                headers.add("Connection", "X-Secret");
+                headers.add("X-Secret", "hidden");
+                headers.add("Keep-Alive", "timeout=5");
+                headers.add("Proxy-Authenticate", "Basic realm=backend");
+                headers.add("Upgrade", "example/1");
+                headers.add("Trailer", "X-Later");
+                headers.add("X-Kept", "yes");
+                headers.add("Set-Cookie", "a=1");
+                headers.add("Set-Cookie", "b=2");
+                headers.add("Via", "1.1 backend");
+                headers.add("X-Request-Id", "from-the-backend");
+                text(response, callback, 200, "hop");
             }
             case "/reject" -> text(response, callback, 413, "too large for this backend");
             case "/hold" -> {
