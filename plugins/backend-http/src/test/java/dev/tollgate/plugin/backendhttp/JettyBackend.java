@@ -91,6 +91,11 @@ final class JettyBackend implements AutoCloseable {
         return connector.getLocalPort();
     }
 
+    /** Connections open to this backend now. */
+    int openConnections() {
+        return connector.getConnectedEndPoints().size();
+    }
+
     /** The instance address with the given scheme: http, h2c (clear text) or https (TLS). */
     String url(String scheme) {
         if (tls != scheme.equals("https")) {

@@ -40,6 +40,7 @@ final class RequestBodyBridge implements Flow.Subscriber<ByteBuffer> {
     private boolean cancelled;
     private boolean consumed;
     private boolean delivered;
+    private boolean outstanding;
     private View view;
     private Runnable demandCallback;
 
@@ -189,7 +190,7 @@ final class RequestBodyBridge implements Flow.Subscriber<ByteBuffer> {
             if (cancelled) {
                 return;
             }
-            if (request && !requested && pending == null && !completed && failure == null) {
+            if (request && !requested && !outstanding && pending == null && !completed && failure == null) {
                 requested = true;
                 toRequest = subscription;
             }
@@ -208,6 +209,9 @@ final class RequestBodyBridge implements Flow.Subscriber<ByteBuffer> {
 
     /** The buffer Jetty took has been written: let the publisher recycle it and send the next. */
     private void released() {
+        synchronized (this) {
+            outstanding = false;
+        }
         subscribeIfNeeded(true);
     }
 
@@ -263,6 +267,7 @@ final class RequestBodyBridge implements Flow.Subscriber<ByteBuffer> {
                     ByteBuffer buffer = pending;
                     pending = null;
                     consumed = true;
+                    outstanding = true;
                     return Content.Chunk.from(buffer, false, release);
                 }
                 if (failure != null) {
