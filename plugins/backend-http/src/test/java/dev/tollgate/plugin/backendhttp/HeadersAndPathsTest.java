@@ -221,6 +221,15 @@ class HeadersAndPathsTest {
     }
 
     @Test
+    void answersHeadWithTheInstancesContentLengthAndNoBody() throws Exception {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(gateway.http("/jetty/download?size=1000"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Length")).hasValue("1000");
+        assertThat(response.body()).isEmpty();
+    }
+
+    @Test
     void forwardsAnEmptyPostWithContentLengthZero() throws Exception {
         client.send(HttpRequest.newBuilder(gateway.http("/api/empty-post")).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -65,11 +65,12 @@ final class BackendCall implements Response.Listener, Runnable, ResponseBodyPubl
         HttpBackend backend = owner.backend();
         RouteSettings route = owner.route();
         var exchange = owner.exchange();
-        String host = route.preserveHost() ? exchange.request().authority() : target.authority();
+        String clientAuthority = exchange.request().authority();
+        String host = route.preserveHost() ? clientAuthority : target.authority();
         BackendRequest outgoing = new BackendRequest(backend.client(), target.origin(), owner.path(), owner.query()).authority(host);
         outgoing.method(exchange.request().method());
         RequestBodyBridge body = owner.body();
-        outgoing.headers(fields -> RequestHeaderWriter.write(exchange, route, host, body != null, fields));
+        outgoing.headers(fields -> RequestHeaderWriter.write(exchange, route, host, clientAuthority, body != null, fields));
         if (route.idleTimeoutMillis() != backend.idleTimeoutMillis()) {
             outgoing.idleTimeout(route.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
         }

@@ -48,16 +48,18 @@ final class RequestHeaderWriter implements BiConsumer<String, String> {
      * Writes the headers for {@code exchange} into {@code target}.
      *
      * @param host the {@code Host} to send
+     * @param clientAuthority the authority the client asked for (for X-Forwarded-Host and Forwarded)
      * @param withBody whether the request to the instance has a body
      */
-    static void write(Exchange exchange, RouteSettings route, String host, boolean withBody, HttpFields.Mutable target) {
+    static void write(Exchange exchange, RouteSettings route, String host, String clientAuthority, boolean withBody,
+                      HttpFields.Mutable target) {
         requireNonNull(host, "host is null");
         Exchange.Request request = exchange.request();
         target.add(new HttpField(HttpHeader.HOST, host));
         RequestHeaderWriter writer = new RequestHeaderWriter(target, route, withBody,
                 HeaderRules.connectionOptions(request.headers().get("Connection")));
         request.headers().forEach(writer);
-        writer.finish(exchange);
+        writer.finish(exchange, clientAuthority);
     }
 
     @Override
@@ -125,7 +127,7 @@ final class RequestHeaderWriter implements BiConsumer<String, String> {
         target.add(new HttpField(header, name, value));
     }
 
-    private void finish(Exchange exchange) {
+    private void finish(Exchange exchange, String clientAuthority) {
         if (cookies != null) {
             target.add(new HttpField(HttpHeader.COOKIE, cookies));
         }
@@ -141,14 +143,14 @@ final class RequestHeaderWriter implements BiConsumer<String, String> {
             target.add(new HttpField(HttpHeader.X_FORWARDED_PROTO, request.scheme()));
         }
         if (switches.xForwardedHost()) {
-            target.add(new HttpField(HttpHeader.X_FORWARDED_HOST, request.authority()));
+            target.add(new HttpField(HttpHeader.X_FORWARDED_HOST, clientAuthority));
         }
         if (switches.xForwardedPort() && connection.localAddress() != null) {
             target.add(new HttpField(HttpHeader.X_FORWARDED_PORT, Integer.toString(connection.localAddress().getPort())));
         }
         if (switches.forwarded()) {
             target.add(new HttpField(HttpHeader.FORWARDED,
-                    HeaderRules.join(forwarded, HeaderRules.forwardedElement(client, request.authority(), request.scheme()))));
+                    HeaderRules.join(forwarded, HeaderRules.forwardedElement(client, clientAuthority, request.scheme()))));
         }
         if (!route.via().isEmpty()) {
             target.add(new HttpField(HttpHeader.VIA, HeaderRules.join(via, HeaderRules.viaProtocol(request.protocol()) + " " + route.via())));

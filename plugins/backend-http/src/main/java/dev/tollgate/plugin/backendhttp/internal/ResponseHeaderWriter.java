@@ -21,7 +21,7 @@ final class ResponseHeaderWriter {
      * @param via the route's Via pseudonym, or empty
      */
     static void write(HttpFields from, HttpVersion version, Headers to, String via) {
-        String[] preset = to.isEmpty() ? null : to.names().toArray(new String[0]);
+        String[] preset = PresetNames.of(to);
         String[] connectionOptions = HeaderRules.connectionOptions(from.get(HttpHeader.CONNECTION));
         String viaList = null;
         for (int i = 0, size = from.size(); i < size; i++) {
@@ -51,12 +51,39 @@ final class ResponseHeaderWriter {
         }
     }
 
+    /** The names of the fields already on the response, collected without a set or a copy of the fields. */
+    private static final class PresetNames implements java.util.function.BiConsumer<String, String> {
+        private final String[] names;
+        private int count;
+
+        private PresetNames(int size) {
+            names = new String[size];
+        }
+
+        static String[] of(Headers headers) {
+            int size = headers.size();
+            if (size == 0) {
+                return null;
+            }
+            PresetNames collector = new PresetNames(size);
+            headers.forEach(collector);
+            return collector.names;
+        }
+
+        @Override
+        public void accept(String name, String value) {
+            if (count < names.length) {
+                names[count++] = name;
+            }
+        }
+    }
+
     private static boolean isPreset(String[] preset, String name) {
         if (preset == null) {
             return false;
         }
         for (String presetName : preset) {
-            if (presetName.equalsIgnoreCase(name)) {
+            if (presetName != null && presetName.equalsIgnoreCase(name)) {
                 return true;
             }
         }
