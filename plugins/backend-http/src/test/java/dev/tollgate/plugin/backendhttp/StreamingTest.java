@@ -3,6 +3,8 @@ package dev.tollgate.plugin.backendhttp;
 import dev.tollgate.runtime.testing.Clients;
 import dev.tollgate.runtime.testing.TestGateway;
 import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.InputStreamRequestContent;
+import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpMethod;
@@ -107,14 +109,26 @@ class StreamingTest {
     }
 
     @Test
-    void echoesAChunkedBodyStreamingBothWays() throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(gateway.http("/h1/echo"))
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> Payload.stream(SIXTEEN_MEBIBYTES)))
-                .build();
-        HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(response.statusCode()).isEqualTo(200);
-        try (InputStream body = response.body()) {
-            assertThat(Payload.checksum(body)).isEqualTo(new Payload.Checksum(SIXTEEN_MEBIBYTES, Payload.crc(SIXTEEN_MEBIBYTES)));
+    void echoesAChunkedBodyStreamingBothWaysAtOnce() throws Exception {
+        // A full-duplex client: it reads the echo while it is still sending (the JDK's HTTP/1.1
+        // client reads only once it has sent everything, which no proxy can serve without
+        // buffering the whole body).
+        org.eclipse.jetty.client.HttpClient duplex = new org.eclipse.jetty.client.HttpClient();
+        duplex.start();
+        try {
+            InputStreamResponseListener listener = new InputStreamResponseListener();
+            duplex.newRequest(gateway.http("/h1/echo")).method(HttpMethod.POST)
+                    .body(new InputStreamRequestContent(Payload.stream(SIXTEEN_MEBIBYTES)))
+                    .send(listener);
+            org.eclipse.jetty.client.Response response = listener.get(10, TimeUnit.SECONDS);
+            assertThat(response.getStatus()).isEqualTo(200);
+            assertThat(response.getHeaders().get("Content-Length")).isNull();
+            try (InputStream body = listener.getInputStream()) {
+                assertThat(Payload.checksum(body)).isEqualTo(new Payload.Checksum(SIXTEEN_MEBIBYTES, Payload.crc(SIXTEEN_MEBIBYTES)));
+            }
+        }
+        finally {
+            duplex.stop();
         }
     }
 

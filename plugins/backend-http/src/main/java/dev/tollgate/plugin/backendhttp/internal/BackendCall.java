@@ -7,10 +7,7 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import static java.util.Objects.requireNonNull;
@@ -20,17 +17,17 @@ import static java.util.Objects.requireNonNull;
  * listener of its response.
  *
  * <p>Life cycle: {@link #send} builds the request (headers written once, the body bridged) and
- * hands it to the instance's destination. The response timer starts when the request has been
- * sent whole. Then exactly one of: the response headers arrive ({@code responded} is reported and
+ * hands it to the instance's destination. The response timeout runs from the moment the request
+ * has been sent whole ({@link BackendRequest}). Then exactly one of: the response headers arrive ({@code responded} is reported and
  * the exchange relays them, or discards them for a retry), or the attempt fails (timeout, connect
  * failure, reset; {@code failed} is reported and the exchange decides about a retry). The attempt
  * is closed when the response body has been relayed, has failed, or was abandoned.
  *
- * <p>Jetty calls the listener methods on its client threads, serially for one response; the timer
- * runs on the plugin's scheduler and the exchange's completion on the server's threads, so the
- * outcome is decided by a compare-and-set on {@link #state}.
+ * <p>Jetty calls the listener methods on its client threads, serially for one response; the
+ * exchange's completion comes on the server's threads, so the outcome is decided by a
+ * compare-and-set on {@link #state}.
  */
-final class BackendCall implements Response.Listener, Runnable, ResponseBodyPublisher.Listener {
+final class BackendCall implements Response.Listener, ResponseBodyPublisher.Listener {
     private static final AtomicIntegerFieldUpdater<BackendCall> STATE = AtomicIntegerFieldUpdater.newUpdater(BackendCall.class, "state");
     private static final AtomicIntegerFieldUpdater<BackendCall> CLOSED = AtomicIntegerFieldUpdater.newUpdater(BackendCall.class, "closed");
     private static final int WAITING = 0;
@@ -43,8 +40,6 @@ final class BackendCall implements Response.Listener, Runnable, ResponseBodyPubl
     private volatile int state;
     private volatile int closed;
     private volatile BackendRequest request;
-    private volatile ScheduledFuture<?> timer;
-    private volatile boolean timedOut;
     private volatile boolean discarded;
     private volatile ResponseBodyPublisher publisher;
     private RequestBodyBridge.AttemptContent content;
@@ -67,7 +62,8 @@ final class BackendCall implements Response.Listener, Runnable, ResponseBodyPubl
         var exchange = owner.exchange();
         String clientAuthority = exchange.request().authority();
         String host = route.preserveHost() ? clientAuthority : target.authority();
-        BackendRequest outgoing = new BackendRequest(backend.client(), target.origin(), owner.path(), owner.query()).authority(host);
+        BackendRequest outgoing = new BackendRequest(backend.client(), target.origin(), owner.path(), owner.query(),
+                route.responseTimeoutMillis()).authority(host);
         outgoing.method(exchange.request().method());
         RequestBodyBridge body = owner.body();
         outgoing.headers(fields -> RequestHeaderWriter.write(exchange, route, host, clientAuthority, body != null, fields));
@@ -83,44 +79,19 @@ final class BackendCall implements Response.Listener, Runnable, ResponseBodyPubl
                 outgoing.trailersSupplier(owner::requestTrailers);
             }
         }
+        else {
+            outgoing.awaitResponse();
+        }
         request = outgoing;
         sentNanos = System.nanoTime();
         target.destination().send(outgoing, this);
-        if (body == null) {
-            requestSent();
-        }
     }
 
-    /** The request went out whole: the response timer starts. */
+    /** The request went out whole: the response timeout starts. */
     private void requestSent() {
-        long timeout = owner.route().responseTimeoutMillis();
-        if (timeout <= 0 || state != WAITING) {
-            return;
-        }
-        try {
-            timer = owner.backend().scheduler().schedule(this, timeout, TimeUnit.MILLISECONDS);
-        }
-        catch (RejectedExecutionException e) {
-            return;
-        }
-        if (state != WAITING) {
-            cancelTimer();
-        }
-    }
-
-    /** The response timer: no headers in time. */
-    @Override
-    public void run() {
-        if (STATE.compareAndSet(this, WAITING, DONE)) {
-            timedOut = true;
-            request.abort(new TimeoutException("no response headers within " + owner.route().responseTimeoutMillis() + " ms"));
-        }
-    }
-
-    private void cancelTimer() {
-        ScheduledFuture<?> scheduled = timer;
-        if (scheduled != null) {
-            scheduled.cancel(false);
+        BackendRequest outgoing = request;
+        if (outgoing != null) {
+            outgoing.awaitResponse();
         }
     }
 
@@ -154,7 +125,7 @@ final class BackendCall implements Response.Listener, Runnable, ResponseBodyPubl
         if (HttpStatus.isInterim(status) || !STATE.compareAndSet(this, WAITING, HEADERS)) {
             return;
         }
-        cancelTimer();
+        request.answered();
         if (content != null && owner.expectsContinue()) {
             content.refuse();
         }
@@ -194,9 +165,8 @@ final class BackendCall implements Response.Listener, Runnable, ResponseBodyPubl
             }
             return;
         }
-        cancelTimer();
         Throwable failure = result.getFailure();
-        Attempt.Failure kind = owner.classify(failure, timedOut);
+        Attempt.Failure kind = owner.classify(failure);
         attempt.failed(kind);
         owner.backend().metrics().failed(kind);
         close();

@@ -4,6 +4,8 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpConversation;
 import org.eclipse.jetty.client.transport.HttpRequest;
 
+import org.eclipse.jetty.util.NanoTime;
+
 import java.net.URI;
 
 import static java.util.Objects.requireNonNull;
@@ -16,20 +18,61 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>It is sent to the instance's destination directly, so its host and port are only the
  * HTTP/2 {@code :authority}, set to the same value as the {@code Host} header.
+ *
+ * <p>It also carries the response timeout, as the deadline Jetty's connections already enforce
+ * for each request they carry ({@link #getTimeoutNanoTime}, checked by one cyclic timer per
+ * connection): no timer per request. The deadline is pushed back while the body is being sent,
+ * set when the request was sent whole ({@link #awaitResponse}), and lifted when the response
+ * headers arrive ({@link #answered}), so a response body may stream for as long as it lasts.
+ * When it passes, Jetty aborts the request with a {@code TimeoutException}.
  */
 final class BackendRequest extends HttpRequest {
+    private static final int SENDING = 0;
+    private static final int WAITING = 1;
+    private static final int ANSWERED = 2;
+
     private final String path;
     private final String query;
+    private final long responseTimeoutNanos;
+    private volatile int phase = SENDING;
+    private volatile long deadline = Long.MAX_VALUE;
 
     /**
      * @param origin the instance's origin ({@code scheme://host:port}), without path or query
      * @param path the encoded, absolute path to send
      * @param query the raw query, or null
+     * @param responseTimeoutMillis from the end of the request to the response headers; 0 for none
      */
-    BackendRequest(HttpClient client, URI origin, String path, String query) {
+    BackendRequest(HttpClient client, URI origin, String path, String query, long responseTimeoutMillis) {
         super(client, new HttpConversation(), origin);
         this.path = requireNonNull(path, "path is null");
         this.query = query;
+        this.responseTimeoutNanos = responseTimeoutMillis * 1_000_000L;
+    }
+
+    /** The request went out whole: the response timeout starts. */
+    void awaitResponse() {
+        if (responseTimeoutNanos > 0) {
+            deadline = NanoTime.now() + responseTimeoutNanos;
+            phase = WAITING;
+        }
+    }
+
+    /** The response headers arrived: no deadline any more. */
+    void answered() {
+        phase = ANSWERED;
+    }
+
+    @Override
+    public long getTimeoutNanoTime() {
+        if (responseTimeoutNanos <= 0) {
+            return Long.MAX_VALUE;
+        }
+        return switch (phase) {
+            case SENDING -> NanoTime.now() + responseTimeoutNanos;
+            case WAITING -> deadline;
+            default -> Long.MAX_VALUE;
+        };
     }
 
     @Override

@@ -142,10 +142,7 @@ final class ProxyExchange {
     }
 
     /** The failure kind of an attempt that got no response. */
-    Attempt.Failure classify(Throwable failure, boolean timedOut) {
-        if (timedOut) {
-            return Attempt.Failure.TIMEOUT;
-        }
+    Attempt.Failure classify(Throwable failure) {
         if (clientGone || body != null && body.clientFailure() != null) {
             return Attempt.Failure.CANCELLED;
         }
