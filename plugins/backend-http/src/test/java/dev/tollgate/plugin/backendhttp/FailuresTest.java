@@ -57,6 +57,8 @@ class FailuresTest {
                   half-unavailable { backend = http, instances = ["%s", "%s"], passive-health.enabled = false, circuit-breaker.enabled = false }
                   holding { backend = http, instances = ["%s"] }
                   holding-h2c { backend = http, instances = ["%s"] }
+                  narrow { backend = http, instances = ["%s"], pool { max-connections-per-instance = 1, max-queued-requests-per-instance = 1 } }
+                  alive { backend = http, instances = ["%s"] }
                 }
                 routes = [
                   { path = "/refused/**", service = { name = refused, strip-prefix = "/refused" } }
@@ -66,9 +68,11 @@ class FailuresTest {
                   { path = "/slow/**", service = { name = holding, strip-prefix = "/slow", timeouts.response = 300ms } }
                   { path = "/held/**", service = { name = holding, strip-prefix = "/held" } }
                   { path = "/held-h2c/**", service = { name = holding-h2c, strip-prefix = "/held-h2c" } }
+                  { path = "/narrow/**", service = { name = narrow, strip-prefix = "/narrow", timeouts.response = 2s } }
+                  { path = "/small/**", service = { name = alive, strip-prefix = "/small" }, max-request-body-size = 1KiB }
                 ]
                 """.formatted(closed, closed, aliveBackend.url("http"), resetting.url(), unavailable.url(), available.url(),
-                holdingBackend.url("http"), holdingBackend.url("h2c"))).start();
+                holdingBackend.url("http"), holdingBackend.url("h2c"), holdingBackend.url("http"), aliveBackend.url("http"))).start();
     }
 
     @AfterAll
@@ -109,8 +113,7 @@ class FailuresTest {
             assertThat(post.statusCode()).isEqualTo(200);
             assertThat(post.body()).startsWith("bytes=6 ");
         }
-        String metrics = client.send(HttpRequest.newBuilder(gateway.http("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).containsPattern("tollgate_backend_http_errors_total\\{[^}]*kind=\"connect\"[^}]*service=\"half-refused\"[^}]*} [1-9]")
+        assertThat(metrics()).containsPattern("tollgate_backend_http_errors_total\\{[^}]*kind=\"connect\"[^}]*service=\"half-refused\"[^}]*} [1-9]")
                 .containsPattern("tollgate_backend_http_retries_total\\{service=\"half-refused\"} [1-9]");
     }
 
@@ -152,6 +155,36 @@ class FailuresTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(504);
         assertThat(response.body()).contains("\"code\":\"GATEWAY_TIMEOUT\"");
+    }
+
+    @Test
+    void aFullQueueIsAnswered503WithoutWaiting() throws Exception {
+        HttpClient first = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient second = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient third = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        var holdingTheConnection = first.sendAsync(HttpRequest.newBuilder(gateway.http("/narrow/hold")).build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> metrics().contains("tollgate_backend_http_connections{service=\"narrow\",state=\"active\"} 1"));
+        var queued = second.sendAsync(HttpRequest.newBuilder(gateway.http("/narrow/hold")).build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> metrics().contains("tollgate_backend_http_queued_requests{service=\"narrow\"} 1"));
+
+        HttpResponse<String> refused = third.send(HttpRequest.newBuilder(gateway.http("/narrow/hold")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.body()).contains("\"code\":\"UNAVAILABLE\"", "too many requests waiting");
+        // The other two wait for the response timeout, time in the queue included.
+        assertThat(holdingTheConnection.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
+        assertThat(queued.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
+    }
+
+    private String metrics() throws Exception {
+        return client.send(HttpRequest.newBuilder(gateway.http("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
+    void theClientsOwnBodyFailureIsAnsweredAsSuch() throws Exception {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(gateway.http("/small/upload"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> Payload.stream(64 * 1024))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.body()).contains("\"code\":\"PAYLOAD_TOO_LARGE\"");
     }
 
     @Test

@@ -63,6 +63,7 @@ final class HttpBackend implements Backend {
     private final Runnable onClose;
     private final Map<URI, InstanceTarget> targets = new ConcurrentHashMap<>();
     private final Subscription watch;
+    private volatile boolean closed;
 
     private HttpBackend(String name, ServiceSettings settings, Upstream upstream, HttpClient client,
                         ScheduledExecutorService scheduler, Metrics metrics, Runnable onClose) {
@@ -254,6 +255,7 @@ final class HttpBackend implements Backend {
 
     @Override
     public void close() {
+        closed = true;
         try {
             watch.close();
             LifeCycle.stop(client);
@@ -268,6 +270,11 @@ final class HttpBackend implements Backend {
 
     String name() {
         return name;
+    }
+
+    /** Whether the backend was closed (the configuration was replaced or the gateway stops). */
+    boolean isClosed() {
+        return closed;
     }
 
     Upstream upstream() {
@@ -288,11 +295,6 @@ final class HttpBackend implements Backend {
 
     long idleTimeoutMillis() {
         return settings.timeouts().idle().toMillis();
-    }
-
-    /** The number of instance destinations open now (for tests). */
-    int openDestinations() {
-        return targets.size();
     }
 
     @Override

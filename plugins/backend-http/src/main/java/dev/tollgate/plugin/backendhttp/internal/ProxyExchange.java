@@ -1,5 +1,7 @@
 package dev.tollgate.plugin.backendhttp.internal;
 
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.http.Headers;
 import dev.tollgate.api.upstream.Attempt;
@@ -12,6 +14,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
@@ -98,6 +101,10 @@ final class ProxyExchange {
             fail(Failures.toGatewayException(backend.name(), Attempt.Failure.CANCELLED, null));
             return;
         }
+        if (backend.isClosed()) {
+            fail(new GatewayException(ErrorCode.UNAVAILABLE, "service '" + backend.name() + "' is being reconfigured or stopped"));
+            return;
+        }
         Attempt attempt;
         try {
             attempt = backend.upstream().choose(exchange, excluded == null ? Set.of() : excluded);
@@ -121,7 +128,7 @@ final class ProxyExchange {
         current = call;
         call.send();
         if (clientGone) {
-            call.abort(new java.util.concurrent.CancellationException("the client went away"));
+            call.abort(new CancellationException("the client went away"));
         }
     }
 
@@ -278,10 +285,6 @@ final class ProxyExchange {
     /** The body bridge, or null when the request has no body. */
     RequestBodyBridge body() {
         return body;
-    }
-
-    boolean isClientGone() {
-        return clientGone;
     }
 
     /** Whether the client sent {@code Expect: 100-continue} (its body waits for the instance's go-ahead). */

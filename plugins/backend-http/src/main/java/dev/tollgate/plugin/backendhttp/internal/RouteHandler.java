@@ -30,10 +30,6 @@ final class RouteHandler implements ExchangeHandler {
         return new ProxyExchange(backend, settings, exchange).start();
     }
 
-    RouteSettings settings() {
-        return settings;
-    }
-
     @Override
     public String toString() {
         return "RouteHandler[" + backend + ", " + settings + "]";
