@@ -1,10 +1,13 @@
 package dev.tollgate.runtime.plugin;
 
+import dev.tollgate.api.event.Event;
 import dev.tollgate.api.event.EventBus;
 import dev.tollgate.api.event.EventListener;
+import dev.tollgate.api.event.Presence;
 import dev.tollgate.api.event.Subscription;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -12,8 +15,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * A plugin's view of the gateway's event bus: listeners are called with the subscribing
- * plugin's class loader as context loader. The bus is looked up on each call because the bridge
- * (itself a plugin) is created before the other components.
+ * plugin's class loader as context loader; everything else (history, presence) is the bus's
+ * own. The bus is looked up on each call because the bridge (itself a plugin) is created before
+ * the other components.
  */
 final class PluginEventBus implements EventBus {
     private final Supplier<EventBus> bus;
@@ -37,6 +41,26 @@ final class PluginEventBus implements EventBus {
     @Override
     public Subscription subscribePattern(String pattern, EventListener listener) {
         return bus().subscribePattern(pattern, wrap(listener));
+    }
+
+    @Override
+    public boolean keepsHistory(String channel) {
+        return bus().keepsHistory(channel);
+    }
+
+    @Override
+    public CompletionStage<List<Event>> history(String channel, String afterOffset) {
+        return bus().history(channel, afterOffset);
+    }
+
+    @Override
+    public CompletionStage<String> latestOffset(String channel) {
+        return bus().latestOffset(channel);
+    }
+
+    @Override
+    public Presence presence() {
+        return bus().presence();
     }
 
     private EventBus bus() {

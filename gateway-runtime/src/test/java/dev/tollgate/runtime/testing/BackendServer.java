@@ -120,8 +120,15 @@ public final class BackendServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        server.stop();
-        timer.shutdownNow();
+    public void close() {
+        try {
+            server.stop();
+        }
+        catch (Exception e) {
+            throw new IllegalStateException("stopping backend " + name + " failed", e);
+        }
+        finally {
+            timer.shutdownNow();
+        }
     }
 }

@@ -1,0 +1,73 @@
+package dev.tollgate.plugin.discoveryredis.internal;
+
+import dev.tollgate.api.PluginConfig;
+
+import java.time.Duration;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The whole of {@code tollgate.discovery.redis}, read and validated once in {@code create}.
+ *
+ * @param connection how to reach Redis
+ * @param keyPrefix what every registry key starts with
+ * @param refreshInterval how often each watched service is read again (to notice expiries)
+ * @param maxRetryInterval the longest wait between reads while Redis is unreachable
+ * @param instanceTtl how long a registration lives without a heartbeat (registrations made through the
+ *        discovery); also the age of the last successful read after which an outage is reported DOWN
+ * @param heartbeatInterval how often those registrations are renewed
+ */
+public record DiscoverySettings(
+        RedisConnectionSettings connection,
+        String keyPrefix,
+        Duration refreshInterval,
+        Duration maxRetryInterval,
+        Duration instanceTtl,
+        Duration heartbeatInterval) {
+
+    private static final Duration SHORTEST_REFRESH = Duration.ofMillis(10);
+
+    public DiscoverySettings {
+        requireNonNull(connection, "connection is null");
+        requireNonNull(keyPrefix, "keyPrefix is null");
+        requireNonNull(refreshInterval, "refreshInterval is null");
+        requireNonNull(maxRetryInterval, "maxRetryInterval is null");
+        requireNonNull(instanceTtl, "instanceTtl is null");
+        requireNonNull(heartbeatInterval, "heartbeatInterval is null");
+    }
+
+    /**
+     * Reads and validates {@code config}.
+     *
+     * @throws dev.tollgate.api.InvalidConfigException naming the key of a bad value
+     */
+    public static DiscoverySettings read(PluginConfig config) {
+        String keyPrefix = config.getString("key-prefix");
+        String prefixProblem = RegistryKeys.prefixProblem(keyPrefix);
+        if (prefixProblem != null) {
+            throw config.error("key-prefix", prefixProblem);
+        }
+        Duration refreshInterval = config.getDuration("refresh-interval");
+        if (refreshInterval.compareTo(SHORTEST_REFRESH) < 0) {
+            throw config.error("refresh-interval", "must be at least 10ms, not " + refreshInterval.toMillis() + "ms");
+        }
+        Duration maxRetryInterval = config.getDuration("max-retry-interval");
+        if (maxRetryInterval.compareTo(refreshInterval) < 0) {
+            throw config.error("max-retry-interval", "must be at least refresh-interval (" + refreshInterval.toMillis() + "ms), not "
+                    + maxRetryInterval.toMillis() + "ms");
+        }
+        Duration instanceTtl = RedisConnectionSettings.positiveMillis(config, "instance-ttl");
+        Duration heartbeatInterval = RedisConnectionSettings.positiveMillis(config, "heartbeat-interval");
+        if (heartbeatInterval.compareTo(instanceTtl) >= 0) {
+            throw config.error("heartbeat-interval", "must be shorter than instance-ttl (" + instanceTtl.toMillis()
+                    + "ms), or registrations expire between heartbeats; a third of it is usual");
+        }
+        RedisConnectionSettings connection = RedisConnectionSettings.read(config, maxRetryInterval);
+        return new DiscoverySettings(connection, keyPrefix, refreshInterval, maxRetryInterval, instanceTtl, heartbeatInterval);
+    }
+
+    /** The Redis names of {@code service}'s entries. */
+    public RegistryKeys keys(String service) {
+        return RegistryKeys.of(keyPrefix, service);
+    }
+}

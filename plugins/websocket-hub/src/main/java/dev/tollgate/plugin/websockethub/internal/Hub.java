@@ -1,0 +1,364 @@
+package dev.tollgate.plugin.websockethub.internal;
+
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.PluginContext;
+import dev.tollgate.api.event.EventBus;
+import dev.tollgate.api.event.Presence;
+import dev.tollgate.api.event.PresenceMember;
+import dev.tollgate.api.health.Health;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * What every hub route of one gateway shares: the instance's limits (connections, the queue
+ * budget, connections per user), its connections, and its channels — one bus subscription per
+ * channel, reference-counted over the local subscribers.
+ *
+ * <p>Nothing here assumes a single instance. Channels, presence and history live on the event
+ * bus; what is kept here is only this instance's share (its connections, its bus subscriptions),
+ * so with a bridged bus every instance runs its own hub over the same channels.
+ *
+ * <p>Thread-safe: connections call it from their I/O threads, the bus from its delivery
+ * threads, the scheduler from its own.
+ */
+final class Hub implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
+    /** An accepted upgrade whose session has not opened after this long gives its capacity back. */
+    private static final Duration HANDSHAKE_DEADLINE = Duration.ofSeconds(30);
+
+    private final HubSettings settings;
+    private final EventBus bus;
+    private final Clock clock;
+    private final HubMetrics metrics;
+    private final String instanceId = UUID.randomUUID().toString();
+    private final Map<String, LocalChannel> channels = new ConcurrentHashMap<>();
+    private final Set<HubConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Set<Admission> pendingAdmissions = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> connectionsPerUser = new ConcurrentHashMap<>();
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final AtomicLong reservedQueueBytes = new AtomicLong();
+    private final AtomicInteger subscriptions = new AtomicInteger();
+    private final Map<Long, Integer> routeReservations = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> expiry;
+
+    Hub(HubSettings settings, PluginContext context) {
+        this.settings = requireNonNull(settings, "settings is null");
+        this.bus = context.eventBus();
+        this.clock = context.clock();
+        this.metrics = new HubMetrics(context.metrics());
+        metrics.gauge("connections", connections::size);
+        metrics.gauge("subscriptions", subscriptions::get);
+        metrics.gauge("channels", channels::size);
+        metrics.gauge("queue_budget_reserved_bytes", reservedQueueBytes::get);
+        metrics.gauge("queue_budget_bytes", settings::queueBudget);
+        metrics.gauge("queued_bytes", this::queuedBytes);
+        context.registerHealth("hub", this::health);
+        long period = HANDSHAKE_DEADLINE.toMillis() / 3;
+        this.expiry = context.scheduler().scheduleWithFixedDelay(this::expireAdmissions, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    HubSettings settings() {
+        return settings;
+    }
+
+    HubMetrics metrics() {
+        return metrics;
+    }
+
+    EventBus bus() {
+        return bus;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /** Unique per hub, part of presence member ids so that they are unique across instances. */
+    String instanceId() {
+        return instanceId;
+    }
+
+    // --- Admission
+
+    /** A route with this queue size uses the hub (for the health report); undone by {@link #routeRemoved}. */
+    void routeAdded(long queueBytes) {
+        routeReservations.merge(queueBytes, 1, Integer::sum);
+    }
+
+    void routeRemoved(long queueBytes) {
+        routeReservations.computeIfPresent(queueBytes, (key, count) -> count == 1 ? null : count - 1);
+    }
+
+    /**
+     * Takes a connection's share of the instance's capacity.
+     *
+     * @param user the connection's user, or null
+     * @param queueBytes the connection's queue limit, reserved from the queue budget
+     * @throws GatewayException {@code UNAVAILABLE} at the connection cap or when the queue budget
+     *         is used up, {@code TOO_MANY_REQUESTS} when the user has as many connections as allowed
+     */
+    Admission admit(String user, long queueBytes) {
+        if (!tryIncrement(admitted, settings.maxConnections())) {
+            metrics.refusedForCapacity();
+            throw new GatewayException(ErrorCode.UNAVAILABLE, "the WebSocket hub is at its connection limit");
+        }
+        if (!tryReserve(queueBytes)) {
+            admitted.decrementAndGet();
+            metrics.refusedForQueueBudget();
+            throw new GatewayException(ErrorCode.UNAVAILABLE, "the WebSocket hub's queue budget is used up");
+        }
+        if (user != null && settings.maxConnectionsPerUser() > 0 && !tryAddUserConnection(user)) {
+            reservedQueueBytes.addAndGet(-queueBytes);
+            admitted.decrementAndGet();
+            metrics.refusedForUserLimit();
+            throw new GatewayException(ErrorCode.TOO_MANY_REQUESTS,
+                    "at most " + settings.maxConnectionsPerUser() + " connections per user");
+        }
+        Admission admission = new Admission(this, user, queueBytes);
+        pendingAdmissions.add(admission);
+        return admission;
+    }
+
+    void admissionOpened(Admission admission) {
+        pendingAdmissions.remove(admission);
+        metrics.opened();
+    }
+
+    /** Gives an admission's capacity back; called once per admission by {@link Admission}. */
+    void release(Admission admission) {
+        pendingAdmissions.remove(admission);
+        if (admission.user() != null && settings.maxConnectionsPerUser() > 0) {
+            connectionsPerUser.computeIfPresent(admission.user(), (user, count) -> count == 1 ? null : count - 1);
+        }
+        reservedQueueBytes.addAndGet(-admission.queueBytes());
+        admitted.decrementAndGet();
+    }
+
+    private static boolean tryIncrement(AtomicInteger counter, int limit) {
+        int current;
+        do {
+            current = counter.get();
+            if (current >= limit) {
+                return false;
+            }
+        }
+        while (!counter.compareAndSet(current, current + 1));
+        return true;
+    }
+
+    private boolean tryReserve(long bytes) {
+        long current;
+        do {
+            current = reservedQueueBytes.get();
+            if (current + bytes > settings.queueBudget()) {
+                return false;
+            }
+        }
+        while (!reservedQueueBytes.compareAndSet(current, current + bytes));
+        return true;
+    }
+
+    private boolean tryAddUserConnection(String user) {
+        boolean[] added = new boolean[1];
+        connectionsPerUser.compute(user, (key, count) -> {
+            int current = count == null ? 0 : count;
+            if (current >= settings.maxConnectionsPerUser()) {
+                return count;
+            }
+            added[0] = true;
+            return current + 1;
+        });
+        return added[0];
+    }
+
+    private void expireAdmissions() {
+        long deadline = HANDSHAKE_DEADLINE.toNanos();
+        long now = System.nanoTime();
+        for (Admission admission : pendingAdmissions) {
+            if (now - admission.createdNanos() > deadline && admission.expire()) {
+                LOG.debug("Released the capacity of an upgrade whose session never opened");
+            }
+        }
+    }
+
+    // --- Connections
+
+    void connectionOpened(HubConnection connection) {
+        connections.add(connection);
+    }
+
+    void connectionClosed(HubConnection connection) {
+        connections.remove(connection);
+    }
+
+    private long queuedBytes() {
+        long total = 0;
+        for (HubConnection connection : connections) {
+            total += connection.queuedBytes();
+        }
+        return total;
+    }
+
+    // --- Channels
+
+    /**
+     * Attaches a subscription to its channel, subscribing to the bus when it is the channel's
+     * first on this instance. Messages may reach the subscription as soon as this returns.
+     *
+     * @throws RuntimeException when the bus refuses the subscription
+     */
+    void attach(ChannelSubscription subscription) {
+        channels.compute(subscription.channel(), (name, existing) -> {
+            LocalChannel channel = existing != null ? existing : open(name);
+            subscription.bind(channel);
+            channel.add(subscription);
+            return channel;
+        });
+        subscriptions.incrementAndGet();
+    }
+
+    /** Detaches a subscription, leaving the bus channel when it was the last one here. */
+    void detach(ChannelSubscription subscription) {
+        LocalChannel bound = subscription.local();
+        if (bound == null) {
+            return;
+        }
+        channels.computeIfPresent(subscription.channel(), (name, channel) -> {
+            if (channel != bound) {
+                return channel;
+            }
+            if (channel.remove(subscription)) {
+                channel.close();
+                return null;
+            }
+            return channel;
+        });
+        subscriptions.decrementAndGet();
+    }
+
+    private LocalChannel open(String name) {
+        LocalChannel channel;
+        if (name.startsWith(ChannelNames.PRESENCE_EVENTS_PREFIX)) {
+            String watched = name.substring(ChannelNames.PRESENCE_EVENTS_PREFIX.length());
+            channel = new LocalChannel(name, LocalChannel.Kind.PRESENCE_EVENTS, settings.channelPolicies().policyFor(watched), false, metrics);
+        }
+        else {
+            ChannelPolicy policy = settings.channelPolicies().policyFor(name);
+            LocalChannel.Kind kind = policy.binary() ? LocalChannel.Kind.BINARY
+                    : !settings.userChannelPrefix().isEmpty() && name.startsWith(settings.userChannelPrefix()) ? LocalChannel.Kind.NOTIFICATION
+                    : LocalChannel.Kind.MESSAGE;
+            channel = new LocalChannel(name, kind, policy, bus.keepsHistory(name), metrics);
+        }
+        channel.listenTo(bus.subscribe(name, channel));
+        return channel;
+    }
+
+    // --- Presence
+
+    /** The bus's presence, or a failed stage's reason when the bus offers none. */
+    <T> CompletionStage<T> withPresence(Function<Presence, CompletionStage<T>> action) {
+        return call(() -> action.apply(bus.presence()));
+    }
+
+    /** Records a member on a channel and tells watching clients on every instance. */
+    CompletionStage<Void> join(String channel, PresenceMember member) {
+        return withPresence(presence -> presence.join(channel, member))
+                .thenCompose(ignored -> call(() -> bus.publish(ChannelNames.presenceEvents(channel),
+                        ServerMessages.presenceEvent(true, channel, member))))
+                .exceptionally(failure -> {
+                    LOG.warn("Presence join of {} on {} failed: {}", member.id(), channel, describe(failure));
+                    return null;
+                });
+    }
+
+    /** Removes a member from a channel (after its join settled) and tells watching clients. */
+    CompletionStage<Void> leave(String channel, PresenceMember member, CompletionStage<Void> joined) {
+        return joined.thenCompose(ignored -> withPresence(presence -> presence.leave(channel, member.id())))
+                .thenCompose(ignored -> call(() -> bus.publish(ChannelNames.presenceEvents(channel),
+                        ServerMessages.presenceEvent(false, channel, member))))
+                .exceptionally(failure -> {
+                    LOG.warn("Presence leave of {} on {} failed: {}", member.id(), channel, describe(failure));
+                    return null;
+                });
+    }
+
+    /** Runs a bus call, turning an exception it throws into a failed stage. */
+    static <T> CompletionStage<T> call(Supplier<CompletionStage<T>> action) {
+        try {
+            return requireNonNull(action.get(), "the event bus returned no stage");
+        }
+        catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** A stage's failure without the completion wrapper. */
+    static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    /** A failure's message without the completion wrapper. */
+    static String describe(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    // --- Health and close
+
+    private Health health() {
+        Map<String, Object> details = Map.of(
+                "connections", admitted.get(),
+                "maxConnections", settings.maxConnections(),
+                "channels", channels.size(),
+                "subscriptions", subscriptions.get(),
+                "queueBudgetReservedBytes", reservedQueueBytes.get(),
+                "queueBudgetBytes", settings.queueBudget());
+        if (admitted.get() >= settings.maxConnections()) {
+            return new Health(Health.Status.DEGRADED, withReason(details, "at the connection limit: new connections are refused"));
+        }
+        long smallestRoute = routeReservations.keySet().stream().mapToLong(Long::longValue).min().orElse(0);
+        if (reservedQueueBytes.get() + smallestRoute > settings.queueBudget()) {
+            return new Health(Health.Status.DEGRADED, withReason(details, "the queue budget is used up: new connections are refused"));
+        }
+        return Health.up(details);
+    }
+
+    private static Map<String, Object> withReason(Map<String, Object> details, String reason) {
+        Map<String, Object> withReason = new HashMap<>(details);
+        withReason.put("reason", reason);
+        return withReason;
+    }
+
+    /** Closes every connection with 1001 and leaves every bus channel. */
+    @Override
+    public void close() {
+        expiry.cancel(false);
+        for (HubConnection connection : connections) {
+            connection.close(1001, "gateway stopping");
+        }
+        for (LocalChannel channel : channels.values()) {
+            channel.close();
+        }
+        channels.clear();
+    }
+}

@@ -1,0 +1,96 @@
+package dev.tollgate.plugin.websockethub.internal;
+
+import dev.tollgate.api.metrics.Metrics;
+
+import java.util.function.Supplier;
+
+/**
+ * The hub's metrics, exported as {@code tollgate_websocket_hub_<name>}. Looked up once; updating
+ * them is a striped counter increment, cheap enough for the fan-out loop (which adds its count
+ * once per event, not once per subscriber).
+ */
+final class HubMetrics {
+    private final Metrics metrics;
+    private final Metrics.Counter opened;
+    private final Metrics.Counter refusedCapacity;
+    private final Metrics.Counter refusedQueueBudget;
+    private final Metrics.Counter refusedUserLimit;
+    private final Metrics.Counter received;
+    private final Metrics.Counter sent;
+    private final Metrics.Counter events;
+    private final Metrics.Counter droppedQueueFull;
+    private final Metrics.Counter droppedTooLarge;
+    private final Metrics.Counter slowConsumerCloses;
+    private final Metrics.Counter published;
+
+    HubMetrics(Metrics metrics) {
+        this.metrics = metrics;
+        this.opened = metrics.counter("connections_opened");
+        this.refusedCapacity = metrics.counter("connections_refused", "reason", "capacity");
+        this.refusedQueueBudget = metrics.counter("connections_refused", "reason", "queue_budget");
+        this.refusedUserLimit = metrics.counter("connections_refused", "reason", "user_limit");
+        this.received = metrics.counter("messages_received");
+        this.sent = metrics.counter("messages_sent");
+        this.events = metrics.counter("events_received");
+        this.droppedQueueFull = metrics.counter("messages_dropped", "reason", "queue_full");
+        this.droppedTooLarge = metrics.counter("messages_dropped", "reason", "too_large");
+        this.slowConsumerCloses = metrics.counter("slow_consumer_closes");
+        this.published = metrics.counter("messages_published");
+    }
+
+    void gauge(String name, Supplier<? extends Number> value) {
+        metrics.gauge(name, value);
+    }
+
+    void opened() {
+        opened.increment();
+    }
+
+    void refusedForCapacity() {
+        refusedCapacity.increment();
+    }
+
+    void refusedForQueueBudget() {
+        refusedQueueBudget.increment();
+    }
+
+    void refusedForUserLimit() {
+        refusedUserLimit.increment();
+    }
+
+    /** A client message arrived. */
+    void received() {
+        received.increment();
+    }
+
+    /** Messages were queued to clients (channel messages and replies). */
+    void sent(long count) {
+        if (count > 0) {
+            sent.increment(count);
+        }
+    }
+
+    /** An event of a subscribed channel arrived from the bus. */
+    void eventReceived() {
+        events.increment();
+    }
+
+    /** A message found its subscriber's queue full (drop-oldest made room, or close refused it). */
+    void droppedQueueFull() {
+        droppedQueueFull.increment();
+    }
+
+    /** A message was larger than its subscriber's whole queue. */
+    void droppedTooLarge() {
+        droppedTooLarge.increment();
+    }
+
+    void slowConsumerClosed() {
+        slowConsumerCloses.increment();
+    }
+
+    /** A client published to the bus. */
+    void published() {
+        published.increment();
+    }
+}

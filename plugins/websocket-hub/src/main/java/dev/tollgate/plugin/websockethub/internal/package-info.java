@@ -1,0 +1,18 @@
+/**
+ * The hub's implementation.
+ *
+ * <ul>
+ *   <li>{@link dev.tollgate.plugin.websockethub.internal.HubEndpointFactory} creates a
+ *       {@code HubEndpoint} per route; all of them share one {@code Hub} per gateway.</li>
+ *   <li>{@code Hub}: the instance's limits (admission), connections, and channels — one bus
+ *       subscription per channel, reference-counted over local subscribers ({@code LocalChannel},
+ *       which encodes each event once and fans the same message out).</li>
+ *   <li>{@code HubConnection}: one client's session, protocol and subscriptions
+ *       ({@code ChannelSubscription}, which holds messages back until the {@code subscribed}
+ *       reply and any recovered history are out).</li>
+ *   <li>{@code HubSettings}, {@code RouteSettings}, {@code ChannelPolicies},
+ *       {@code Permissions}: configuration, read once.</li>
+ *   <li>{@code ClientRequest}, {@code ServerMessages}, {@code Json}: the JSON protocol.</li>
+ * </ul>
+ */
+package dev.tollgate.plugin.websockethub.internal;

@@ -1,0 +1,39 @@
+package dev.tollgate.plugin.websockethub.internal;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ClientRequestTest {
+
+    @Test
+    void readsEveryField() throws Exception {
+        ClientRequest request = ClientRequest.parse(
+                "{\"type\":\"subscribe\",\"channel\":\"c\",\"since\":\"1-2\",\"presence\":true,\"id\":\"a\\\"b\",\"extra\":{\"x\":[1]}}");
+        assertThat(request.type()).isEqualTo("subscribe");
+        assertThat(request.channel()).isEqualTo("c");
+        assertThat(request.since()).isEqualTo("1-2");
+        assertThat(request.presence()).isTrue();
+        assertThat(request.id()).isEqualTo("\"a\\\"b\"");
+        assertThat(request.data()).isNull();
+
+        ClientRequest publish = ClientRequest.parse("{\"id\":12,\"data\":{\"b\":[true, null, 1.5]},\"type\":\"publish\",\"channel\":\"c\"}");
+        assertThat(publish.id()).isEqualTo("12");
+        assertThat(new String(publish.data(), StandardCharsets.UTF_8)).isEqualTo("{\"b\":[true,null,1.5]}");
+        assertThat(new String(ClientRequest.parse("{\"type\":\"publish\",\"data\":\"é\"}").data(), StandardCharsets.UTF_8))
+                .isEqualTo("\"é\"");
+    }
+
+    @Test
+    void refusesWhatIsNotAProtocolMessage() {
+        for (String bad : new String[] {"", "x", "[]", "\"subscribe\"", "{}", "{\"type\":1}", "{\"type\":\"a\"} {}",
+                "{\"type\":\"a\",\"channel\":[]}", "{\"type\":\"a\",\"id\":true}", "{\"type\":\"a\",\"presence\":\"yes\"}",
+                "{\"type\":\"a\",\"type\":\"b\"}", "{\"type\":\"a\",\"data\":" + "[".repeat(80) + "]".repeat(80) + "}"}) {
+            assertThatThrownBy(() -> ClientRequest.parse(bad)).as(bad)
+                    .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.error()).isEqualTo(ProtocolError.BAD_MESSAGE));
+        }
+    }
+}
