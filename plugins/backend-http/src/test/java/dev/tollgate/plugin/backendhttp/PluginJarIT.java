@@ -2,6 +2,7 @@ package dev.tollgate.plugin.backendhttp;
 
 import dev.tollgate.runtime.testing.Clients;
 import dev.tollgate.runtime.testing.TestGateway;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,8 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The packaged plugin jar as the gateway runs it: found in plugins.d and loaded in its own class
- * loader with its shaded Jetty client, proxying to an h2 (TLS, ALPN) and an h2c instance.
+ * loader with its shaded Jetty client, proxying to an h2 (TLS, ALPN) and an h2c instance. Run by
+ * failsafe after packaging (the tag keeps surefire away from it).
  */
+@Tag("packaged-jar")
 class PluginJarIT {
     @TempDir
     Path home;
