@@ -126,7 +126,16 @@ final class ProxyExchange {
         }
         BackendCall call = new BackendCall(this, attempt, target);
         current = call;
-        call.send();
+        try {
+            call.send();
+        }
+        catch (RuntimeException e) {
+            // A bug rather than a backend failure: end the attempt so the registry does not count it in flight.
+            attempt.failed(Attempt.Failure.CANCELLED);
+            attempt.close();
+            fail(e);
+            return;
+        }
         if (clientGone) {
             call.abort(new CancellationException("the client went away"));
         }

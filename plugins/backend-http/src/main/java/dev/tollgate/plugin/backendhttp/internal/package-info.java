@@ -20,8 +20,10 @@
  * </ul>
  *
  * <p>Why a request class of our own ({@link dev.tollgate.plugin.backendhttp.internal.BackendRequest}):
- * Jetty's parses the target and decodes the query of every request, which a proxy never needs.
- * Why requests go to a destination resolved once per instance: no origin lookup per request, and
- * the {@code Host}/{@code :authority} may differ from the address connected to.
+ * Jetty's parses the target and decodes the query of every request, which a proxy never needs;
+ * and its deadline, which Jetty's connections check with one cyclic timer each, carries the
+ * response timeout without a timer per request. Why requests go to a destination resolved once
+ * per instance: no origin lookup per request, and the {@code Host}/{@code :authority} may differ
+ * from the address connected to.
  */
 package dev.tollgate.plugin.backendhttp.internal;
