@@ -1,0 +1,315 @@
+package dev.tollgate.plugin.eventbridgeredis.internal;
+
+import dev.tollgate.api.InvalidConfigException;
+import dev.tollgate.api.PluginConfig;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The bridge's configuration ({@code gateway.events.redis} over {@code tollgate.bridges.redis}),
+ * read and validated once by {@link #read}.
+ *
+ * @param connection how to reach Redis
+ * @param channelPrefix prepended to every channel to form its Redis channel
+ * @param keyPrefix prepended to the keys of history streams and presence hashes
+ * @param history channels that keep history, first match wins
+ * @param historyIdleExpiry how long a stream outlives its last event
+ * @param presence presence expiry and refresh
+ */
+public record RedisBridgeSettings(
+        Connection connection,
+        String channelPrefix,
+        String keyPrefix,
+        List<HistoryRule> history,
+        Duration historyIdleExpiry,
+        Presence presence) {
+
+    private static final Set<String> HISTORY_RULE_KEYS = Set.of("channels", "size", "ttl");
+    private static final int MAX_HISTORY_SIZE = 1_000_000;
+    private static final int DEFAULT_HISTORY_SIZE = 100;
+    private static final Duration DEFAULT_HISTORY_TTL = Duration.ofMinutes(5);
+    private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+
+    public RedisBridgeSettings {
+        requireNonNull(connection, "connection is null");
+        requireNonNull(channelPrefix, "channelPrefix is null");
+        requireNonNull(keyPrefix, "keyPrefix is null");
+        history = List.copyOf(history);
+        requireNonNull(historyIdleExpiry, "historyIdleExpiry is null");
+        requireNonNull(presence, "presence is null");
+    }
+
+    /** How the bridge finds Redis. */
+    public enum Mode {
+        SINGLE, SENTINEL, CLUSTER
+    }
+
+    /**
+     * Connection settings. {@link #toString()} masks the passwords.
+     *
+     * @param addresses the one server ({@code single}), the sentinels or the cluster's seed nodes
+     * @param masterName the master's name ({@code sentinel}), else empty
+     * @param username ACL user, empty for the default user
+     * @param password empty for none
+     * @param reconnectMinDelay first delay of the reconnection back-off
+     * @param reconnectMaxDelay its ceiling
+     * @param pingInterval zero to disable connection pings
+     */
+    public record Connection(
+            Mode mode,
+            List<String> addresses,
+            String masterName,
+            String username,
+            String password,
+            String sentinelUsername,
+            String sentinelPassword,
+            int database,
+            Duration connectTimeout,
+            Duration timeout,
+            Duration reconnectMinDelay,
+            Duration reconnectMaxDelay,
+            Duration probeInterval,
+            Duration pingInterval,
+            int connections,
+            int subscriptionConnections,
+            int subscriptionsPerConnection,
+            int ioThreads,
+            int listenerThreads) {
+
+        public Connection {
+            requireNonNull(mode, "mode is null");
+            addresses = List.copyOf(addresses);
+            requireNonNull(masterName, "masterName is null");
+            requireNonNull(username, "username is null");
+            requireNonNull(password, "password is null");
+            requireNonNull(sentinelUsername, "sentinelUsername is null");
+            requireNonNull(sentinelPassword, "sentinelPassword is null");
+            requireNonNull(connectTimeout, "connectTimeout is null");
+            requireNonNull(timeout, "timeout is null");
+            requireNonNull(reconnectMinDelay, "reconnectMinDelay is null");
+            requireNonNull(reconnectMaxDelay, "reconnectMaxDelay is null");
+            requireNonNull(probeInterval, "probeInterval is null");
+            requireNonNull(pingInterval, "pingInterval is null");
+        }
+
+        /** The back-off delay before attempt {@code attempt} (0 for the first retry), with jitter. */
+        public Duration backOff(int attempt) {
+            long ceiling = reconnectMaxDelay.toMillis();
+            long exponential = Math.min(ceiling, reconnectMinDelay.toMillis() << Math.min(attempt, 30));
+            long half = exponential / 2;
+            return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(half + 1));
+        }
+
+        @Override
+        public String toString() {
+            return "Connection[mode=" + mode + ", addresses=" + addresses + ", masterName=" + masterName
+                    + ", username=" + username + ", password=" + (password.isEmpty() ? "" : "******")
+                    + ", sentinelUsername=" + sentinelUsername
+                    + ", sentinelPassword=" + (sentinelPassword.isEmpty() ? "" : "******")
+                    + ", database=" + database + ", connectTimeout=" + connectTimeout + ", timeout=" + timeout
+                    + ", reconnect=" + reconnectMinDelay + ".." + reconnectMaxDelay + ", probeInterval=" + probeInterval
+                    + ", pingInterval=" + pingInterval + ", connections=" + connections
+                    + ", subscriptionConnections=" + subscriptionConnections
+                    + ", subscriptionsPerConnection=" + subscriptionsPerConnection
+                    + ", ioThreads=" + ioThreads + ", listenerThreads=" + listenerThreads + "]";
+        }
+    }
+
+    /**
+     * @param ttl how long a member lives without a refresh
+     * @param refreshInterval how often an instance refreshes its own members
+     */
+    public record Presence(Duration ttl, Duration refreshInterval) {
+        public Presence {
+            requireNonNull(ttl, "ttl is null");
+            requireNonNull(refreshInterval, "refreshInterval is null");
+        }
+    }
+
+    /** The rule for a channel, or {@code null} when it keeps no history. */
+    public HistoryRule historyRuleFor(String channel) {
+        for (HistoryRule rule : history) {
+            if (rule.channels().matches(channel)) {
+                return rule;
+            }
+        }
+        return null;
+    }
+
+    /** How long a stream under {@code rule} outlives its last event. */
+    public Duration streamExpiry(HistoryRule rule) {
+        return rule.ttl().compareTo(historyIdleExpiry) > 0 ? rule.ttl() : historyIdleExpiry;
+    }
+
+    /**
+     * Reads and validates the bridge's block.
+     *
+     * @throws InvalidConfigException naming the key of the first bad value
+     */
+    public static RedisBridgeSettings read(PluginConfig config) {
+        return new RedisBridgeSettings(
+                readConnection(config),
+                config.getString("channel-prefix"),
+                config.getString("key-prefix"),
+                readHistory(config),
+                positive(config, "history-idle-expiry"),
+                readPresence(config));
+    }
+
+    private static Connection readConnection(PluginConfig config) {
+        Mode mode = switch (config.getString("mode").toLowerCase(Locale.ROOT)) {
+            case "single" -> Mode.SINGLE;
+            case "sentinel" -> Mode.SENTINEL;
+            case "cluster" -> Mode.CLUSTER;
+            default -> throw config.error("mode", "must be single, sentinel or cluster");
+        };
+        List<String> addresses;
+        String masterName = config.getString("master-name");
+        int database = config.getInt("database");
+        if (database < 0) {
+            throw config.error("database", "must not be negative");
+        }
+        if (mode == Mode.SINGLE) {
+            addresses = List.of(redisAddress(config, "address", config.getString("address")));
+        }
+        else {
+            List<String> written = config.getStringList("addresses");
+            if (written.isEmpty()) {
+                throw config.error("addresses", "must list at least one " + (mode == Mode.SENTINEL ? "sentinel" : "cluster node")
+                        + " address for mode = " + mode.name().toLowerCase(Locale.ROOT));
+            }
+            List<String> checked = new ArrayList<>();
+            for (String address : written) {
+                checked.add(redisAddress(config, "addresses", address));
+            }
+            addresses = checked;
+            if (mode == Mode.SENTINEL && masterName.isBlank()) {
+                throw config.error("master-name", "must name the master for mode = sentinel");
+            }
+            if (mode == Mode.CLUSTER && database != 0) {
+                throw config.error("database", "must be 0 for mode = cluster (a cluster has only database 0)");
+            }
+        }
+        Duration reconnectMin = positive(config, "reconnect.min-delay");
+        Duration reconnectMax = positive(config, "reconnect.max-delay");
+        if (reconnectMax.compareTo(reconnectMin) < 0) {
+            throw config.error("reconnect.max-delay", "must not be less than reconnect.min-delay (" + text(reconnectMin) + ")");
+        }
+        Duration pingInterval = config.getDuration("ping-interval");
+        if (pingInterval.isNegative() || pingInterval.compareTo(MAX_TIMEOUT) > 0) {
+            throw config.error("ping-interval", "must be between 0s (disabled) and 1h");
+        }
+        return new Connection(mode, addresses, masterName,
+                config.getString("username"), config.getString("password"),
+                config.getString("sentinel-username"), config.getString("sentinel-password"),
+                database,
+                timeout(config, "connect-timeout"),
+                timeout(config, "timeout"),
+                reconnectMin,
+                reconnectMax,
+                positive(config, "probe-interval"),
+                pingInterval,
+                range(config, "connections", 1, 1000),
+                range(config, "subscription-connections", 1, 1000),
+                range(config, "subscriptions-per-connection", 1, 100_000),
+                range(config, "io-threads", 1, 256),
+                range(config, "listener-threads", 1, 256));
+    }
+
+    private static String redisAddress(PluginConfig config, String key, String address) {
+        URI uri;
+        try {
+            uri = new URI(address);
+        }
+        catch (URISyntaxException e) {
+            throw config.error(key, "'" + address + "' is not an address: " + e.getReason());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("redis") && !scheme.equals("rediss")) {
+            throw config.error(key, "'" + address + "' must start with redis:// or rediss:// (TLS)");
+        }
+        if (uri.getHost() == null || uri.getPort() < 1) {
+            throw config.error(key, "'" + address + "' must name a host and a port, e.g. redis://127.0.0.1:6379");
+        }
+        if (uri.getUserInfo() != null) {
+            throw config.error(key, "must not carry credentials; use username and password");
+        }
+        return address;
+    }
+
+    private static List<HistoryRule> readHistory(PluginConfig config) {
+        List<HistoryRule> rules = new ArrayList<>();
+        for (PluginConfig rule : config.getConfigList("history")) {
+            for (String key : rule.keys()) {
+                if (!HISTORY_RULE_KEYS.contains(key)) {
+                    throw rule.error(key, "unknown setting (known: channels, size, ttl)");
+                }
+            }
+            if (!rule.has("channels")) {
+                throw rule.error("channels", "is missing: the channels (a glob pattern) that keep history");
+            }
+            String channels = rule.getString("channels");
+            if (channels.isEmpty()) {
+                throw rule.error("channels", "must not be empty");
+            }
+            int size = rule.has("size") ? range(rule, "size", 1, MAX_HISTORY_SIZE) : DEFAULT_HISTORY_SIZE;
+            Duration ttl = rule.has("ttl") ? positive(rule, "ttl") : DEFAULT_HISTORY_TTL;
+            rules.add(new HistoryRule(GlobPattern.compile(channels), size, ttl));
+        }
+        return rules;
+    }
+
+    private static Presence readPresence(PluginConfig config) {
+        Duration ttl = positive(config, "presence.ttl");
+        Duration refresh = positive(config, "presence.refresh-interval");
+        if (refresh.compareTo(ttl) >= 0) {
+            throw config.error("presence.refresh-interval", "must be less than presence.ttl (" + text(ttl) + "), or members expire between refreshes");
+        }
+        return new Presence(ttl, refresh);
+    }
+
+    /** A duration as configuration writes it: {@code 30s}, {@code 250ms}. */
+    private static String text(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
+    private static Duration positive(PluginConfig config, String key) {
+        Duration value = config.getDuration(key);
+        if (value.isNegative() || value.isZero()) {
+            throw config.error(key, "must be positive");
+        }
+        if (value.toMillis() == 0) {
+            throw config.error(key, "must be at least 1ms");
+        }
+        if (value.toDays() > 365) {
+            throw config.error(key, "must be at most 365d");
+        }
+        return value;
+    }
+
+    private static Duration timeout(PluginConfig config, String key) {
+        Duration value = positive(config, key);
+        if (value.compareTo(MAX_TIMEOUT) > 0) {
+            throw config.error(key, "must be at most 1h");
+        }
+        return value;
+    }
+
+    private static int range(PluginConfig config, String key, int min, int max) {
+        int value = config.getInt(key);
+        if (value < min || value > max) {
+            throw config.error(key, "must be between " + min + " and " + max);
+        }
+        return value;
+    }
+}
