@@ -225,6 +225,10 @@ final class GatewayExchange implements Exchange, Callback {
         }
         else if (response.streamingBody != null) {
             Flow.Publisher<ByteBuffer> body = response.streamingBody;
+            // Before the first write: Jetty takes the trailers supplier (and, for HTTP/1.1, the
+            // chunked framing it needs) when the response is committed; it calls the supplier
+            // only after the last write.
+            applyTrailers();
             ClassLoader loader = target.targetLoader();
             Thread thread = Thread.currentThread();
             ClassLoader previous = thread.getContextClassLoader();
@@ -257,7 +261,6 @@ final class GatewayExchange implements Exchange, Callback {
 
     /** The body publisher completed. */
     void bodyCompleted(ByteBuffer last) {
-        applyTrailers();
         jettyResponse.write(true, last, this);
     }
 
