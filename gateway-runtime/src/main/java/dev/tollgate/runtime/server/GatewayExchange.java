@@ -234,7 +234,7 @@ final class GatewayExchange implements Exchange, Callback {
             ClassLoader previous = thread.getContextClassLoader();
             thread.setContextClassLoader(loader);
             try {
-                body.subscribe(new ResponseWriter(this, jettyResponse, settings.minResponseDataRate()));
+                body.subscribe(new ResponseWriter(this, jettyResponse, target.minResponseDataRate()));
             }
             finally {
                 thread.setContextClassLoader(previous);
@@ -502,7 +502,7 @@ final class GatewayExchange implements Exchange, Callback {
         @Override
         public Flow.Publisher<ByteBuffer> body() {
             if (body == null) {
-                jettyBody = new RequestBodyPublisher(jettyRequest, target.maxRequestBodySize(), settings.minRequestDataRate());
+                jettyBody = new RequestBodyPublisher(jettyRequest, target.maxRequestBodySize(), target.minRequestDataRate());
                 body = jettyBody;
             }
             return body;
