@@ -257,7 +257,8 @@ final class Assembly implements AutoCloseable {
                 targetLoader = registration.classLoader();
             }
             RouteTarget target = new RouteTarget(route.id(), route.path(), route.target().name(), FilterChain.of(steps, terminal),
-                    route.maxRequestBodySize(), route.maxBufferedBodySize(), new RouteMetrics(services.metrics(), route.id()), targetLoader);
+                    route.maxRequestBodySize(), route.maxBufferedBodySize(), route.minRequestDataRate(), route.minResponseDataRate(),
+                    new RouteMetrics(services.metrics(), route.id()), targetLoader);
             entries.add(new RoutingTable.Entry<>(route.id(), template, route.methods(), route.hosts(), route.headers(), target));
             LOG.info("Route {}: {} {} → {}", route.id(), route.methods().isEmpty() ? "*" : String.join(",", route.methods()),
                     route.path(), String.join(" → ", target.chain().describe()));

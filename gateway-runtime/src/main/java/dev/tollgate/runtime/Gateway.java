@@ -91,8 +91,6 @@ public final class Gateway implements AutoCloseable {
                     config.server().security().rejectUnderscoresInHeaderNames(),
                     config.server().security().mergeSlashes(),
                     config.server().security().rejectAmbiguousPaths(),
-                    config.server().limits().minRequestDataRate(),
-                    config.server().limits().minResponseDataRate(),
                     webSockets);
             GatewayHandler handler = new GatewayHandler(routes, settings,
                     system.enabled() ? new SystemEndpoints(health, metrics, system.healthPath(), system.metricsPath()) : null,

@@ -147,7 +147,9 @@ public record GatewayConfig(
             Target target,
             List<Component> filters,
             long maxRequestBodySize,
-            long maxBufferedBodySize) {
+            long maxBufferedBodySize,
+            long minRequestDataRate,
+            long minResponseDataRate) {
     }
 
     /** Where a route leads: a service (with per-route options) or an endpoint. */

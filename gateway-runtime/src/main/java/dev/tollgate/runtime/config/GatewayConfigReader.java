@@ -43,7 +43,8 @@ public final class GatewayConfigReader {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     private static final Config ROUTE_TEMPLATE = ConfigFactory.parseString("""
             id = null, path = null, methods = [], hosts = [], headers {}, service = null, endpoint = null,
-            filters = [], max-request-body-size = null, max-buffered-body-size = null
+            filters = [], max-request-body-size = null, max-buffered-body-size = null,
+            min-request-data-rate = null, min-response-data-rate = null
             """);
     private static final Config ROUTE_DEFAULTS = ConfigFactory.parseString("methods = [], hosts = [], headers {}, filters = []");
 
@@ -369,6 +370,8 @@ public final class GatewayConfigReader {
         HoconConfig limits = gateway.getConfig("server").getConfig("limits");
         long defaultMaxRequestBodySize = limits.getBytes("max-request-body-size");
         long defaultMaxBufferedBodySize = limits.getBytes("max-buffered-body-size");
+        long defaultMinRequestDataRate = limits.getLong("min-request-data-rate");
+        long defaultMinResponseDataRate = limits.getLong("min-response-data-rate");
         for (HoconConfig written : gateway.getBlockList("routes")) {
             ConfigKeys.checkKnown(written, ROUTE_TEMPLATE.root(), Set.of());
             HoconConfig route = written.withFallback(ROUTE_DEFAULTS);
@@ -395,7 +398,9 @@ public final class GatewayConfigReader {
             routes.add(new GatewayConfig.Route(
                     id, route, path, methods, hosts, route.getStringMap("headers"), target, filters,
                     route.has("max-request-body-size") ? route.positiveBytes("max-request-body-size") : defaultMaxRequestBodySize,
-                    route.has("max-buffered-body-size") ? route.positiveBytes("max-buffered-body-size") : defaultMaxBufferedBodySize));
+                    route.has("max-buffered-body-size") ? route.positiveBytes("max-buffered-body-size") : defaultMaxBufferedBodySize,
+                    route.has("min-request-data-rate") ? route.nonNegativeLong("min-request-data-rate") : defaultMinRequestDataRate,
+                    route.has("min-response-data-rate") ? route.nonNegativeLong("min-response-data-rate") : defaultMinResponseDataRate));
         }
         return routes;
     }

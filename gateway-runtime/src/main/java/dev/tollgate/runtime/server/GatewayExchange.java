@@ -225,12 +225,16 @@ final class GatewayExchange implements Exchange, Callback {
         }
         else if (response.streamingBody != null) {
             Flow.Publisher<ByteBuffer> body = response.streamingBody;
+            // Before the first write: Jetty takes the trailers supplier (and, for HTTP/1.1, the
+            // chunked framing it needs) when the response is committed; it calls the supplier
+            // only after the last write.
+            applyTrailers();
             ClassLoader loader = target.targetLoader();
             Thread thread = Thread.currentThread();
             ClassLoader previous = thread.getContextClassLoader();
             thread.setContextClassLoader(loader);
             try {
-                body.subscribe(new ResponseWriter(this, jettyResponse, settings.minResponseDataRate()));
+                body.subscribe(new ResponseWriter(this, jettyResponse, target.minResponseDataRate()));
             }
             finally {
                 thread.setContextClassLoader(previous);
@@ -257,7 +261,6 @@ final class GatewayExchange implements Exchange, Callback {
 
     /** The body publisher completed. */
     void bodyCompleted(ByteBuffer last) {
-        applyTrailers();
         jettyResponse.write(true, last, this);
     }
 
@@ -499,7 +502,7 @@ final class GatewayExchange implements Exchange, Callback {
         @Override
         public Flow.Publisher<ByteBuffer> body() {
             if (body == null) {
-                jettyBody = new RequestBodyPublisher(jettyRequest, target.maxRequestBodySize(), settings.minRequestDataRate());
+                jettyBody = new RequestBodyPublisher(jettyRequest, target.maxRequestBodySize(), target.minRequestDataRate());
                 body = jettyBody;
             }
             return body;

@@ -48,7 +48,9 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
     private boolean pendingComplete;
     private boolean terminated;
     private long bytesRead;
-    private long startNanos;
+    /** Time spent waiting for the client's bytes while the subscriber wanted them. */
+    private long waitingNanos;
+    private long waitStartNanos;
     private Headers trailers;
 
     RequestBodyPublisher(Request request, long maxBodySize, long minDataRate) {
@@ -136,11 +138,15 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
                 return;
             }
             releaseCurrent();
-            if (startNanos == 0) {
-                startNanos = System.nanoTime();
+            if (waitStartNanos != 0) {
+                waitingNanos += System.nanoTime() - waitStartNanos;
+                waitStartNanos = 0;
             }
             Content.Chunk chunk = request.read();
             if (chunk == null) {
+                if (minDataRate > 0) {
+                    waitStartNanos = System.nanoTime();
+                }
                 awaitingData = true;
                 request.demand(onDataAvailable);
                 return;
@@ -182,8 +188,9 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
             return new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE, "request body exceeds " + maxBodySize + " bytes");
         }
         if (minDataRate > 0) {
-            long elapsed = System.nanoTime() - startNanos;
-            if (elapsed > RATE_GRACE_NANOS && bytesRead * 1_000_000_000L / elapsed < minDataRate) {
+            // Only the time spent waiting for the client counts: a backend slow to take the body
+            // is not the client's fault.
+            if (waitingNanos > RATE_GRACE_NANOS && bytesRead * 1_000_000_000L / waitingNanos < minDataRate) {
                 return new GatewayException(ErrorCode.REQUEST_TIMEOUT,
                         "request body arrives slower than " + minDataRate + " bytes per second");
             }

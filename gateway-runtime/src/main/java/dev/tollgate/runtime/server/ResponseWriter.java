@@ -14,6 +14,10 @@ import static java.util.Objects.requireNonNull;
  * it, the backend) instead of filling memory, and a publisher may reuse a buffer once it sees
  * new demand.
  *
+ * <p>The minimum data rate is the client's: bytes written divided by the time writes took to
+ * complete, so a stream that is merely sparse (server-sent events, a gRPC watch) is never
+ * mistaken for a slow client. A write that never completes is ended by the idle timeout.
+ *
  * <p>Jetty calls back from whatever thread completed the write, possibly inline; the
  * publisher must trampoline {@code request} as Reactive Streams requires, so this does not
  * recurse.
@@ -27,7 +31,8 @@ final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
     private final long minDataRate;
     private Flow.Subscription subscription;
     private long bytesWritten;
-    private long startNanos;
+    private long writingNanos;
+    private long writeStartNanos;
 
     ResponseWriter(GatewayExchange exchange, Response response, long minDataRate) {
         this.exchange = requireNonNull(exchange, "exchange is null");
@@ -42,7 +47,6 @@ final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
             return;
         }
         subscription = newSubscription;
-        startNanos = System.nanoTime();
         exchange.requestMore(newSubscription);
     }
 
@@ -53,16 +57,10 @@ final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
             exchange.requestMore(subscription);
             return;
         }
-        if (minDataRate > 0) {
-            long elapsed = System.nanoTime() - startNanos;
-            if (elapsed > RATE_GRACE_NANOS && bytesWritten * 1_000_000_000L / elapsed < minDataRate) {
-                subscription.cancel();
-                exchange.abort(new java.util.concurrent.TimeoutException(
-                        "client reads the response slower than " + minDataRate + " bytes per second"));
-                return;
-            }
-        }
         bytesWritten += size;
+        if (minDataRate > 0) {
+            writeStartNanos = System.nanoTime();
+        }
         response.write(false, buffer, this);
     }
 
@@ -76,9 +74,18 @@ final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
         exchange.bodyCompleted(EMPTY);
     }
 
-    /** The previous write completed: ask for the next buffer. */
+    /** The previous write completed: ask for the next buffer, unless the client reads too slowly. */
     @Override
     public void succeeded() {
+        if (minDataRate > 0) {
+            writingNanos += System.nanoTime() - writeStartNanos;
+            if (writingNanos > RATE_GRACE_NANOS && bytesWritten * 1_000_000_000L / writingNanos < minDataRate) {
+                subscription.cancel();
+                exchange.abort(new java.util.concurrent.TimeoutException(
+                        "client reads the response slower than " + minDataRate + " bytes per second"));
+                return;
+            }
+        }
         exchange.requestMore(subscription);
     }
 

@@ -14,6 +14,10 @@ import static java.util.Objects.requireNonNull;
  * @param chain filters and the final handler
  * @param maxRequestBodySize larger bodies are refused with 413
  * @param maxBufferedBodySize the most {@code bufferBody} may hold
+ * @param minRequestDataRate bytes per second, while the gateway waits for request body bytes,
+ *        below which the body read fails with 408; 0 for none
+ * @param minResponseDataRate bytes per second, while the gateway waits for the client to take
+ *        response bytes, below which the response is aborted; 0 for none
  * @param metrics request counts and latency of the route
  * @param targetLoader the class loader of the backend or endpoint plugin, the context loader
  *        while its body publisher runs
@@ -25,6 +29,8 @@ public record RouteTarget(
         FilterChain chain,
         long maxRequestBodySize,
         long maxBufferedBodySize,
+        long minRequestDataRate,
+        long minResponseDataRate,
         RouteMetrics metrics,
         ClassLoader targetLoader) {
 

@@ -10,8 +10,6 @@ import static java.util.Objects.requireNonNull;
  * @param rejectUnderscoresInHeaderNames refuse {@code X_Foo} header names with 400
  * @param mergeSlashes treat {@code //} as {@code /}
  * @param rejectPathParameters refuse paths with {@code ;parameters} (part of refusing ambiguous paths)
- * @param minRequestDataRate bytes per second below which a body read fails with 408; 0 for none
- * @param minResponseDataRate bytes per second below which a response write is aborted; 0 for none
  * @param webSockets the WebSocket upgrade support
  */
 public record ServerSettings(
@@ -20,8 +18,6 @@ public record ServerSettings(
         boolean rejectUnderscoresInHeaderNames,
         boolean mergeSlashes,
         boolean rejectPathParameters,
-        long minRequestDataRate,
-        long minResponseDataRate,
         WebSocketUpgrades webSockets) {
 
     public ServerSettings {

@@ -78,7 +78,7 @@ class LoadBalancingTest {
     void leastRequestsAvoidsTheInstanceHoldingARequest() throws Exception {
         BackendServer busy = backend("busy").delay(20_000);
         BackendServer free = backend("free");
-        try (TestGateway gateway = gateway("load-balancer.policy = least-requests", busy, free)) {
+        try (TestGateway gateway = gateway("load-balancer.policy = least-requests\ntimeout = 30s", busy, free)) {
             List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 int before = busy.requests() + free.requests();

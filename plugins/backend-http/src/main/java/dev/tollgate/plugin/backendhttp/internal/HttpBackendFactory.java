@@ -1,0 +1,49 @@
+package dev.tollgate.plugin.backendhttp.internal;
+
+import dev.tollgate.api.PluginConfig;
+import dev.tollgate.api.PluginContext;
+import dev.tollgate.api.http.Backend;
+import dev.tollgate.api.http.BackendFactory;
+import dev.tollgate.api.upstream.Upstream;
+
+import java.util.Set;
+
+/**
+ * Creates the {@code http} backend of each service that names it ({@code backend = http}): reads
+ * the service block into {@link ServiceSettings}, looks the service up in the upstream registry,
+ * and starts its client on the threads every service of the plugin shares (started with the
+ * first service, stopped with the last).
+ */
+public final class HttpBackendFactory implements BackendFactory {
+    private final ClientResources resources = new ClientResources();
+
+    @Override
+    public String name() {
+        return "http";
+    }
+
+    @Override
+    public Backend create(PluginConfig config, PluginContext context) {
+        ServiceSettings settings = ServiceSettings.from(config);
+        PluginConfig pluginSettings = context.settings();
+        int threads = pluginSettings.getInt("threads");
+        if (threads < 0) {
+            throw pluginSettings.error("threads", "must be 0 (from the cores) or more, got " + threads);
+        }
+        Upstream upstream = context.upstreams().service(config.name());
+        resources.acquire(threads);
+        try {
+            return HttpBackend.start(config.name(), settings, upstream, resources, context.scheduler(), context.metrics(),
+                    resources::release);
+        }
+        catch (RuntimeException e) {
+            resources.release();
+            throw e;
+        }
+    }
+
+    @Override
+    public Set<String> sensitiveKeys() {
+        return Set.of("tls.trust-store.password", "tls.key-store.password", "tls.key-store.key-password");
+    }
+}

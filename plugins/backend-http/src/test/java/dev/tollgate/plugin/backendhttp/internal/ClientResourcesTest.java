@@ -1,0 +1,36 @@
+package dev.tollgate.plugin.backendhttp.internal;
+
+import dev.tollgate.api.PluginConfig;
+import dev.tollgate.runtime.event.InMemoryEventBus;
+import dev.tollgate.runtime.testing.TestingPluginContext;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Services share one client thread pool: closing one leaves it to the others, the last one stops it. */
+class ClientResourcesTest {
+    private final ClassLoader loader = HttpBackendFactory.class.getClassLoader();
+
+    @Test
+    void theLastServiceStopsTheSharedThreads() {
+        PluginConfig settings = TestingPluginContext.componentConfig(loader, "plugins.backend-http", "backend-http", "threads = 3");
+        HttpBackendFactory factory = new HttpBackendFactory();
+        try (TestingPluginContext context = new TestingPluginContext("backend-http", settings, new InMemoryEventBus())
+                .withService("a", "", "http://127.0.0.1:9").withService("b", "", "http://127.0.0.1:9")) {
+            HttpBackend first = (HttpBackend) factory.create(TestingPluginContext.componentConfig(loader, "backends.http.service", "a", ""), context);
+            HttpBackend second = (HttpBackend) factory.create(TestingPluginContext.componentConfig(loader, "backends.http.service", "b", ""), context);
+            QueuedThreadPool threads = (QueuedThreadPool) first.client().getExecutor();
+            assertThat(second.client().getExecutor()).isSameAs(threads);
+            assertThat(threads.getMaxThreads()).as("3 workers and one selector per service").isEqualTo(5);
+
+            first.close();
+            assertThat(threads.isRunning()).isTrue();
+            assertThat(second.client().isRunning()).isTrue();
+            assertThat(threads.getMaxThreads()).isEqualTo(4);
+
+            second.close();
+            assertThat(threads.isRunning()).isFalse();
+        }
+    }
+}
