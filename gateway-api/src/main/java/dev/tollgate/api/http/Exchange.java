@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
@@ -83,6 +84,49 @@ public interface Exchange {
      *         connection limit
      */
     CompletionStage<Void> upgradeToWebSocket(WebSocketHandler handler, WebSocketSettings settings);
+
+    /**
+     * Authenticates a credential presented after the request, such as the token of a WebSocket
+     * client's first message (browsers cannot set headers on a WebSocket): runs this route's
+     * filters of order below {@link Filter.Order#AUTHORIZATION} (security screening and
+     * authentication) again, on a copy of this exchange whose request carries
+     * {@code credentials} as headers, e.g. {@code Authorization: Bearer …}.
+     *
+     * <p>The copy's request is this request as it arrived at the route, before any filter changed it
+     * (method, path, query, client headers, connection, route and path parameters, request id),
+     * with each field of {@code credentials} replacing the fields of that name, and an empty
+     * body. It starts with no principal, no attributes and an empty response of its own: it
+     * shares nothing mutable with this exchange, and nothing of this exchange changes, whatever
+     * the filters do. An endpoint must put only fields it builds itself into {@code credentials}
+     * (an {@code Authorization} header from a token), never header names a client chose.
+     *
+     * <p>The filters run in chain order with their plugins' class loaders, under the chain's
+     * contract; after the last of them a final step just completes. The stage completes with
+     * the principal the filters set (as seen by that final step), or empty when they set none
+     * (an optional authentication found no credential it knows). It fails with
+     * <ul>
+     *   <li>the {@link dev.tollgate.api.GatewayException} of a filter that refused (401, 403,
+     *       429…), with its headers;</li>
+     *   <li>{@code UNAUTHORIZED} when a filter answered instead of passing the copy on (set a
+     *       response and completed without proceeding);</li>
+     *   <li>{@code INTERNAL_ERROR} when a filter failed otherwise or broke the chain contract
+     *       (the runtime logs the cause with the request id).</li>
+     * </ul>
+     *
+     * <p>Non-blocking: call it from any thread, including a WebSocket session's; the stage may
+     * complete on another thread (a filter waiting for a key set, a Redis reply). Each call runs
+     * the filters anew; callers that authenticate a whole session (the hub) call it once and keep
+     * the principal for the session. The gateway runtime implements it for every exchange it
+     * builds; the default, for other implementations, fails with
+     * {@link UnsupportedOperationException}.
+     *
+     * @param credentials header fields carrying the credential; copied, not kept
+     * @return the principal the route's authentication established from {@code credentials}
+     * @since 1.1
+     */
+    default CompletionStage<Optional<Principal>> authenticate(Headers credentials) {
+        return CompletableFuture.failedStage(new UnsupportedOperationException("authenticate"));
+    }
 
     /** The request as the client sent it, after the runtime's checks and any filter changes. */
     interface Request {

@@ -1,5 +1,8 @@
 package dev.tollgate.runtime.chain;
 
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.Principal;
 import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.http.ExchangeHandler;
 import dev.tollgate.api.http.Filter;
@@ -7,9 +10,11 @@ import dev.tollgate.api.http.Filter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static java.util.Objects.requireNonNull;
 
@@ -21,14 +26,25 @@ import static java.util.Objects.requireNonNull;
  * most once, with an exchange, and every step returns a stage. A violation fails the exchange
  * with a message naming the offending filter. Each call into a plugin runs with that plugin's
  * class loader as the thread's context class loader.
+ *
+ * <p>{@link #authenticate} runs only the leading steps below {@link Filter.Order#AUTHORIZATION}
+ * (security screening and authentication), under the same contract, and ends in a step of its
+ * own that records the principal instead of calling the backend or endpoint.
  */
 public final class FilterChain {
     private final Step[] filters;
-    private final Step terminal;
+    private final Run full;
+    /** How many of the (sorted) filters are below {@link Filter.Order#AUTHORIZATION}. */
+    private final int authenticationSteps;
 
     private FilterChain(Step[] filters, Step terminal) {
         this.filters = filters;
-        this.terminal = terminal;
+        this.full = new Run(filters.length, terminal);
+        int leading = 0;
+        while (leading < filters.length && filters[leading].order() < Filter.Order.AUTHORIZATION) {
+            leading++;
+        }
+        this.authenticationSteps = leading;
     }
 
     /**
@@ -48,17 +64,43 @@ public final class FilterChain {
         for (Step step : filters) {
             names.add(step.name());
         }
-        names.add(terminal.name());
+        names.add(full.terminal().name());
         return List.copyOf(names);
     }
 
     /** Runs the chain from its first step. */
     public CompletionStage<Void> start(Exchange exchange) {
-        return invoke(0, exchange);
+        return invoke(full, 0, exchange);
     }
 
-    private CompletionStage<Void> invoke(int index, Exchange exchange) {
-        Step step = index < filters.length ? filters[index] : terminal;
+    /**
+     * Runs the filters of order below {@link Filter.Order#AUTHORIZATION} on {@code exchange}
+     * (for {@link Exchange#authenticate}, a copy made for the purpose), followed by a final step
+     * that completes at once.
+     *
+     * @return the principal of the exchange the final step received (empty when none was set),
+     *         or a failed stage: the failure of a filter (as raised, not translated), or
+     *         {@code UNAUTHORIZED} when a filter completed without proceeding
+     */
+    public CompletionStage<Optional<Principal>> authenticate(Exchange exchange) {
+        requireNonNull(exchange, "exchange is null");
+        AtomicReference<Optional<Principal>> authenticated = new AtomicReference<>();
+        Step end = Step.handler("authentication", "end", reached -> {
+            authenticated.set(reached.principal());
+            return CompletableFuture.completedFuture(null);
+        }, null);
+        return invoke(new Run(authenticationSteps, end), 0, exchange).thenApply(ignored -> {
+            Optional<Principal> principal = authenticated.get();
+            if (principal == null) {
+                throw new GatewayException(ErrorCode.UNAUTHORIZED, "the credentials were not accepted");
+            }
+            return principal;
+        });
+    }
+
+    private CompletionStage<Void> invoke(Run run, int index, Exchange exchange) {
+        boolean isFilter = index < run.steps();
+        Step step = isFilter ? filters[index] : run.terminal();
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         if (step.loader() != null) {
@@ -66,8 +108,8 @@ public final class FilterChain {
         }
         CompletionStage<Void> stage;
         try {
-            stage = index < filters.length
-                    ? step.filter().filter(exchange, new Cursor(this, index + 1, step.name()))
+            stage = isFilter
+                    ? step.filter().filter(exchange, new Cursor(this, run, index + 1, step.name()))
                     : step.handler().handle(exchange);
         }
         catch (RuntimeException | LinkageError e) {
@@ -86,9 +128,16 @@ public final class FilterChain {
     }
 
     /**
+     * What one run of the chain goes through: the first {@code steps} filters, then
+     * {@code terminal} (the backend or endpoint for a whole run).
+     */
+    private record Run(int steps, Step terminal) {
+    }
+
+    /**
      * One step: a filter, or the final handler.
      *
-     * @param kind {@code filter}, {@code backend} or {@code endpoint}, for messages
+     * @param kind {@code filter}, {@code backend}, {@code endpoint} or {@code authentication}, for messages
      * @param name the component's name as configured
      * @param loader the plugin's class loader, or {@code null} to keep the caller's
      */
@@ -125,12 +174,14 @@ public final class FilterChain {
         private static final AtomicIntegerFieldUpdater<Cursor> USED = AtomicIntegerFieldUpdater.newUpdater(Cursor.class, "used");
 
         private final FilterChain chain;
+        private final Run run;
         private final int next;
         private final String caller;
         private volatile int used;
 
-        Cursor(FilterChain chain, int next, String caller) {
+        Cursor(FilterChain chain, Run run, int next, String caller) {
             this.chain = chain;
+            this.run = run;
             this.next = next;
             this.caller = caller;
         }
@@ -143,7 +194,7 @@ public final class FilterChain {
             if (!USED.compareAndSet(this, 0, 1)) {
                 return CompletableFuture.failedStage(new IllegalStateException("filter '" + caller + "' called proceed more than once"));
             }
-            return chain.invoke(next, exchange);
+            return chain.invoke(run, next, exchange);
         }
     }
 }

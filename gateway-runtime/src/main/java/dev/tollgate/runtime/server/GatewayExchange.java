@@ -22,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +42,10 @@ import static java.util.Objects.requireNonNull;
  * (not committed), and the body is only a publisher. When the chain's stage completes,
  * {@link #chainCompleted} writes the response — in one write when the body is in memory — or
  * renders the error. Jetty's callback is completed exactly once, by {@link #finish}.
+ *
+ * <p>{@link #authenticate} runs the route's authentication filters on an
+ * {@link AuthenticationExchange}, a copy of the request as it arrived that shares nothing mutable
+ * with this exchange.
  */
 final class GatewayExchange implements Exchange, Callback {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayExchange.class);
@@ -54,14 +57,15 @@ final class GatewayExchange implements Exchange, Callback {
     private final String requestId;
     private final RouteTarget target;
     private final MatchedRoute route;
+    private final String routedPath;
     private final ServerSettings settings;
     private final long startNanos;
     private final GatewayRequest request;
     private final GatewayResponse response;
     private final AtomicBoolean finished = new AtomicBoolean();
+    private final ExchangeAttributes attributes = new ExchangeAttributes();
 
     private Principal principal;
-    private Map<Attribute<?>, Object> attributes;
     private List<Consumer<Throwable>> completionListeners;
     private boolean failureListenerAdded;
     private volatile boolean upgraded;
@@ -74,6 +78,7 @@ final class GatewayExchange implements Exchange, Callback {
         this.requestId = requestId;
         this.target = target;
         this.route = new MatchedRoute(target, pathParameters);
+        this.routedPath = canonicalPath;
         this.settings = settings;
         this.startNanos = startNanos;
         this.request = new GatewayRequest(canonicalPath);
@@ -135,27 +140,13 @@ final class GatewayExchange implements Exchange, Callback {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T> T attribute(Attribute<T> key) {
-        return attributes == null ? null : (T) attributes.get(key);
+        return attributes.get(key);
     }
 
     @Override
     public <T> void setAttribute(Attribute<T> key, T value) {
-        requireNonNull(key, "key is null");
-        if (value == null) {
-            if (attributes != null) {
-                attributes.remove(key);
-            }
-            return;
-        }
-        if (!key.type().isInstance(value)) {
-            throw new IllegalArgumentException(key + " cannot hold a " + value.getClass().getName());
-        }
-        if (attributes == null) {
-            attributes = new HashMap<>(4);
-        }
-        attributes.put(key, value);
+        attributes.set(key, value);
     }
 
     @Override
@@ -186,6 +177,50 @@ final class GatewayExchange implements Exchange, Callback {
         }
         upgraded = true;
         return settings.webSockets().upgrade(this, jettyRequest, jettyResponse, this, handler, webSocketSettings, target.targetLoader());
+    }
+
+    @Override
+    public CompletionStage<Optional<Principal>> authenticate(Headers credentials) {
+        requireNonNull(credentials, "credentials is null");
+        AuthenticationExchange copy;
+        try {
+            copy = copyForAuthentication(credentials);
+        }
+        catch (RuntimeException e) {
+            return CompletableFuture.failedStage(toGatewayException(e));
+        }
+        CompletableFuture<Optional<Principal>> result = new CompletableFuture<>();
+        CompletionStage<Optional<Principal>> authenticated;
+        try {
+            authenticated = target.chain().authenticate(copy);
+        }
+        catch (RuntimeException e) {
+            authenticated = CompletableFuture.failedStage(e);
+        }
+        authenticated.whenComplete((principal, failure) -> {
+            copy.ended(failure);
+            if (failure == null) {
+                result.complete(principal);
+            }
+            else {
+                result.completeExceptionally(toGatewayException(ErrorResponses.unwrap(failure)));
+            }
+        });
+        return result;
+    }
+
+    /**
+     * The request as it arrived at the route (routed path, client headers with the request id),
+     * carrying {@code credentials}; read from Jetty's request, which is immutable and stays
+     * readable for the life of an upgraded session.
+     */
+    private AuthenticationExchange copyForAuthentication(Headers credentials) {
+        HttpFields.Mutable headers = HttpFields.build(jettyRequest.getHeaders());
+        headers.put(settings.requestIdHeader(), requestId);
+        AuthenticationExchange.RequestLine line = new AuthenticationExchange.RequestLine(
+                jettyRequest.getMethod(), request.scheme(), request.authority(), request.host(), routedPath,
+                jettyRequest.getHttpURI().getQuery(), request.protocol(), request.isWebSocketUpgrade());
+        return new AuthenticationExchange(requestId, route, connection(), line, headers, credentials);
     }
 
     /** Time since the request arrived. */
@@ -464,16 +499,7 @@ final class GatewayExchange implements Exchange, Callback {
         @Override
         public String queryParameter(String name) {
             if (queryParameters == null) {
-                queryParameters = new Fields(true);
-                String raw = query();
-                if (raw != null && !raw.isEmpty()) {
-                    try {
-                        org.eclipse.jetty.util.UrlEncoded.decodeUtf8To(raw, 0, raw.length(), queryParameters::add);
-                    }
-                    catch (IllegalArgumentException e) {
-                        throw new GatewayException(ErrorCode.BAD_REQUEST, "malformed query string: " + e.getMessage());
-                    }
-                }
+                queryParameters = decodeQuery(query());
             }
             return queryParameters.getValue(name);
         }
@@ -546,6 +572,24 @@ final class GatewayExchange implements Exchange, Callback {
         public boolean isWebSocketUpgrade() {
             return settings.webSockets().isUpgradeRequest(jettyRequest);
         }
+    }
+
+    /**
+     * The parameters of a raw query string, decoded as UTF-8.
+     *
+     * @throws GatewayException {@code BAD_REQUEST} for a malformed encoding
+     */
+    static Fields decodeQuery(String raw) {
+        Fields parameters = new Fields(true);
+        if (raw != null && !raw.isEmpty()) {
+            try {
+                org.eclipse.jetty.util.UrlEncoded.decodeUtf8To(raw, 0, raw.length(), parameters::add);
+            }
+            catch (IllegalArgumentException e) {
+                throw new GatewayException(ErrorCode.BAD_REQUEST, "malformed query string: " + e.getMessage());
+            }
+        }
+        return parameters;
     }
 
     // --- Response

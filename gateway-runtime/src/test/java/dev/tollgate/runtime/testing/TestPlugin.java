@@ -6,6 +6,7 @@ import dev.tollgate.api.Plugin;
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.PluginContext;
 import dev.tollgate.api.Principal;
+import dev.tollgate.api.http.Attribute;
 import dev.tollgate.api.http.Endpoint;
 import dev.tollgate.api.http.BackendFactory;
 import dev.tollgate.api.upstream.DiscoveryFactory;
@@ -13,6 +14,7 @@ import dev.tollgate.api.http.EndpointFactory;
 import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.http.Filter;
 import dev.tollgate.api.http.FilterFactory;
+import dev.tollgate.api.http.Headers;
 import dev.tollgate.api.websocket.WebSocketHandler;
 import dev.tollgate.api.websocket.WebSocketMessage;
 import dev.tollgate.api.websocket.WebSocketSession;
@@ -25,19 +27,35 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A plugin for the runtime's own tests and for plugin modules' tests: a {@code test-echo}
  * endpoint that describes the request it received, {@code test-stream} that streams the request
- * body back, {@code test-gate} that answers only when a test opens its latch, and filters that
- * tag requests and responses, authenticate from a header, or break the chain contract on purpose.
+ * body back, {@code test-gate} that answers only when a test opens its latch,
+ * {@code test-authenticate} that authenticates a credential with {@link Exchange#authenticate},
+ * and filters that tag requests and responses, leave a trail, authenticate from a header or a
+ * bearer token, answer instead of passing on, or break the chain contract on purpose.
  * Names start with {@code test-} so they never collide with a real plugin's.
  */
 public final class TestPlugin implements Plugin {
+    /** Request headers {@code X-Credential-<name>} are the credentials {@code test-authenticate} presents as {@code <name>}. */
+    public static final String CREDENTIAL_PREFIX = "X-Credential-";
+    /** The values of the {@code test-trail} filters that ran on an exchange, comma-separated. */
+    public static final Attribute<String> TRAIL = Attribute.of("test-trail", String.class);
+
     private static final Map<String, Gate> GATES = new ConcurrentHashMap<>();
+    private static final Map<String, AtomicInteger> TRAIL_RUNS = new ConcurrentHashMap<>();
+
+    /** How many times a {@code test-trail} filter with this value has run, over every exchange. */
+    public static int trailRuns(String value) {
+        AtomicInteger runs = TRAIL_RUNS.get(value);
+        return runs == null ? 0 : runs.get();
+    }
 
     /** The gate of that name, shared by every {@code test-gate} endpoint configured with it. */
     public static Gate gate(String name) {
@@ -109,6 +127,73 @@ public final class TestPlugin implements Plugin {
                         return Order.AUTHENTICATION;
                     }
                 }),
+                factory("test-trail", config -> {
+                    String value = config.getString("value");
+                    int order = config.getInt("order");
+                    return new Filter() {
+                        @Override
+                        public CompletionStage<Void> filter(Exchange exchange, Chain chain) {
+                            TRAIL_RUNS.computeIfAbsent(value, key -> new AtomicInteger()).incrementAndGet();
+                            String previous = exchange.attribute(TRAIL);
+                            exchange.setAttribute(TRAIL, previous == null ? value : previous + "," + value);
+                            return chain.proceed(exchange);
+                        }
+
+                        @Override
+                        public int order() {
+                            return order;
+                        }
+                    };
+                }),
+                factory("test-token-auth", config -> new Filter() {
+                    // Authorization: Bearer user-<name> authenticates <name>; forbidden-… is refused
+                    // with 403, any other token with 401; without the header the exchange goes on
+                    // anonymous (optional authentication).
+                    @Override
+                    public CompletionStage<Void> filter(Exchange exchange, Chain chain) {
+                        String authorization = exchange.request().headers().get("Authorization");
+                        if (authorization == null) {
+                            return chain.proceed(exchange);
+                        }
+                        String token = authorization.startsWith("Bearer ") ? authorization.substring(7) : "";
+                        if (token.startsWith("user-") && token.length() > 5) {
+                            exchange.setPrincipal(Principal.of(token.substring(5), "token", Set.of("user"), Map.of()));
+                            return chain.proceed(exchange);
+                        }
+                        if (token.startsWith("forbidden-")) {
+                            return CompletableFuture.failedStage(new GatewayException(ErrorCode.FORBIDDEN, "this token may not be used here"));
+                        }
+                        return CompletableFuture.failedStage(new GatewayException(ErrorCode.UNAUTHORIZED, "invalid token")
+                                .withHeader("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+                    }
+
+                    @Override
+                    public int order() {
+                        return Order.AUTHENTICATION;
+                    }
+                }),
+                factory("test-answer", config -> {
+                    int order = config.getInt("order");
+                    return new Filter() {
+                        // Answers with the status of X-Answer when the request carries one.
+                        @Override
+                        public CompletionStage<Void> filter(Exchange exchange, Chain chain) {
+                            String status = exchange.request().headers().get("X-Answer");
+                            if (status == null) {
+                                return chain.proceed(exchange);
+                            }
+                            exchange.response().setStatus(Integer.parseInt(status));
+                            exchange.response().headers().set("X-Answered", "yes");
+                            exchange.response().setBody("answered", "text/plain");
+                            return CompletableFuture.completedFuture(null);
+                        }
+
+                        @Override
+                        public int order() {
+                            return order;
+                        }
+                    };
+                }),
                 factory("test-proceed-twice", config -> (exchange, chain) -> {
                     chain.proceed(exchange);
                     return chain.proceed(exchange);
@@ -162,6 +247,30 @@ public final class TestPlugin implements Plugin {
                         }
                     }, WebSocketSettings.DEFAULTS);
                 }),
+                endpoint("test-authenticate", config -> exchange -> {
+                    Headers credentials = Headers.create();
+                    exchange.request().headers().forEach((name, value) -> {
+                        if (name.regionMatches(true, 0, CREDENTIAL_PREFIX, 0, CREDENTIAL_PREFIX.length())) {
+                            credentials.add(name.substring(CREDENTIAL_PREFIX.length()), value);
+                        }
+                    });
+                    String before = snapshot(exchange);
+                    return exchange.authenticate(credentials).handle((principal, failure) -> {
+                        String outcome;
+                        if (failure == null) {
+                            outcome = principal.map(found -> "principal " + found.name() + " " + found.scheme()).orElse("none");
+                        }
+                        else {
+                            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                            outcome = cause instanceof GatewayException refusal
+                                    ? "refused " + refusal.code() + " " + refusal.getMessage() + " " + new TreeMap<>(refusal.headers())
+                                    : "failed " + cause;
+                        }
+                        exchange.response().setBody("outcome: " + outcome + "\nbefore: " + before + "\nafter: " + snapshot(exchange) + "\n",
+                                "text/plain");
+                        return null;
+                    });
+                }),
                 endpoint("test-stream", config -> exchange -> {
                     exchange.response().headers().set("Content-Type", "application/octet-stream");
                     exchange.response().setBody(exchange.request().body());
@@ -213,6 +322,12 @@ public final class TestPlugin implements Plugin {
             field(json, header.getKey(), header.getValue());
         }
         return json.append("}}").toString();
+    }
+
+    /** What an exchange looks like now: request, principal, trail attribute, response status and headers. */
+    private static String snapshot(Exchange exchange) {
+        return describe(exchange, "") + " trail=" + exchange.attribute(TRAIL) + " status=" + exchange.response().status()
+                + " response-headers=" + exchange.response().headers();
     }
 
     private static StringBuilder field(StringBuilder json, String name, String value) {

@@ -5,7 +5,9 @@
  * whichever gateway instance they are connected.
  *
  * <p>It is written only against the SPI: {@link dev.tollgate.api.http.Exchange#upgradeToWebSocket}
- * for connections, {@link dev.tollgate.api.websocket.WebSocketSession}'s bounded, non-blocking
+ * for connections, {@link dev.tollgate.api.http.Exchange#authenticate} for clients that
+ * authenticate with their first message (the route's own filters check the token),
+ * {@link dev.tollgate.api.websocket.WebSocketSession}'s bounded, non-blocking
  * send queue for flow control, and the event bus for channels, history and presence. Nothing in
  * it assumes a single instance: every fact shared between clients (channel messages, presence,
  * join and leave events, history) travels through the bus, so the hub behaves the same on one

@@ -50,6 +50,11 @@ class HubConfigurationTest {
         assertThat(route.getDuration("idle-timeout")).isEqualTo(Duration.ofSeconds(60));
         assertThat(route.getDuration("ping-interval")).isEqualTo(Duration.ofSeconds(25));
         assertThat(route.getBoolean("permessage-deflate")).isFalse();
+        PluginConfig auth = route.getConfig("auth");
+        assertThat(auth.getBoolean("first-message")).isFalse();
+        assertThat(auth.getDuration("timeout")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(auth.getString("header")).isEqualTo("Authorization");
+        assertThat(auth.getString("scheme")).isEqualTo("Bearer");
     }
 
     @Test
@@ -89,6 +94,9 @@ class HubConfigurationTest {
             " | idle-timeout = 0s | endpoints.hub.idle-timeout | positive",
             " | max-queued-messages = 0 | endpoints.hub.max-queued-messages | at least 1",
             " | max-queued-bytes = 512MiB | endpoints.hub.max-queued-bytes | queue-budget",
+            " | auth.timeout = 0s | endpoints.hub.auth.timeout | positive",
+            " | auth.header = \"X Token\" | endpoints.hub.auth.header | HTTP header name",
+            " | auth.scheme = \"Bearer:\" | endpoints.hub.auth.scheme | authentication scheme",
     })
     void badValuesAreRefusedNamingTheirKey(String pluginSettings, String routeSettings, String key, String problem) {
         assertThatThrownBy(() -> createWith(pluginSettings == null ? "" : pluginSettings, routeSettings == null ? "" : routeSettings))

@@ -39,6 +39,7 @@ final class HubGateways {
               { path = "/ws/collaboration/{project_id}", endpoint = { name = hub, subscribe = ["collaboration:{project_id}"] }, filters = [ hub-test-auth ] }
               { path = "/ws/history/{name}", endpoint = { name = hub, subscribe = ["history:{name}"] } }
               { path = "/ws/small", endpoint = { name = hub, max-subscriptions = 2, max-queued-messages = 8, max-queued-bytes = 256KiB }, filters = [ hub-test-auth ] }
+              { path = "/ws/first-message", endpoint = { name = hub, subscribe = ["user:{user}"], auth { first-message = true, header = X-User, scheme = "" } }, filters = [ hub-test-auth ] }
             ]
             """;
 

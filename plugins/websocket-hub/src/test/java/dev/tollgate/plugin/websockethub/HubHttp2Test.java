@@ -74,6 +74,39 @@ class HubHttp2Test {
         }
     }
 
+    @Test
+    void authenticatesWithTheFirstMessageOverHttp2() throws Exception {
+        String user = unique("h2-");
+        try (TestGateway gateway = HubGateways.start(HubGateways.STANDARD + "\nserver.shutdown-grace-period = 1s")) {
+            HttpClient http = Clients.http2(gateway.home());
+            WebSocketCoreClient webSockets = new WebSocketCoreClient(http, null);
+            webSockets.start();
+            try {
+                LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+                TextCollector collector = new TextCollector(received);
+                CoreClientUpgradeRequest upgrade = CoreClientUpgradeRequest.from(webSockets, gateway.ws("/ws/first-message"), collector);
+                upgrade.setVersion(HttpVersion.HTTP_2);
+                CoreSession session = webSockets.connect(upgrade).get(10, TimeUnit.SECONDS);
+
+                // The route's filters run again on the upgrade request, read after the HTTP/2 upgrade.
+                session.sendFrame(new Frame(OpCode.TEXT, "{\"type\":\"auth\",\"token\":\"" + user + "\"}"), Callback.NOOP, false);
+                JsonNode authenticated = next(received);
+                assertThat(authenticated.path("type").asText()).isEqualTo("authenticated");
+                assertThat(authenticated.path("user").asText()).isEqualTo(user);
+                assertThat(next(received).path("channel").asText()).isEqualTo("user:" + user);
+                assertThat(next(received).path("channel").asText()).isEqualTo("broadcast");
+                publish(gateway, "user:" + user, "{\"over\":\"h2\"}");
+                assertThat(next(received).path("type").asText()).isEqualTo("notification");
+                session.close(CloseStatus.NORMAL, "bye", Callback.NOOP);
+                assertThat(collector.closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(CloseStatus.NORMAL);
+            }
+            finally {
+                webSockets.stop();
+                http.stop();
+            }
+        }
+    }
+
     private static JsonNode next(LinkedBlockingQueue<String> received) throws Exception {
         String text = received.poll(10, TimeUnit.SECONDS);
         assertThat(text).as("a message").isNotNull();

@@ -21,8 +21,9 @@ import static java.util.Objects.requireNonNull;
  * @param since the offset to recover from ({@code subscribe}), or null
  * @param presence whether the client asks for join and leave events ({@code subscribe})
  * @param data the JSON value to publish, in UTF-8 ({@code publish}), or null
+ * @param token the credential to authenticate with ({@code auth}), or null
  */
-record ClientRequest(String type, String id, String channel, String since, boolean presence, byte[] data) {
+record ClientRequest(String type, String id, String channel, String since, boolean presence, byte[] data, String token) {
 
     ClientRequest {
         requireNonNull(type, "type is null");
@@ -41,6 +42,7 @@ record ClientRequest(String type, String id, String channel, String since, boole
         String since = null;
         boolean presence = false;
         byte[] data = null;
+        String token = null;
         try (JsonParser parser = Json.FACTORY.createParser(text)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw bad("a message must be a JSON object");
@@ -60,6 +62,7 @@ record ClientRequest(String type, String id, String channel, String since, boole
                         presence = value == JsonToken.VALUE_TRUE;
                     }
                     case "data" -> data = copy(parser);
+                    case "token" -> token = string(parser, value, field);
                     default -> parser.skipChildren();
                 }
             }
@@ -76,7 +79,7 @@ record ClientRequest(String type, String id, String channel, String since, boole
         if (type == null) {
             throw bad("a message needs a string field type");
         }
-        return new ClientRequest(type, id, channel, since, presence, data);
+        return new ClientRequest(type, id, channel, since, presence, data, token);
     }
 
     private static String string(JsonParser parser, JsonToken value, String field) throws IOException, ProtocolException {

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +50,7 @@ final class Hub implements AutoCloseable {
     private final HubSettings settings;
     private final EventBus bus;
     private final Clock clock;
+    private final ScheduledExecutorService scheduler;
     private final HubMetrics metrics;
     private final String instanceId = UUID.randomUUID().toString();
     private final Map<String, LocalChannel> channels = new ConcurrentHashMap<>();
@@ -65,6 +67,7 @@ final class Hub implements AutoCloseable {
         this.settings = requireNonNull(settings, "settings is null");
         this.bus = context.eventBus();
         this.clock = context.clock();
+        this.scheduler = context.scheduler();
         this.metrics = new HubMetrics(context.metrics());
         metrics.gauge("connections", connections::size);
         metrics.gauge("subscriptions", subscriptions::get);
@@ -74,7 +77,7 @@ final class Hub implements AutoCloseable {
         metrics.gauge("queued_bytes", this::queuedBytes);
         context.registerHealth("hub", this::health);
         long period = HANDSHAKE_DEADLINE.toMillis() / 3;
-        this.expiry = context.scheduler().scheduleWithFixedDelay(this::expireAdmissions, period, period, TimeUnit.MILLISECONDS);
+        this.expiry = scheduler.scheduleWithFixedDelay(this::expireAdmissions, period, period, TimeUnit.MILLISECONDS);
     }
 
     HubSettings settings() {
@@ -91,6 +94,11 @@ final class Hub implements AutoCloseable {
 
     Clock clock() {
         return clock;
+    }
+
+    /** The runtime's scheduler, for short timers (authentication deadlines). */
+    ScheduledExecutorService scheduler() {
+        return scheduler;
     }
 
     /** Unique per hub, part of presence member ids so that they are unique across instances. */
@@ -127,16 +135,31 @@ final class Hub implements AutoCloseable {
             metrics.refusedForQueueBudget();
             throw new GatewayException(ErrorCode.UNAVAILABLE, "the WebSocket hub's queue budget is used up");
         }
-        if (user != null && settings.maxConnectionsPerUser() > 0 && !tryAddUserConnection(user)) {
+        if (user != null && !addUserConnection(user)) {
             reservedQueueBytes.addAndGet(-queueBytes);
             admitted.decrementAndGet();
-            metrics.refusedForUserLimit();
-            throw new GatewayException(ErrorCode.TOO_MANY_REQUESTS,
-                    "at most " + settings.maxConnectionsPerUser() + " connections per user");
+            throw new GatewayException(ErrorCode.TOO_MANY_REQUESTS, userLimitMessage());
         }
         Admission admission = new Admission(this, user, queueBytes);
         pendingAdmissions.add(admission);
         return admission;
+    }
+
+    /**
+     * Counts one more connection of {@code user} (undone by {@link #release}); false, counted
+     * as a refusal, when the user has {@code max-connections-per-user} already.
+     */
+    boolean addUserConnection(String user) {
+        if (settings.maxConnectionsPerUser() == 0 || tryAddUserConnection(user)) {
+            return true;
+        }
+        metrics.refusedForUserLimit();
+        return false;
+    }
+
+    /** Why {@link #addUserConnection} refused. */
+    String userLimitMessage() {
+        return "at most " + settings.maxConnectionsPerUser() + " connections per user";
     }
 
     void admissionOpened(Admission admission) {

@@ -1,9 +1,12 @@
 package dev.tollgate.plugin.websockethub.internal;
 
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Principal;
 import dev.tollgate.api.event.Event;
 import dev.tollgate.api.event.HistoryGapException;
 import dev.tollgate.api.event.PresenceMember;
+import dev.tollgate.api.http.Headers;
 import dev.tollgate.api.websocket.WebSocketHandler;
 import dev.tollgate.api.websocket.WebSocketMessage;
 import dev.tollgate.api.websocket.WebSocketSession;
@@ -11,13 +14,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static java.util.Objects.requireNonNull;
 
@@ -30,6 +38,17 @@ import static java.util.Objects.requireNonNull;
  * sit in a concurrent map and the closed flag is checked after every registration (a
  * subscription that lands after the close is cancelled by whoever sees the flag). Nothing here
  * blocks: sending only queues, bus calls return stages.
+ *
+ * <h2>Authentication</h2>
+ * The principal the connection acts as is the session's: the one the route's filters set at
+ * the upgrade, or, on a route with first-message authentication, the one they establish from
+ * the token of an {@code auth} message ({@link dev.tollgate.api.http.Exchange#authenticate}).
+ * Until then the connection may only send {@code auth} and {@code ping}, is subscribed to
+ * nothing and is not counted as any user's; it is closed when its route's {@code auth.timeout}
+ * passes first. The authentication state moves one way, by compare-and-set, so the answer of the
+ * filters (on whatever thread), the deadline (on the scheduler) and the close (on an I/O thread)
+ * cannot both win: {@code AWAITING → CHECKING → AUTHENTICATED}, or to {@code ENDED} from either
+ * of the first two. A connection is never authenticated twice: its user is fixed for its life.
  */
 final class HubConnection implements WebSocketHandler {
     private static final Logger LOG = LoggerFactory.getLogger(HubConnection.class);
@@ -37,28 +56,39 @@ final class HubConnection implements WebSocketHandler {
     private final Hub hub;
     private final HubEndpoint endpoint;
     private final RouteSettings route;
-    private final Principal principal;
     private final List<String> routeChannels;
     private final String routeSince;
     private final Admission admission;
     private final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
     private final AtomicInteger countedSubscriptions = new AtomicInteger();
     private final AtomicBoolean slowConsumerClosed = new AtomicBoolean();
+    private final AtomicReference<Authentication> authentication;
+    /** Who the connection acts as; null while anonymous (or not authenticated yet). */
+    private volatile Principal principal;
+    /** Closes a connection that has not authenticated in time; null when none is pending. */
+    private volatile ScheduledFuture<?> authenticationDeadline;
     private volatile WebSocketSession session;
     private volatile boolean closed;
-    /** This connection as a presence member; set when the session opens. */
+    /** This connection as a presence member; set when the session opens, or when it authenticates. */
     private volatile PresenceMember member;
 
     /**
+     * @param principal the principal of the upgrade, or null
+     * @param awaitingAuthentication whether the connection must authenticate with a first message
+     *        (then {@code principal} is null and {@code routeChannels} empty: they are decided then)
      * @param routeChannels the route's channels for this connection, already permitted
      * @param routeSince the offset to recover the route's channels from, or null
      */
-    HubConnection(Hub hub, HubEndpoint endpoint, RouteSettings route, Principal principal, List<String> routeChannels,
-                  String routeSince, Admission admission) {
+    HubConnection(Hub hub, HubEndpoint endpoint, RouteSettings route, Principal principal, boolean awaitingAuthentication,
+                  List<String> routeChannels, String routeSince, Admission admission) {
         this.hub = requireNonNull(hub, "hub is null");
         this.endpoint = requireNonNull(endpoint, "endpoint is null");
         this.route = requireNonNull(route, "route is null");
+        if (awaitingAuthentication && (principal != null || !routeChannels.isEmpty())) {
+            throw new IllegalArgumentException("a connection awaiting authentication has no principal and no channels yet");
+        }
         this.principal = principal;
+        this.authentication = new AtomicReference<>(awaitingAuthentication ? Authentication.AWAITING : Authentication.NOT_NEEDED);
         this.routeChannels = List.copyOf(routeChannels);
         this.routeSince = routeSince;
         this.admission = requireNonNull(admission, "admission is null");
@@ -74,11 +104,27 @@ final class HubConnection implements WebSocketHandler {
             return;
         }
         session = newSession;
-        member = new PresenceMember(hub.instanceId() + "/" + newSession.id(), principal == null ? "" : principal.name(),
-                Map.of("since", hub.clock().instant().toString()));
         hub.connectionOpened(this);
         endpoint.connectionOpened(this);
-        for (String channel : routeChannels) {
+        if (authentication.get() == Authentication.AWAITING) {
+            Duration timeout = route.authentication().timeout();
+            authenticationDeadline = hub.scheduler().schedule(this::authenticationTimedOut, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return;
+        }
+        member = presenceMember();
+        subscribeAtStart(routeChannels);
+    }
+
+    /** This connection as a presence member, under its principal's name (empty when anonymous). */
+    private PresenceMember presenceMember() {
+        Principal current = principal;
+        return new PresenceMember(hub.instanceId() + "/" + session.id(), current == null ? "" : current.name(),
+                Map.of("since", hub.clock().instant().toString()));
+    }
+
+    /** Subscribes a connection that may act (authenticated or anonymous) to its route's channels and the broadcast channel. */
+    private void subscribeAtStart(List<String> channels) {
+        for (String channel : channels) {
             try {
                 subscribe(channel, null, routeSince, false, true);
             }
@@ -126,6 +172,7 @@ final class HubConnection implements WebSocketHandler {
     @Override
     public void onClose(WebSocketSession ignored, int code, String reason) {
         closed = true;
+        endAuthentication();
         for (ChannelSubscription subscription : subscriptions.values()) {
             release(subscription);
         }
@@ -156,13 +203,188 @@ final class HubConnection implements WebSocketHandler {
 
     private void handle(ClientRequest request) throws ProtocolException {
         switch (request.type()) {
-            case "subscribe" -> subscribeRequest(request);
-            case "unsubscribe" -> unsubscribeRequest(request);
-            case "publish" -> publishRequest(request);
-            case "presence" -> presenceRequest(request);
+            case "auth" -> authRequest(request);
             case "ping" -> reply(ServerMessages.pong(request.id()));
-            default -> throw new ProtocolException(ProtocolError.UNKNOWN_TYPE, "unknown message type '" + request.type() + "'");
+            default -> {
+                Authentication state = authentication.get();
+                if (state != Authentication.NOT_NEEDED && state != Authentication.AUTHENTICATED) {
+                    throw new ProtocolException(ProtocolError.UNAUTHORIZED, "authenticate first: {\"type\":\"auth\",\"token\":…}");
+                }
+                switch (request.type()) {
+                    case "subscribe" -> subscribeRequest(request);
+                    case "unsubscribe" -> unsubscribeRequest(request);
+                    case "publish" -> publishRequest(request);
+                    case "presence" -> presenceRequest(request);
+                    default -> throw new ProtocolException(ProtocolError.UNKNOWN_TYPE, "unknown message type '" + request.type() + "'");
+                }
+            }
         }
+    }
+
+    // --- Authentication
+
+    /**
+     * {@code auth}: presents the token to the route's authentication filters; the reply
+     * ({@code authenticated}, or an error and a close) follows when they have answered.
+     */
+    private void authRequest(ClientRequest request) throws ProtocolException {
+        Authentication state = authentication.get();
+        if (state == Authentication.NOT_NEEDED) {
+            if (principal != null) {
+                throw new ProtocolException(ProtocolError.ALREADY_AUTHENTICATED,
+                        "this connection is authenticated already; open a new connection to change user");
+            }
+            throw new ProtocolException(ProtocolError.FORBIDDEN, "this route does not take first-message authentication");
+        }
+        if (state != Authentication.AWAITING) {
+            throw new ProtocolException(ProtocolError.ALREADY_AUTHENTICATED, state == Authentication.CHECKING
+                    ? "this connection's authentication is being checked" : "this connection is authenticated already");
+        }
+        String token = request.token();
+        if (token == null || token.isEmpty()) {
+            throw new ProtocolException(ProtocolError.BAD_MESSAGE, "auth needs a token");
+        }
+        if (!isTokenText(token)) {
+            throw new ProtocolException(ProtocolError.BAD_MESSAGE, "a token is printable ASCII without spaces");
+        }
+        if (!authentication.compareAndSet(Authentication.AWAITING, Authentication.CHECKING)) {
+            throw new ProtocolException(ProtocolError.ALREADY_AUTHENTICATED, "this connection's authentication is being checked");
+        }
+        RouteSettings.Authentication settings = route.authentication();
+        Headers credentials = Headers.create().set(settings.header(), settings.credential(token));
+        CompletionStage<Optional<Principal>> checked;
+        try {
+            checked = session.exchange().authenticate(credentials);
+        }
+        catch (RuntimeException e) {
+            checked = CompletableFuture.failedFuture(e);
+        }
+        checked.whenComplete((authenticated, failure) -> authenticationChecked(request.id(), authenticated, failure));
+    }
+
+    /** The route's filters answered an {@code auth}; on any thread. */
+    private void authenticationChecked(String id, Optional<Principal> authenticated, Throwable failure) {
+        if (authentication.get() != Authentication.CHECKING) {
+            return;
+        }
+        if (failure != null) {
+            refuseAuthentication(id, Hub.unwrap(failure));
+            return;
+        }
+        if (authenticated.isEmpty()) {
+            refuseAuthentication(id, new GatewayException(ErrorCode.UNAUTHORIZED, "the token was not accepted"));
+            return;
+        }
+        Principal user = authenticated.get();
+        if (!admission.bindUser(user.name())) {
+            refuseAuthentication(id, new GatewayException(ErrorCode.TOO_MANY_REQUESTS, hub.userLimitMessage()));
+            return;
+        }
+        List<String> channels;
+        try {
+            channels = endpoint.routeChannels(session.exchange().route(), user);
+        }
+        catch (GatewayException e) {
+            refuseAuthentication(id, e);
+            return;
+        }
+        principal = user;
+        member = presenceMember();
+        if (!authentication.compareAndSet(Authentication.CHECKING, Authentication.AUTHENTICATED)) {
+            // The deadline or the close came first; the close gives the user's count back.
+            return;
+        }
+        cancelAuthenticationDeadline();
+        hub.metrics().authenticationAccepted();
+        // From here the client's own requests may run on its I/O thread alongside these
+        // subscriptions: subscribing is atomic per channel.
+        reply(ServerMessages.authenticated(id, user.name()));
+        subscribeAtStart(channels);
+    }
+
+    /** Answers a refused {@code auth} with an error and closes the connection. */
+    private void refuseAuthentication(String id, Throwable failure) {
+        if (!endAuthentication()) {
+            return;
+        }
+        hub.metrics().authenticationRefused();
+        ProtocolError error;
+        int closeCode;
+        String closeReason;
+        String message;
+        if (failure instanceof GatewayException refusal && refusal.code().httpStatus() < 500) {
+            message = refusal.getMessage();
+            switch (refusal.code()) {
+                case FORBIDDEN -> {
+                    error = ProtocolError.FORBIDDEN;
+                    closeCode = 4003;
+                    closeReason = "forbidden";
+                }
+                case TOO_MANY_REQUESTS -> {
+                    error = ProtocolError.TOO_MANY_REQUESTS;
+                    closeCode = 4029;
+                    closeReason = "too many requests";
+                }
+                default -> {
+                    error = ProtocolError.UNAUTHORIZED;
+                    closeCode = 4001;
+                    closeReason = "unauthorized";
+                }
+            }
+        }
+        else {
+            // The runtime logged the cause (with the request id) when it was not a GatewayException.
+            LOG.debug("Authentication of {} failed: {}", this, Hub.describe(failure));
+            error = ProtocolError.UNAVAILABLE;
+            message = "the token cannot be checked now; try again later";
+            closeCode = 1013;
+            closeReason = "try again later";
+        }
+        reply(ServerMessages.error(id, null, error, message));
+        session.close(closeCode, closeReason);
+    }
+
+    /** The route's {@code auth.timeout} passed; on the scheduler. */
+    private void authenticationTimedOut() {
+        if (!endAuthentication()) {
+            return;
+        }
+        hub.metrics().authenticationTimedOut();
+        reply(ServerMessages.error(null, null, ProtocolError.UNAUTHORIZED,
+                "not authenticated within " + route.authentication().timeout().toMillis() + " ms"));
+        session.close(4001, "authentication timed out");
+    }
+
+    /** Ends an authentication that has not succeeded; false when it had succeeded or ended already. */
+    private boolean endAuthentication() {
+        Authentication state;
+        do {
+            state = authentication.get();
+            if (state != Authentication.AWAITING && state != Authentication.CHECKING) {
+                return false;
+            }
+        }
+        while (!authentication.compareAndSet(state, Authentication.ENDED));
+        cancelAuthenticationDeadline();
+        return true;
+    }
+
+    private void cancelAuthenticationDeadline() {
+        ScheduledFuture<?> deadline = authenticationDeadline;
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+    }
+
+    /** Visible ASCII: a token goes into a header value, so no spaces, controls or line breaks. */
+    private static boolean isTokenText(String token) {
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void subscribeRequest(ClientRequest request) throws ProtocolException {
@@ -278,7 +500,12 @@ final class HubConnection implements WebSocketHandler {
                     "at most " + route.maxSubscriptions() + " subscriptions per connection");
         }
         ChannelSubscription subscription = new ChannelSubscription(this, channel, counted);
-        subscriptions.put(channel, subscription);
+        if (subscriptions.putIfAbsent(channel, subscription) != null) {
+            if (counted) {
+                countedSubscriptions.decrementAndGet();
+            }
+            throw new ProtocolException(ProtocolError.ALREADY_SUBSCRIBED, "already subscribed to " + channel);
+        }
         try {
             hub.attach(subscription);
             if (watchPresence) {
@@ -430,6 +657,20 @@ final class HubConnection implements WebSocketHandler {
         WebSocketSession current = session;
         return "HubConnection[" + (current == null ? "opening" : current.id()) + ", "
                 + (principal == null ? "anonymous" : principal.name()) + "]";
+    }
+
+    /** Where a connection is in authenticating; see the class comment. */
+    private enum Authentication {
+        /** The upgrade decided: authenticated by the route's filters, or anonymous. */
+        NOT_NEEDED,
+        /** Waiting for {@code auth}. */
+        AWAITING,
+        /** The route's filters are checking the token. */
+        CHECKING,
+        /** Authenticated by the first message. */
+        AUTHENTICATED,
+        /** Refused, timed out or closed before authenticating. */
+        ENDED
     }
 
     /** What a recovery found: the missed events and how far they reach, or why there are none. */

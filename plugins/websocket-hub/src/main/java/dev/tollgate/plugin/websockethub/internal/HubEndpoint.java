@@ -25,7 +25,9 @@ import static java.util.Objects.requireNonNull;
  * <p>Everything that can refuse a connection is decided before upgrading, so a refused client
  * gets an HTTP error: 400 for a request that is not an upgrade, 401 or 403 when the route's
  * channels are not allowed to it, 429 above the per-user limit, 503 at the connection cap or when
- * the queue budget is used up.
+ * the queue budget is used up. The exception is a connection without a principal on a route with
+ * first-message authentication: it is accepted, and what depends on its user (the per-user
+ * limit, the route's channels and their permissions) is decided when it has authenticated.
  *
  * <p>Thread-safe; {@link #handle} runs on I/O threads and never blocks.
  */
@@ -52,18 +54,20 @@ final class HubEndpoint implements Endpoint {
             return CompletableFuture.failedFuture(new GatewayException(ErrorCode.BAD_REQUEST, "this route takes WebSocket connections only"));
         }
         Principal principal = exchange.principal().orElse(null);
+        // Without a principal on a first-message route, the route's channels wait for the user.
+        boolean awaitingAuthentication = principal == null && route.authentication().firstMessage();
         List<String> channels;
         String since;
         Admission admission;
         try {
-            channels = routeChannels(exchange, principal);
+            channels = awaitingAuthentication ? List.of() : routeChannels(exchange.route(), principal);
             since = routeSince(exchange);
             admission = hub.admit(principal == null ? null : principal.name(), route.webSocket().maxQueuedBytes());
         }
         catch (GatewayException e) {
             return CompletableFuture.failedFuture(e);
         }
-        HubConnection connection = new HubConnection(hub, this, route, principal, channels, since, admission);
+        HubConnection connection = new HubConnection(hub, this, route, principal, awaitingAuthentication, channels, since, admission);
         CompletionStage<Void> upgrade;
         try {
             upgrade = exchange.upgradeToWebSocket(connection, route.webSocket());
@@ -79,20 +83,26 @@ final class HubEndpoint implements Endpoint {
         });
     }
 
-    /** The route's channels for this connection, each permitted. */
-    private List<String> routeChannels(Exchange exchange, Principal principal) {
+    /**
+     * The route's channels for a connection of {@code principal} (null: anonymous), each permitted.
+     *
+     * @throws GatewayException {@code UNAUTHORIZED} or {@code FORBIDDEN} for a channel the
+     *         connection may not subscribe to, {@code BAD_REQUEST} for an invalid channel name,
+     *         {@code INTERNAL_ERROR} for a template the route's path cannot fill
+     */
+    List<String> routeChannels(Exchange.Route matched, Principal principal) {
         List<String> channels = new ArrayList<>(route.subscribe().size());
         for (ChannelTemplate template : route.subscribe()) {
             String channel;
             try {
-                channel = template.resolve(exchange.route().pathParameters(), principal == null ? null : principal.name());
+                channel = template.resolve(matched.pathParameters(), principal == null ? null : principal.name());
             }
             catch (ChannelTemplate.MissingValueException e) {
                 if (e.placeholder().equals("{user}")) {
                     throw new GatewayException(ErrorCode.UNAUTHORIZED, "this route needs an authenticated user");
                 }
-                LOG.error("Route {} subscribes to '{}' but its path template {} has no {}", exchange.route().id(), template,
-                        exchange.route().pathTemplate(), e.placeholder());
+                LOG.error("Route {} subscribes to '{}' but its path template {} has no {}", matched.id(), template,
+                        matched.pathTemplate(), e.placeholder());
                 throw new GatewayException(ErrorCode.INTERNAL_ERROR, "the route is misconfigured");
             }
             String problem = ChannelNames.problem(channel, hub.settings().maxChannelLength());

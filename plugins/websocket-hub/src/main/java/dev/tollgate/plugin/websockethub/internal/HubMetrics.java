@@ -22,6 +22,9 @@ final class HubMetrics {
     private final Metrics.Counter droppedTooLarge;
     private final Metrics.Counter slowConsumerCloses;
     private final Metrics.Counter published;
+    private final Metrics.Counter authenticationsAccepted;
+    private final Metrics.Counter authenticationsRefused;
+    private final Metrics.Counter authenticationsTimedOut;
 
     HubMetrics(Metrics metrics) {
         this.metrics = metrics;
@@ -36,6 +39,9 @@ final class HubMetrics {
         this.droppedTooLarge = metrics.counter("messages_dropped", "reason", "too_large");
         this.slowConsumerCloses = metrics.counter("slow_consumer_closes");
         this.published = metrics.counter("messages_published");
+        this.authenticationsAccepted = metrics.counter("authentications", "result", "accepted");
+        this.authenticationsRefused = metrics.counter("authentications", "result", "refused");
+        this.authenticationsTimedOut = metrics.counter("authentications", "result", "timed_out");
     }
 
     void gauge(String name, Supplier<? extends Number> value) {
@@ -92,5 +98,20 @@ final class HubMetrics {
     /** A client published to the bus. */
     void published() {
         published.increment();
+    }
+
+    /** A first-message authentication succeeded. */
+    void authenticationAccepted() {
+        authenticationsAccepted.increment();
+    }
+
+    /** A first-message authentication was refused (by the filters, the user limit or the route's channels). */
+    void authenticationRefused() {
+        authenticationsRefused.increment();
+    }
+
+    /** A connection did not authenticate within its route's {@code auth.timeout}. */
+    void authenticationTimedOut() {
+        authenticationsTimedOut.increment();
     }
 }

@@ -9,7 +9,10 @@ enum ProtocolError {
     BAD_MESSAGE,
     /** The {@code type} is not one the hub knows. */
     UNKNOWN_TYPE,
-    /** The connection's permissions (or the route) do not allow this on that channel. */
+    /**
+     * The connection's permissions (or the route) do not allow this on that channel; or, answering
+     * {@code auth}, the token's user may not use this route (the connection is then closed, 4003).
+     */
     FORBIDDEN,
     /** The connection holds as many subscriptions as its route allows. */
     TOO_MANY_SUBSCRIPTIONS,
@@ -24,6 +27,21 @@ enum ProtocolError {
     RECOVERY_GAP,
     /** The channel has presence disabled. */
     PRESENCE_DISABLED,
-    /** The event bus could not be reached; the request may be retried. */
-    UNAVAILABLE
+    /**
+     * The event bus could not be reached, or the route's authentication could not check a token;
+     * the request (or, after a close, the connection) may be retried.
+     */
+    UNAVAILABLE,
+    /**
+     * The connection must authenticate first ({@code auth}), or its token was refused or came too
+     * late; the latter two close the connection (4001).
+     */
+    UNAUTHORIZED,
+    /** The connection is authenticated already, or its {@code auth} is being checked. */
+    ALREADY_AUTHENTICATED,
+    /**
+     * The authenticated user has as many connections as allowed, or the route's filters
+     * rate-limited the authentication; the connection is closed (4029).
+     */
+    TOO_MANY_REQUESTS
 }

@@ -6,6 +6,7 @@ import dev.tollgate.api.websocket.WebSocketSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
 
@@ -18,13 +19,43 @@ import static java.util.Objects.requireNonNull;
  * @param maxSubscriptions subscriptions a connection may hold, the route's own included (the
  *        broadcast channel is not counted)
  * @param webSocket the sessions' limits and timers
+ * @param authentication whether and how connections without a principal authenticate with a
+ *        first message
  */
 record RouteSettings(List<ChannelTemplate> subscribe, boolean clientSubscriptions, int maxSubscriptions,
-                     WebSocketSettings webSocket) {
+                     WebSocketSettings webSocket, Authentication authentication) {
+
+    /** An HTTP field name: a token of RFC 9110. */
+    private static final Pattern FIELD_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     RouteSettings {
         subscribe = List.copyOf(subscribe);
         requireNonNull(webSocket, "webSocket is null");
+        requireNonNull(authentication, "authentication is null");
+    }
+
+    /**
+     * First-message authentication ({@code auth} block): a connection that arrives without a
+     * principal sends {@code {"type":"auth","token":…}} within {@code timeout}; the token is
+     * presented to the route's authentication filters as the header {@code header}, prefixed
+     * with {@code scheme} and a space unless the scheme is empty.
+     *
+     * @param firstMessage whether connections without a principal are accepted and must authenticate
+     * @param timeout how long such a connection has to authenticate before it is closed
+     * @param header the request header that carries the token, e.g. {@code Authorization}
+     * @param scheme the authentication scheme before the token, e.g. {@code Bearer}; empty for none
+     */
+    record Authentication(boolean firstMessage, Duration timeout, String header, String scheme) {
+        Authentication {
+            requireNonNull(timeout, "timeout is null");
+            requireNonNull(header, "header is null");
+            requireNonNull(scheme, "scheme is null");
+        }
+
+        /** The header value that carries {@code token}. */
+        String credential(String token) {
+            return scheme.isEmpty() ? token : scheme + " " + token;
+        }
     }
 
     /**
@@ -71,6 +102,23 @@ record RouteSettings(List<ChannelTemplate> subscribe, boolean clientSubscription
         }
         WebSocketSettings webSocket = new WebSocketSettings(idleTimeout, pingInterval, (int) maxMessageSize, maxQueuedBytes,
                 maxQueuedMessages, config.getBoolean("permessage-deflate"));
-        return new RouteSettings(subscribe, config.getBoolean("client-subscriptions"), maxSubscriptions, webSocket);
+        return new RouteSettings(subscribe, config.getBoolean("client-subscriptions"), maxSubscriptions, webSocket,
+                authentication(config.getConfig("auth")));
+    }
+
+    private static Authentication authentication(PluginConfig auth) {
+        Duration timeout = auth.getDuration("timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw auth.error("timeout", "must be positive");
+        }
+        String header = auth.getString("header");
+        if (!FIELD_NAME.matcher(header).matches()) {
+            throw auth.error("header", "must be an HTTP header name, got '" + header + "'");
+        }
+        String scheme = auth.getString("scheme");
+        if (!scheme.isEmpty() && !FIELD_NAME.matcher(scheme).matches()) {
+            throw auth.error("scheme", "must be an authentication scheme such as Bearer, or \"\" for none; got '" + scheme + "'");
+        }
+        return new Authentication(auth.getBoolean("first-message"), timeout, header, scheme);
     }
 }

@@ -40,6 +40,11 @@ final class ServerMessages {
         });
     }
 
+    /** {@code {"type":"authenticated","user":…}}: the reply to a successful {@code auth}. */
+    static WebSocketMessage authenticated(String id, String user) {
+        return message("authenticated", id, json -> json.writeStringField("user", user));
+    }
+
     static WebSocketMessage unsubscribed(String id, String channel) {
         return message("unsubscribed", id, json -> json.writeStringField("channel", channel));
     }

@@ -7,7 +7,8 @@
  *   <li>{@code Hub}: the instance's limits (admission), connections, and channels — one bus
  *       subscription per channel, reference-counted over local subscribers ({@code LocalChannel},
  *       which encodes each event once and fans the same message out).</li>
- *   <li>{@code HubConnection}: one client's session, protocol and subscriptions
+ *   <li>{@code HubConnection}: one client's session, its principal (from the upgrade or a
+ *       first {@code auth} message), protocol and subscriptions
  *       ({@code ChannelSubscription}, which holds messages back until the {@code subscribed}
  *       reply and any recovered history are out).</li>
  *   <li>{@code HubSettings}, {@code RouteSettings}, {@code ChannelPolicies},

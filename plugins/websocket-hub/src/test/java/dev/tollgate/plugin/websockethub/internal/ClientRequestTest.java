@@ -19,6 +19,8 @@ class ClientRequestTest {
         assertThat(request.presence()).isTrue();
         assertThat(request.id()).isEqualTo("\"a\\\"b\"");
         assertThat(request.data()).isNull();
+        assertThat(request.token()).isNull();
+        assertThat(ClientRequest.parse("{\"type\":\"auth\",\"token\":\"abc.def\"}").token()).isEqualTo("abc.def");
 
         ClientRequest publish = ClientRequest.parse("{\"id\":12,\"data\":{\"b\":[true, null, 1.5]},\"type\":\"publish\",\"channel\":\"c\"}");
         assertThat(publish.id()).isEqualTo("12");
@@ -31,7 +33,7 @@ class ClientRequestTest {
     void refusesWhatIsNotAProtocolMessage() {
         for (String bad : new String[] {"", "x", "[]", "\"subscribe\"", "{}", "{\"type\":1}", "{\"type\":\"a\"} {}",
                 "{\"type\":\"a\",\"channel\":[]}", "{\"type\":\"a\",\"id\":true}", "{\"type\":\"a\",\"presence\":\"yes\"}",
-                "{\"type\":\"a\",\"type\":\"b\"}", "{\"type\":\"a\",\"data\":" + "[".repeat(80) + "]".repeat(80) + "}"}) {
+                "{\"type\":\"auth\",\"token\":42}", "{\"type\":\"a\",\"type\":\"b\"}", "{\"type\":\"a\",\"data\":" + "[".repeat(80) + "]".repeat(80) + "}"}) {
             assertThatThrownBy(() -> ClientRequest.parse(bad)).as(bad)
                     .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.error()).isEqualTo(ProtocolError.BAD_MESSAGE));
         }
