@@ -139,10 +139,10 @@ public final class DeliveryLanes implements AutoCloseable {
         droppedSinceLog.add(full + overBytes);
         long last = lastLogNanos.get();
         if (now - last >= DROP_LOG_INTERVAL_NANOS && lastLogNanos.compareAndSet(last, now)) {
-            LOG.warn("The Redis event bridge dropped {} event(s) in the last {} s: its listeners take events more slowly than "
-                            + "they arrive (a lane holds at most {} events, {} bytes; overflow {})",
-                    droppedSinceLog.sumThenReset(), Math.max(1, TimeUnit.NANOSECONDS.toSeconds(now - last)),
-                    settings.queueSize(), settings.queueBytes(), settings.overflow().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            LOG.warn("The Redis event bridge's listeners take events more slowly than they arrive: {} event(s) dropped since the "
+                            + "last report (a lane holds at most {} events and {} bytes; overflow {}; next report in {} s at the earliest)",
+                    droppedSinceLog.sumThenReset(), settings.queueSize(), settings.queueBytes(),
+                    settings.overflow().name().toLowerCase(Locale.ROOT).replace('_', '-'), DROP_LOG_INTERVAL_SECONDS);
         }
     }
 
