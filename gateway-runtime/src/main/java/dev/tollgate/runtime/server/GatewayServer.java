@@ -52,7 +52,7 @@ public final class GatewayServer {
         int cores = Runtime.getRuntime().availableProcessors();
         int maxThreads = config.maxThreads() > 0 ? config.maxThreads() : Math.max(32, cores * 8);
         int minThreads = config.minThreads() > 0 ? Math.min(config.minThreads(), maxThreads) : Math.min(8, maxThreads);
-        QueuedThreadPool threads = new QueuedThreadPool(maxThreads, minThreads);
+        QueuedThreadPool threads = new ServerThreadPool(maxThreads, minThreads);
         threads.setName("gateway");
         server = new Server(threads);
         server.setStopTimeout(config.shutdownGracePeriod().toMillis());
@@ -213,5 +213,31 @@ public final class GatewayServer {
 
     private static String hostOf(ServerConnector connector) {
         return connector.getHost() == null ? "0.0.0.0" : connector.getHost();
+    }
+
+    /**
+     * The server's pool, which resumes HTTP/1.1 connections on the thread that asks.
+     *
+     * <p>When a response completes on a thread other than the one that handled the request — the
+     * backend client's thread that relayed the backend's answer — Jetty resumes the connection
+     * (to read the client's next request) by dispatching it to the pool: one thread hand-off,
+     * and its context switches, per proxied request. The gateway's connections do only
+     * non-blocking work when resumed (read what has arrived, parse it, hand a request to the
+     * non-blocking handler, or wait for more), so they run on the thread that completed the
+     * response, as nginx's event loop would.
+     */
+    private static final class ServerThreadPool extends QueuedThreadPool {
+        ServerThreadPool(int maxThreads, int minThreads) {
+            super(maxThreads, minThreads);
+        }
+
+        @Override
+        public void execute(Runnable job) {
+            if (job instanceof HeaderTimeoutConnectionFactory.ResumableConnection) {
+                job.run();
+                return;
+            }
+            super.execute(job);
+        }
     }
 }

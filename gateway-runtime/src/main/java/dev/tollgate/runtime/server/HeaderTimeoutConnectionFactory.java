@@ -36,7 +36,11 @@ final class HeaderTimeoutConnectionFactory extends HttpConnectionFactory {
         return configure(connection, connector, endPoint);
     }
 
-    private static final class GuardedConnection extends HttpConnection {
+    /** A connection that may be resumed on the completing thread (see {@code GatewayServer.ServerThreadPool}). */
+    interface ResumableConnection extends Runnable {
+    }
+
+    private static final class GuardedConnection extends HttpConnection implements ResumableConnection {
         private final long timeoutNanos;
         private final Scheduler scheduler;
         private volatile long headStartedNanos;

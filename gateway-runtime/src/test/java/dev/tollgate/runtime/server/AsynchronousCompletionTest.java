@@ -1,0 +1,45 @@
+package dev.tollgate.runtime.server;
+
+import dev.tollgate.runtime.testing.BackendServer;
+import dev.tollgate.runtime.testing.RawHttp;
+import dev.tollgate.runtime.testing.TestGateway;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Responses completed on another thread than the one that read the request (a backend's client
+ * thread): the HTTP/1.1 connection is resumed on that thread, for the next request on the
+ * connection, whether it arrives later or was pipelined behind the first.
+ */
+class AsynchronousCompletionTest {
+
+    @Test
+    void keepAliveAndPipelinedRequestsAfterAsynchronousResponses() throws Exception {
+        try (BackendServer backend = BackendServer.start("backend");
+             TestGateway gateway = TestGateway.start("""
+                     services { svc { backend = test-upstream, instances = ["%s"] } }
+                     routes = [ { path = "/svc/**", service = svc } ]
+                     """.formatted(backend.url()));
+             RawHttp http = new RawHttp(gateway.gateway().httpPort())) {
+            http.setTimeout(10_000);
+            for (int i = 0; i < 20; i++) {
+                http.send("GET /svc/" + i + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                RawHttp.Response response = http.read();
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.body()).isEqualTo("backend");
+            }
+            // Three requests in one write: the second and third wait in the connection's buffer
+            // while the first is answered on the backend client's thread.
+            http.send("GET /svc/a HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                    + "GET /svc/b HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                    + "GET /svc/c HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            for (int i = 0; i < 3; i++) {
+                RawHttp.Response response = http.read();
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.headers()).containsEntry("x-instance", "127.0.0.1:" + backend.port());
+            }
+            assertThat(backend.requests()).isEqualTo(23);
+        }
+    }
+}
