@@ -39,7 +39,7 @@ class HubConfigurationTest {
         PluginConfig fanOut = settings.getConfig("fan-out");
         assertThat(fanOut.getInt("lanes")).isZero();
         assertThat(fanOut.getInt("chunk-size")).isEqualTo(512);
-        assertThat(fanOut.getInt("queue-size")).isEqualTo(4096);
+        assertThat(fanOut.getInt("queue-size")).isEqualTo(1024);
         assertThat(fanOut.getBytes("queue-bytes")).isEqualTo(64L * 1024 * 1024);
         assertThat(fanOut.getInt("inline-limit")).isZero();
     }
