@@ -39,7 +39,7 @@ class HubConfigurationTest {
         PluginConfig fanOut = settings.getConfig("fan-out");
         assertThat(fanOut.getInt("lanes")).isZero();
         assertThat(fanOut.getInt("chunk-size")).isEqualTo(512);
-        assertThat(fanOut.getInt("queue-size")).isEqualTo(1024);
+        assertThat(fanOut.getInt("queue-messages")).isEqualTo(32768);
         assertThat(fanOut.getBytes("queue-bytes")).isEqualTo(64L * 1024 * 1024);
         assertThat(fanOut.getInt("inline-limit")).isZero();
     }
@@ -92,7 +92,7 @@ class HubConfigurationTest {
             "broadcast-channel = \"$presence:x\" | | plugins.websocket-hub.broadcast-channel | reserved",
             "fan-out.lanes = -1 | | plugins.websocket-hub.fan-out.lanes | between 0 and 256",
             "fan-out.chunk-size = 0 | | plugins.websocket-hub.fan-out.chunk-size | between 1 and",
-            "fan-out.queue-size = 0 | | plugins.websocket-hub.fan-out.queue-size | between 1 and",
+            "fan-out.queue-messages = 0 | | plugins.websocket-hub.fan-out.queue-messages | between 1 and",
             "fan-out.queue-bytes = 10 | | plugins.websocket-hub.fan-out.queue-bytes | between 1KiB and 16GiB",
             "fan-out.inline-limit = -1 | | plugins.websocket-hub.fan-out.inline-limit | between 0 and",
             " | subscribe = [ \"simulation:{\" ] | endpoints.hub.subscribe | unclosed",

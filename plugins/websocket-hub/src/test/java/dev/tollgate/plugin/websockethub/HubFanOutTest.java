@@ -49,11 +49,11 @@ class HubFanOutTest {
 
     @Test
     void lanesThatCannotKeepUpDropEventsForWholeChunksAndCountThem() throws Exception {
-        // One lane that holds one task, and a chunk per subscriber: each event is 20 tasks at once,
+        // One lane that holds one message, and a chunk per subscriber: each event is 20 tasks at once,
         // far more than the lane takes while it writes to the first subscriber.
         try (TestGateway gateway = HubGateways.start("""
                 plugins.websocket-hub {
-                  fan-out { lanes = 1, chunk-size = 1, queue-size = 1, inline-limit = 0 }
+                  fan-out { lanes = 1, chunk-size = 1, queue-messages = 1, inline-limit = 0 }
                   channels = [ { channels = "burst:*", slow-consumer = drop-oldest } ]
                 }
                 routes = [ { path = "/ws", endpoint = hub } ]
@@ -76,7 +76,7 @@ class HubFanOutTest {
                 long dropped = HubGateways.counter(gateway, "messages_dropped", "reason", "fan_out_full");
                 long sent = HubGateways.counter(gateway, "messages_sent") - sentBefore;
                 assertThat(dropped).as("deliveries dropped by the full lane").isPositive();
-                assertThat(gauge(gateway, "fan_out_queued_tasks")).isZero();
+                assertThat(gauge(gateway, "fan_out_queued_messages")).isZero();
                 Health health = health(gateway);
                 assertThat(health.status()).isEqualTo(Health.Status.DEGRADED);
                 assertThat((String) health.details().get("reason")).contains("fan-out lanes were full");

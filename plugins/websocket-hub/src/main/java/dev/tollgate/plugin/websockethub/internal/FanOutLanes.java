@@ -5,7 +5,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -21,8 +20,10 @@ import static java.util.Objects.requireNonNull;
  * only encodes it and queues one task per chunk.
  *
  * <h2>Bounded, never blocking</h2>
- * A lane holds at most {@code queue-size} tasks and {@code queue-bytes} of their messages (a
- * message counts once per task that holds it; a lane with nothing queued takes any one task).
+ * A lane holds tasks for at most {@code queue-messages} messages (a task for a chunk of 512
+ * subscribers counts 512: what is queued is bounded in work, hence in delay, not only in tasks)
+ * and {@code queue-bytes} of their messages (a message counts once per task that holds it); a
+ * lane with nothing queued takes any one task.
  * {@link #submit} never waits: when the lane is full it returns {@code false} and the caller drops
  * the event for that chunk (and counts it). So when events arrive faster than they can be written,
  * the gateway's memory stays bounded by the lanes and by the sessions' own queues.
@@ -47,12 +48,18 @@ final class FanOutLanes implements AutoCloseable {
 
     /** One event for one chunk of subscribers: the unit a lane queues and runs. */
     abstract static class Task {
+        private final long messages;
         private final long bytes;
         /** The next task of the lane's queue; written once by the producer that follows this one. */
         private volatile Task next;
 
-        /** @param bytes what the task holds, counted against the lane's byte limit */
-        Task(long bytes) {
+        /**
+         * @param messages the messages the task sends (one per subscriber), counted against the
+         *        lane's message limit
+         * @param bytes what the task holds, counted against the lane's byte limit
+         */
+        Task(long messages, long bytes) {
+            this.messages = messages;
             this.bytes = bytes;
         }
 
@@ -96,11 +103,11 @@ final class FanOutLanes implements AutoCloseable {
         return !closed && lanes[lane].offer(task);
     }
 
-    /** Tasks waiting over all lanes now. */
-    long queuedTasks() {
+    /** Messages (an event for one subscriber) waiting over all lanes now. */
+    long queuedMessages() {
         long total = 0;
         for (Lane lane : lanes) {
-            total += lane.queued.get();
+            total += lane.queuedMessages.get();
         }
         return total;
     }
@@ -133,7 +140,7 @@ final class FanOutLanes implements AutoCloseable {
 
     /** One queue and its thread. */
     private final class Lane implements Runnable {
-        private final AtomicInteger queued = new AtomicInteger();
+        private final AtomicLong queuedMessages = new AtomicLong();
         private final AtomicLong queuedBytes = new AtomicLong();
         /** The last task queued; starts at an empty task that the thread's first link follows. */
         private final AtomicReference<Task> tail;
@@ -144,7 +151,7 @@ final class FanOutLanes implements AutoCloseable {
         private Task head;
 
         Lane(String name) {
-            Task start = new Task(0) {
+            Task start = new Task(0, 0) {
                 @Override
                 void run() {
                 }
@@ -157,14 +164,15 @@ final class FanOutLanes implements AutoCloseable {
         }
 
         boolean offer(Task task) {
-            if (queued.incrementAndGet() > settings.queueSize()) {
-                queued.decrementAndGet();
+            long messages = queuedMessages.addAndGet(task.messages);
+            if (messages > settings.queueMessages() && messages != task.messages) {
+                queuedMessages.addAndGet(-task.messages);
                 return false;
             }
             long bytes = queuedBytes.addAndGet(task.bytes);
             if (bytes > settings.queueBytes() && bytes != task.bytes) {
                 queuedBytes.addAndGet(-task.bytes);
-                queued.decrementAndGet();
+                queuedMessages.addAndGet(-task.messages);
                 return false;
             }
             Task previous = tail.getAndSet(task);
@@ -190,7 +198,7 @@ final class FanOutLanes implements AutoCloseable {
                     continue;
                 }
                 head = next;
-                queued.decrementAndGet();
+                queuedMessages.addAndGet(-next.messages);
                 queuedBytes.addAndGet(-next.bytes);
                 try {
                     next.run();

@@ -73,7 +73,7 @@ final class Hub implements AutoCloseable {
         this.clock = context.clock();
         this.metrics = new HubMetrics(context.metrics());
         this.lanes = new FanOutLanes(settings.fanOut(), "tollgate-hub-fan-out");
-        metrics.gauge("fan_out_queued_tasks", lanes::queuedTasks);
+        metrics.gauge("fan_out_queued_messages", lanes::queuedMessages);
         metrics.gauge("connections", connections::size);
         metrics.gauge("subscriptions", subscriptions::get);
         metrics.gauge("channels", channels::size);

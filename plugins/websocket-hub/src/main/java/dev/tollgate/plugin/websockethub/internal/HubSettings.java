@@ -55,14 +55,14 @@ record HubSettings(
      *
      * @param lanes fan-out threads, each with its bounded queue; at least 1
      * @param chunkSize subscribers of a channel per chunk; each chunk is one task on one lane
-     * @param queueSize tasks (an event for a chunk) a lane holds at most
+     * @param queueMessages messages (an event for one subscriber) a lane's tasks hold at most
      * @param queueBytes bytes of messages a lane's tasks hold at most (a message counts once per task)
      * @param inlineLimit a channel with at most this many local subscribers is sent to on the thread
      *        that delivers the event, without a lane; 0 sends every channel through the lanes
      */
-    record FanOut(int lanes, int chunkSize, int queueSize, long queueBytes, int inlineLimit) {
+    record FanOut(int lanes, int chunkSize, int queueMessages, long queueBytes, int inlineLimit) {
         FanOut {
-            if (lanes < 1 || chunkSize < 1 || queueSize < 1 || queueBytes < 1 || inlineLimit < 0) {
+            if (lanes < 1 || chunkSize < 1 || queueMessages < 1 || queueBytes < 1 || inlineLimit < 0) {
                 throw new IllegalArgumentException("fan-out settings out of range");
             }
         }
@@ -117,13 +117,13 @@ record HubSettings(
     private static FanOut fanOut(PluginConfig config) {
         int lanes = range(config, "fan-out.lanes", 0, 256);
         int chunkSize = range(config, "fan-out.chunk-size", 1, 1_000_000);
-        int queueSize = range(config, "fan-out.queue-size", 1, 10_000_000);
+        int queueMessages = range(config, "fan-out.queue-messages", 1, 100_000_000);
         long queueBytes = config.getBytes("fan-out.queue-bytes");
         if (queueBytes < 1024 || queueBytes > 16L << 30) {
             throw config.error("fan-out.queue-bytes", "must be between 1KiB and 16GiB");
         }
         int inlineLimit = range(config, "fan-out.inline-limit", 0, 1_000_000);
-        return new FanOut(lanes == 0 ? Runtime.getRuntime().availableProcessors() : lanes, chunkSize, queueSize, queueBytes, inlineLimit);
+        return new FanOut(lanes == 0 ? Runtime.getRuntime().availableProcessors() : lanes, chunkSize, queueMessages, queueBytes, inlineLimit);
     }
 
     private static int range(PluginConfig config, String key, int min, int max) {

@@ -156,7 +156,7 @@ final class LocalChannel implements EventListener {
                 continue;
             }
             pendingTasks.incrementAndGet();
-            if (!lanes.submit(chunk.lane(), new ChunkDelivery(chunk, message, offset))) {
+            if (!lanes.submit(chunk.lane(), new ChunkDelivery(chunk, size, message, offset))) {
                 pendingTasks.decrementAndGet();
                 metrics.droppedFanOutFull(size);
             }
@@ -219,8 +219,8 @@ final class LocalChannel implements EventListener {
         private final WebSocketMessage message;
         private final String offset;
 
-        ChunkDelivery(SubscriberChunk chunk, WebSocketMessage message, String offset) {
-            super(message.size());
+        ChunkDelivery(SubscriberChunk chunk, int subscribers, WebSocketMessage message, String offset) {
+            super(subscribers, message.size());
             this.chunk = chunk;
             this.message = message;
             this.offset = offset;

@@ -31,16 +31,16 @@ class FanOutLanesTest {
             for (int i = 0; i < 10_000; i++) {
                 assertThat(ran.get(i)).isEqualTo("test-order-1 task " + i);
             }
-            assertThat(lanes.queuedTasks()).isZero();
+            assertThat(lanes.queuedMessages()).isZero();
         }
     }
 
     @Test
-    void aFullLaneRefusesTasksInsteadOfQueueingThem() throws Exception {
+    void aLaneHoldsAtMostItsMessagesAndRefusesTasksBeyond() throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         List<String> ran = new CopyOnWriteArrayList<>();
-        try (FanOutLanes lanes = new FanOutLanes(new HubSettings.FanOut(2, 512, 2, 1 << 20, 0), "test-full")) {
+        try (FanOutLanes lanes = new FanOutLanes(new HubSettings.FanOut(2, 512, 4, 1 << 20, 0), "test-full")) {
             assertThat(lanes.submit(0, task(10, () -> {
                 entered.countDown();
                 awaitQuietly(release);
@@ -48,10 +48,11 @@ class FanOutLanesTest {
             }))).isTrue();
             await().atMost(WAIT).until(() -> entered.getCount() == 0);
 
-            assertThat(lanes.submit(0, task(10, () -> ran.add("first")))).isTrue();
-            assertThat(lanes.submit(0, task(10, () -> ran.add("second")))).isTrue();
-            assertThat(lanes.submit(0, task(10, () -> ran.add("refused")))).as("a third task on a lane that holds two").isFalse();
-            assertThat(lanes.queuedTasks()).isEqualTo(2);
+            // A task for 3 subscribers and one for 1 fill a lane of 4 messages.
+            assertThat(lanes.submit(0, task(3, 10, () -> ran.add("first")))).isTrue();
+            assertThat(lanes.submit(0, task(1, 10, () -> ran.add("second")))).isTrue();
+            assertThat(lanes.submit(0, task(1, 10, () -> ran.add("refused")))).as("a fifth message on a lane that holds four").isFalse();
+            assertThat(lanes.queuedMessages()).isEqualTo(4);
             // The other lane is not held up.
             assertThat(lanes.submit(1, task(10, () -> ran.add("other lane")))).isTrue();
             await().atMost(WAIT).until(() -> ran.contains("other lane"));
@@ -86,7 +87,7 @@ class FanOutLanesTest {
             await().atMost(WAIT).until(() -> ran.size() == 2);
             assertThat(ran).containsExactly("600 bytes", "400 bytes");
 
-            await().atMost(WAIT).until(() -> lanes.queuedTasks() == 0);
+            await().atMost(WAIT).until(() -> lanes.queuedMessages() == 0);
             assertThat(lanes.submit(0, task(4096, () -> ran.add("larger than the lane")))).as("alone on an empty lane").isTrue();
             await().atMost(WAIT).until(() -> ran.contains("larger than the lane"));
         }
@@ -109,7 +110,11 @@ class FanOutLanesTest {
     }
 
     private static FanOutLanes.Task task(long bytes, Runnable work) {
-        return new FanOutLanes.Task(bytes) {
+        return task(1, bytes, work);
+    }
+
+    private static FanOutLanes.Task task(long messages, long bytes, Runnable work) {
+        return new FanOutLanes.Task(messages, bytes) {
             @Override
             void run() {
                 work.run();
