@@ -78,8 +78,9 @@ final class BridgeInstance implements AutoCloseable {
                 });
     }
 
-    long counter(String name) {
-        return context.gatewayMetrics().registry().counter("tollgate.event_bridge_redis." + name).getCount();
+    /** A counter of the bridge's metrics, e.g. {@code received}, or {@code events_dropped} with its labels. */
+    long counter(String name, String... labels) {
+        return context.gatewayMetrics().counter("tollgate.event_bridge_redis", name, labels).getCount();
     }
 
     @Override

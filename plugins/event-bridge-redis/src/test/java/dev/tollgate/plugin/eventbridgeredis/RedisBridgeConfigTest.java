@@ -44,6 +44,13 @@ class RedisBridgeConfigTest {
         assertThat(settings.historyIdleExpiry()).isEqualTo(Duration.ofHours(1));
         assertThat(settings.presence().ttl()).isEqualTo(Duration.ofSeconds(30));
         assertThat(settings.presence().refreshInterval()).isEqualTo(Duration.ofSeconds(10));
+        RedisBridgeSettings.Delivery delivery = settings.delivery();
+        assertThat(delivery.lanes()).as("lanes = 0: one per processor").isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(delivery.queueSize()).isEqualTo(10_000);
+        assertThat(delivery.queueBytes()).isEqualTo(16L * 1024 * 1024);
+        assertThat(delivery.overflow()).isEqualTo(RedisBridgeSettings.Overflow.DROP_OLDEST);
+        assertThat(RedisBridgeSettings.read(BridgeInstance.config("delivery { lanes = 3, overflow = drop-newest }")).delivery())
+                .isEqualTo(new RedisBridgeSettings.Delivery(3, 10_000, 16L * 1024 * 1024, RedisBridgeSettings.Overflow.DROP_NEWEST));
     }
 
     @Test
@@ -120,6 +127,10 @@ class RedisBridgeConfigTest {
             "history = [ { channels = \"a:*\", size = 0 } ] | history[0].size | must be between 1 and 1000000",
             "history = [ { channels = \"a:*\", ttl = 0s } ] | history[0].ttl | must be positive",
             "history-idle-expiry = 0s | history-idle-expiry | must be positive",
+            "delivery.lanes = -1 | delivery.lanes | must be between 0 and 256",
+            "delivery.queue-size = 0 | delivery.queue-size | must be between 1 and",
+            "delivery.queue-bytes = 100 | delivery.queue-bytes | must be between 1KiB and 16GiB",
+            "delivery.overflow = block | delivery.overflow | must be drop-oldest or drop-newest",
     })
     void refusesBadValuesNamingTheKey(String hocon, String key, String problem) {
         PluginConfig config = BridgeInstance.config(hocon);

@@ -36,6 +36,12 @@ class HubConfigurationTest {
         assertThat(defaults.getInt("close-code")).isEqualTo(1013);
         assertThat(settings.getConfigList("permissions")).hasSize(2);
         assertThat(settings.getConfigList("permissions").get(0).getString("channels")).isEqualTo("user:{user}");
+        PluginConfig fanOut = settings.getConfig("fan-out");
+        assertThat(fanOut.getInt("lanes")).isZero();
+        assertThat(fanOut.getInt("chunk-size")).isEqualTo(512);
+        assertThat(fanOut.getInt("queue-messages")).isEqualTo(32768);
+        assertThat(fanOut.getBytes("queue-bytes")).isEqualTo(64L * 1024 * 1024);
+        assertThat(fanOut.getInt("inline-limit")).isZero();
     }
 
     @Test
@@ -89,6 +95,11 @@ class HubConfigurationTest {
             "permissions = [ { channels = \"*\", roles = [admin], anonymous = true } ] | | plugins.websocket-hub.permissions[0].anonymous | no roles",
             "permissions = [ { channels = \"user:{user}\", anonymous = true } ] | | plugins.websocket-hub.permissions[0].anonymous | no user",
             "broadcast-channel = \"$presence:x\" | | plugins.websocket-hub.broadcast-channel | reserved",
+            "fan-out.lanes = -1 | | plugins.websocket-hub.fan-out.lanes | between 0 and 256",
+            "fan-out.chunk-size = 0 | | plugins.websocket-hub.fan-out.chunk-size | between 1 and",
+            "fan-out.queue-messages = 0 | | plugins.websocket-hub.fan-out.queue-messages | between 1 and",
+            "fan-out.queue-bytes = 10 | | plugins.websocket-hub.fan-out.queue-bytes | between 1KiB and 16GiB",
+            "fan-out.inline-limit = -1 | | plugins.websocket-hub.fan-out.inline-limit | between 0 and",
             " | subscribe = [ \"simulation:{\" ] | endpoints.hub.subscribe | unclosed",
             " | subscribe = [ \"a\", \"b\" ], max-subscriptions = 1 | endpoints.hub.max-subscriptions | number of channels in subscribe",
             " | idle-timeout = 0s | endpoints.hub.idle-timeout | positive",

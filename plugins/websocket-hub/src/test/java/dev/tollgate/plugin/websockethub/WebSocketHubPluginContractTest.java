@@ -9,11 +9,13 @@ import dev.tollgate.runtime.event.InMemoryEventBus;
 import dev.tollgate.runtime.testing.TestingPluginContext;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The plugin's one factory creates from its defaults with a testing context and closes cleanly. */
 class WebSocketHubPluginContractTest {
@@ -46,8 +48,18 @@ class WebSocketHubPluginContractTest {
                 Health health = context.health().get("hub").check();
                 assertThat(health.status()).isEqualTo(Health.Status.UP);
                 assertThat(health.details()).containsEntry("connections", 0).containsEntry("maxConnections", 10000);
+                assertThat(fanOutThreads()).as("one fan-out lane per processor, shared by the endpoints")
+                        .hasSize(Runtime.getRuntime().availableProcessors());
             }
+            // The last endpoint closed the hub, which stops its lanes.
+            await().atMost(Duration.ofSeconds(10)).until(() -> fanOutThreads().isEmpty());
         }
+    }
+
+    /** The hub's fan-out threads alive now (other tests' gateways are closed by then). */
+    private static List<Thread> fanOutThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith("tollgate-hub-fan-out-") && thread.isAlive()).toList();
     }
 
     static TestingPluginContext context() {

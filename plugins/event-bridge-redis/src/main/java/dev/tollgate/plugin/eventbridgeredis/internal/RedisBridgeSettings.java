@@ -24,6 +24,7 @@ import static java.util.Objects.requireNonNull;
  * @param history channels that keep history, first match wins
  * @param historyIdleExpiry how long a stream outlives its last event
  * @param presence presence expiry and refresh
+ * @param delivery the lanes that call the event listeners
  */
 public record RedisBridgeSettings(
         Connection connection,
@@ -31,13 +32,15 @@ public record RedisBridgeSettings(
         String keyPrefix,
         List<HistoryRule> history,
         Duration historyIdleExpiry,
-        Presence presence) {
+        Presence presence,
+        Delivery delivery) {
 
     private static final Set<String> HISTORY_RULE_KEYS = Set.of("channels", "size", "ttl");
     private static final int MAX_HISTORY_SIZE = 1_000_000;
     private static final int DEFAULT_HISTORY_SIZE = 100;
     private static final Duration DEFAULT_HISTORY_TTL = Duration.ofMinutes(5);
     private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+    private static final long MAX_LANE_BYTES = 16L << 30;
 
     public RedisBridgeSettings {
         requireNonNull(connection, "connection is null");
@@ -46,6 +49,7 @@ public record RedisBridgeSettings(
         history = List.copyOf(history);
         requireNonNull(historyIdleExpiry, "historyIdleExpiry is null");
         requireNonNull(presence, "presence is null");
+        requireNonNull(delivery, "delivery is null");
     }
 
     /** How the bridge finds Redis. */
@@ -135,6 +139,32 @@ public record RedisBridgeSettings(
         }
     }
 
+    /**
+     * How events reach the listeners: through {@code lanes} bounded queues, each drained by its own
+     * thread; a channel's events always take the same lane.
+     *
+     * @param lanes the number of lanes (threads), at least 1
+     * @param queueSize events a lane holds at most
+     * @param queueBytes payload bytes a lane holds at most
+     * @param overflow what a full lane drops
+     */
+    public record Delivery(int lanes, int queueSize, long queueBytes, Overflow overflow) {
+        public Delivery {
+            if (lanes < 1 || queueSize < 1 || queueBytes < 1) {
+                throw new IllegalArgumentException("delivery lanes and limits must be positive");
+            }
+            requireNonNull(overflow, "overflow is null");
+        }
+    }
+
+    /** What a full delivery lane drops to make room. */
+    public enum Overflow {
+        /** The lane's oldest event: listeners get the newest. */
+        DROP_OLDEST,
+        /** The event that does not fit: listeners get the oldest. */
+        DROP_NEWEST
+    }
+
     /** The rule for a channel, or {@code null} when it keeps no history. */
     public HistoryRule historyRuleFor(String channel) {
         for (HistoryRule rule : history) {
@@ -162,7 +192,8 @@ public record RedisBridgeSettings(
                 config.getString("key-prefix"),
                 readHistory(config),
                 positive(config, "history-idle-expiry"),
-                readPresence(config));
+                readPresence(config),
+                readDelivery(config));
     }
 
     private static Connection readConnection(PluginConfig config) {
@@ -275,6 +306,21 @@ public record RedisBridgeSettings(
             throw config.error("presence.refresh-interval", "must be less than presence.ttl (" + text(ttl) + "), or members expire between refreshes");
         }
         return new Presence(ttl, refresh);
+    }
+
+    private static Delivery readDelivery(PluginConfig config) {
+        int lanes = range(config, "delivery.lanes", 0, 256);
+        int queueSize = range(config, "delivery.queue-size", 1, 10_000_000);
+        long queueBytes = config.getBytes("delivery.queue-bytes");
+        if (queueBytes < 1024 || queueBytes > MAX_LANE_BYTES) {
+            throw config.error("delivery.queue-bytes", "must be between 1KiB and 16GiB");
+        }
+        Overflow overflow = switch (config.getString("delivery.overflow").toLowerCase(Locale.ROOT)) {
+            case "drop-oldest" -> Overflow.DROP_OLDEST;
+            case "drop-newest" -> Overflow.DROP_NEWEST;
+            default -> throw config.error("delivery.overflow", "must be drop-oldest or drop-newest");
+        };
+        return new Delivery(lanes == 0 ? Runtime.getRuntime().availableProcessors() : lanes, queueSize, queueBytes, overflow);
     }
 
     /** A duration as configuration writes it: {@code 30s}, {@code 250ms}. */

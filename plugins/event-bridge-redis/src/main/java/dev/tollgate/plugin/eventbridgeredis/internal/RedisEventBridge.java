@@ -54,20 +54,28 @@ import static java.util.Objects.requireNonNull;
  *     fails in a way that proves Redis did not take it; after a response timeout (outcome
  *     unknown) the stage fails without local delivery, since Redis may have delivered it.
  *     Reconnection, re-subscription and the health report are the {@link RedisConnector}'s.</li>
+ * <li><b>Listeners.</b> Events from Redis, and local deliveries while Redis is unreachable, are
+ *     handed to the {@link DeliveryLanes}, whose threads call the listeners: a slow listener never
+ *     holds up Redisson's threads or a publisher, one channel's events stay in order, and a lane
+ *     that fills up drops events (counted) instead of growing. The bridge reports itself
+ *     {@code DEGRADED} for a minute after a drop.</li>
  * <li><b>History.</b> {@link HistoryStore}; the live event carries its offset.</li>
  * <li><b>Presence.</b> {@link RedisPresence}.</li>
  * </ul>
  *
  * <p>Thread-safe; no method waits for Redis except {@link #close()}, which waits at most the
  * configured {@code timeout} for this instance's presence members to be removed and the client to
- * stop. Stages complete on Redisson's threads, and listeners are called there.
+ * stop. Stages complete on Redisson's threads; listeners are called on the delivery lanes' threads.
  */
 public final class RedisEventBridge implements EventBridge {
     private static final Logger LOG = LoggerFactory.getLogger(RedisEventBridge.class);
+    /** How long the bridge reports itself degraded after its delivery lanes dropped an event. */
+    private static final Duration DROPS_DEGRADE_FOR = Duration.ofMinutes(1);
 
     private final RedisBridgeSettings settings;
     private final ChannelNames names;
     private final ConnectionState state;
+    private final DeliveryLanes lanes;
     private final RedisConnector connector;
     private final SubscriptionTable channels;
     private final SubscriptionTable patterns;
@@ -86,11 +94,12 @@ public final class RedisEventBridge implements EventBridge {
         this.settings = settings;
         this.names = new ChannelNames(settings.channelPrefix(), settings.keyPrefix());
         this.state = new ConnectionState(clock);
+        this.lanes = new DeliveryLanes(settings.delivery(), metrics, "tollgate-event-bridge");
         this.connector = new RedisConnector(settings.connection(), state, scheduler, blockingExecutor, this::reachable);
         LuaScripts scripts = LuaScripts.load();
         Function<Integer, Duration> backOff = settings.connection()::backOff;
-        this.channels = new SubscriptionTable(SubscriptionTable.Kind.CHANNEL, connector, names::redisChannel, this::decode, scheduler, backOff);
-        this.patterns = new SubscriptionTable(SubscriptionTable.Kind.PATTERN, connector, names::redisPattern, this::decode, scheduler, backOff);
+        this.channels = new SubscriptionTable(SubscriptionTable.Kind.CHANNEL, connector, names::redisChannel, this::decode, scheduler, backOff, lanes);
+        this.patterns = new SubscriptionTable(SubscriptionTable.Kind.PATTERN, connector, names::redisPattern, this::decode, scheduler, backOff, lanes);
         this.history = new HistoryStore(settings, names, scripts);
         this.presence = new RedisPresence(settings.presence(), names, scripts, connector);
         this.published = metrics.counter("published");
@@ -101,6 +110,8 @@ public final class RedisEventBridge implements EventBridge {
         metrics.gauge("outage_seconds", () -> state.outage().toMillis() / 1000.0);
         metrics.gauge("subscriptions", channels::subscribedInRedis, "kind", "channel");
         metrics.gauge("subscriptions", patterns::subscribedInRedis, "kind", "pattern");
+        metrics.gauge("delivery_queued_events", lanes::queuedEvents);
+        metrics.gauge("delivery_queued_bytes", lanes::queuedBytes);
     }
 
     /**
@@ -171,8 +182,8 @@ public final class RedisEventBridge implements EventBridge {
     private void deliverLocally(String channel, byte[] payload) {
         Event event = Event.of(channel, ByteBuffer.wrap(payload));
         deliveredLocally.increment();
-        channels.deliverLocally(event);
-        patterns.deliverLocally(event);
+        channels.deliverLocally(event, payload.length);
+        patterns.deliverLocally(event, payload.length);
     }
 
     /** A message from Redis as the event listeners receive; {@code null} for a channel outside the prefix. */
@@ -276,15 +287,24 @@ public final class RedisEventBridge implements EventBridge {
         details.put("channels", channels.subscribedInRedis());
         details.put("patterns", patterns.subscribedInRedis());
         details.put("reconnects", state.recoveries());
+        details.put("events-dropped", lanes.dropped());
+        boolean dropping = lanes.droppedWithin(DROPS_DEGRADE_FOR);
         Instant lostSince = state.lostSince();
-        if (lostSince == null) {
+        if (lostSince == null && !dropping) {
             return Health.up(details);
         }
-        long seconds = state.outage().toSeconds();
-        details.put("outage-seconds", seconds);
-        details.put("lost-at", lostSince.toString());
-        details.put("reason", (state.everConnected() ? "Redis unreachable for " : "not connected to Redis for ") + seconds + " s ("
-                + state.problem() + "): events reach this instance's subscribers only");
+        StringBuilder reason = new StringBuilder();
+        if (lostSince != null) {
+            long seconds = state.outage().toSeconds();
+            details.put("outage-seconds", seconds);
+            details.put("lost-at", lostSince.toString());
+            reason.append(state.everConnected() ? "Redis unreachable for " : "not connected to Redis for ").append(seconds).append(" s (")
+                    .append(state.problem()).append("): events reach this instance's subscribers only");
+        }
+        if (dropping) {
+            reason.append(reason.isEmpty() ? "" : "; ").append("events were dropped in the last minute: listeners fall behind");
+        }
+        details.put("reason", reason.toString());
         return new Health(Health.Status.DEGRADED, details);
     }
 
@@ -303,8 +323,9 @@ public final class RedisEventBridge implements EventBridge {
     }
 
     /**
-     * Removes this instance's presence members, forgets every listener and stops the client;
-     * waits at most {@code timeout} for Redis, then goes on.
+     * Removes this instance's presence members, forgets every listener, stops the delivery lanes
+     * (dropping what they hold) and the client; waits at most {@code timeout} for Redis and one
+     * second for a listener still running on a lane, then goes on.
      */
     @Override
     public void close() {
@@ -324,6 +345,7 @@ public final class RedisEventBridge implements EventBridge {
         }
         channels.close();
         patterns.close();
+        lanes.close();
         connector.close();
     }
 }

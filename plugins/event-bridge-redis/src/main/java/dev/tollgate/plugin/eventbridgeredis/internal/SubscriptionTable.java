@@ -38,8 +38,10 @@ import static java.util.Objects.requireNonNull;
  * again when Redis comes back. Redisson re-subscribes existing subscriptions after a reconnect.
  *
  * <p>A Redis subscription delivers only while it is the current one of its name, so an attempt
- * that Redis confirms after it was given up never delivers twice. Listeners are called on
- * Redisson's listener threads; a listener that throws is logged and the others still run.
+ * that Redis confirms after it was given up never delivers twice. What arrives is only handed to
+ * the {@link DeliveryLanes} (Redisson's listener thread returns at once); the lane's thread calls
+ * the name's listeners as they are when it takes the event. A listener that throws is logged and
+ * the others still run.
  *
  * <p>Thread-safe; nothing here waits for Redis.
  */
@@ -52,6 +54,7 @@ public final class SubscriptionTable {
     private final BiFunction<String, byte[], Event> decoder;
     private final ScheduledExecutorService scheduler;
     private final Function<Integer, Duration> backOff;
+    private final DeliveryLanes lanes;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -65,15 +68,17 @@ public final class SubscriptionTable {
      * @param decoder turns a message from Redis (its Redis channel, its bytes) into the event
      *        the listeners receive; {@code null} drops it
      * @param backOff the delay before retrying a failed subscription, by attempt
+     * @param lanes the threads that call the listeners
      */
     public SubscriptionTable(Kind kind, RedisConnector connector, Function<String, String> redisName, BiFunction<String, byte[], Event> decoder,
-            ScheduledExecutorService scheduler, Function<Integer, Duration> backOff) {
+            ScheduledExecutorService scheduler, Function<Integer, Duration> backOff, DeliveryLanes lanes) {
         this.kind = requireNonNull(kind, "kind is null");
         this.connector = requireNonNull(connector, "connector is null");
         this.redisName = requireNonNull(redisName, "redisName is null");
         this.decoder = requireNonNull(decoder, "decoder is null");
         this.scheduler = requireNonNull(scheduler, "scheduler is null");
         this.backOff = requireNonNull(backOff, "backOff is null");
+        this.lanes = requireNonNull(lanes, "lanes is null");
     }
 
     /** Adds a listener of {@code name}; subscribes in Redis if it is the first. */
@@ -95,21 +100,25 @@ public final class SubscriptionTable {
     }
 
     /**
-     * Calls the listeners this table would call for an event on its channel without Redis: the
-     * channel's listeners, or those of every pattern that matches it.
+     * Hands an event to the listeners this table would call for it without Redis — the channel's
+     * listeners, or those of every pattern that matches it — through the delivery lanes, as if it
+     * had come from Redis.
+     *
+     * @param bytes the event's payload size
      */
-    public int deliverLocally(Event event) {
+    public void deliverLocally(Event event, int bytes) {
         if (kind == Kind.CHANNEL) {
             Entry entry = entries.get(event.channel());
-            return entry == null ? 0 : callListeners(entry, event);
+            if (entry != null) {
+                lanes.submit(event, bytes, entry);
+            }
+            return;
         }
-        int called = 0;
         for (Entry entry : entries.values()) {
             if (entry.pattern.matches(event.channel())) {
-                called += callListeners(entry, event);
+                lanes.submit(event, bytes, entry);
             }
         }
-        return called;
     }
 
     /** Reconciles every name: after Redis came back, or to retry what failed. */
@@ -134,20 +143,6 @@ public final class SubscriptionTable {
     public void close() {
         closed = true;
         entries.clear();
-    }
-
-    private int callListeners(Entry entry, Event event) {
-        int called = 0;
-        for (Registration registration : entry.registrations) {
-            called++;
-            try {
-                registration.listener.onEvent(event);
-            }
-            catch (RuntimeException e) {
-                LOG.error("Event listener {} failed on {}", registration.listener, event, e);
-            }
-        }
-        return called;
     }
 
     private void reconcile(Entry entry) {
@@ -193,7 +188,7 @@ public final class SubscriptionTable {
             if (entry.current == attempt) {
                 Event event = decoder.apply(redisChannel, message);
                 if (event != null) {
-                    callListeners(entry, event);
+                    lanes.submit(event, message.length, entry);
                 }
             }
         };
@@ -279,7 +274,7 @@ public final class SubscriptionTable {
     }
 
     /** One name's listeners and Redis state; the state fields are guarded by the entry's monitor. */
-    private static final class Entry {
+    private static final class Entry implements DeliveryLanes.Target {
         final String name;
         final GlobPattern pattern;
         final List<Registration> registrations = new CopyOnWriteArrayList<>();
@@ -297,6 +292,19 @@ public final class SubscriptionTable {
 
         synchronized boolean isIdle() {
             return registrations.isEmpty() && current == null && !busy;
+        }
+
+        /** Calls the listeners registered now; one that throws is logged and the others still run. */
+        @Override
+        public void deliver(Event event) {
+            for (Registration registration : registrations) {
+                try {
+                    registration.listener.onEvent(event);
+                }
+                catch (RuntimeException e) {
+                    LOG.error("Event listener {} failed on {}", registration.listener, event, e);
+                }
+            }
         }
     }
 

@@ -25,8 +25,8 @@ import static java.util.Objects.requireNonNull;
  * <p>Once live, {@link #deliver} takes no lock: the held-back path and its lock only exist
  * during the switch-over.
  *
- * <p>Thread-safe: {@link #deliver} is called by bus threads, the rest by the connection's I/O
- * thread or a bus completion.
+ * <p>Thread-safe: {@link #deliver} is called by fan-out lanes (or the bus thread, for small
+ * channels), the rest by the connection's I/O thread or a bus completion.
  */
 final class ChannelSubscription {
     private final HubConnection connection;
@@ -35,6 +35,8 @@ final class ChannelSubscription {
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private final Object lock = new Object();
     private volatile LocalChannel local;
+    /** The chunk of the channel's subscribers it belongs to; written under the channel's lock. */
+    private SubscriberChunk chunk;
     private volatile boolean live;
     private volatile String recoveredThrough;
     /** Messages held back until {@link #goLive}; null once live or cancelled. Guarded by {@code lock}. */
@@ -67,6 +69,15 @@ final class ChannelSubscription {
 
     void bind(LocalChannel channel) {
         this.local = requireNonNull(channel, "channel is null");
+    }
+
+    /** The chunk it was put in by {@link LocalChannel#add}; read and written under the channel's lock. */
+    SubscriberChunk chunk() {
+        return chunk;
+    }
+
+    void chunk(SubscriberChunk chunk) {
+        this.chunk = requireNonNull(chunk, "chunk is null");
     }
 
     /** The subscription to this channel's join and leave events, when the client watches them. */

@@ -39,6 +39,9 @@ import static java.util.Objects.requireNonNull;
  * bus; what is kept here is only this instance's share (its connections, its bus subscriptions),
  * so with a bridged bus every instance runs its own hub over the same channels.
  *
+ * <p>Events are fanned out on the hub's own {@link FanOutLanes} (see {@link LocalChannel}), which
+ * it starts with itself and stops on {@link #close()}.
+ *
  * <p>Thread-safe: connections call it from their I/O threads, the bus from its delivery
  * threads, the scheduler from its own.
  */
@@ -46,12 +49,15 @@ final class Hub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
     /** An accepted upgrade whose session has not opened after this long gives its capacity back. */
     private static final Duration HANDSHAKE_DEADLINE = Duration.ofSeconds(30);
+    /** How long the hub reports itself degraded after the fan-out dropped an event. */
+    private static final Duration FAN_OUT_DROPS_DEGRADE_FOR = Duration.ofMinutes(1);
 
     private final HubSettings settings;
     private final EventBus bus;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final HubMetrics metrics;
+    private final FanOutLanes lanes;
     private final String instanceId = UUID.randomUUID().toString();
     private final Map<String, LocalChannel> channels = new ConcurrentHashMap<>();
     private final Set<HubConnection> connections = ConcurrentHashMap.newKeySet();
@@ -69,6 +75,8 @@ final class Hub implements AutoCloseable {
         this.clock = context.clock();
         this.scheduler = context.scheduler();
         this.metrics = new HubMetrics(context.metrics());
+        this.lanes = new FanOutLanes(settings.fanOut(), "tollgate-hub-fan-out");
+        metrics.gauge("fan_out_queued_messages", lanes::queuedMessages);
         metrics.gauge("connections", connections::size);
         metrics.gauge("subscriptions", subscriptions::get);
         metrics.gauge("channels", channels::size);
@@ -283,14 +291,15 @@ final class Hub implements AutoCloseable {
         LocalChannel channel;
         if (name.startsWith(ChannelNames.PRESENCE_EVENTS_PREFIX)) {
             String watched = name.substring(ChannelNames.PRESENCE_EVENTS_PREFIX.length());
-            channel = new LocalChannel(name, LocalChannel.Kind.PRESENCE_EVENTS, settings.channelPolicies().policyFor(watched), false, metrics);
+            channel = new LocalChannel(name, LocalChannel.Kind.PRESENCE_EVENTS, settings.channelPolicies().policyFor(watched), false, metrics,
+                    lanes);
         }
         else {
             ChannelPolicy policy = settings.channelPolicies().policyFor(name);
             LocalChannel.Kind kind = policy.binary() ? LocalChannel.Kind.BINARY
                     : !settings.userChannelPrefix().isEmpty() && name.startsWith(settings.userChannelPrefix()) ? LocalChannel.Kind.NOTIFICATION
                     : LocalChannel.Kind.MESSAGE;
-            channel = new LocalChannel(name, kind, policy, bus.keepsHistory(name), metrics);
+            channel = new LocalChannel(name, kind, policy, bus.keepsHistory(name), metrics, lanes);
         }
         channel.listenTo(bus.subscribe(name, channel));
         return channel;
@@ -355,7 +364,12 @@ final class Hub implements AutoCloseable {
                 "channels", channels.size(),
                 "subscriptions", subscriptions.get(),
                 "queueBudgetReservedBytes", reservedQueueBytes.get(),
-                "queueBudgetBytes", settings.queueBudget());
+                "queueBudgetBytes", settings.queueBudget(),
+                "fanOutDroppedMessages", metrics.fanOutDropped());
+        if (metrics.fanOutDroppedWithin(FAN_OUT_DROPS_DEGRADE_FOR)) {
+            return new Health(Health.Status.DEGRADED, withReason(details,
+                    "events were dropped in the last minute: the fan-out lanes were full (more events than the gateway can write)"));
+        }
         if (admitted.get() >= settings.maxConnections()) {
             return new Health(Health.Status.DEGRADED, withReason(details, "at the connection limit: new connections are refused"));
         }
@@ -372,7 +386,7 @@ final class Hub implements AutoCloseable {
         return withReason;
     }
 
-    /** Closes every connection with 1001 and leaves every bus channel. */
+    /** Closes every connection with 1001, leaves every bus channel and stops the fan-out lanes. */
     @Override
     public void close() {
         expiry.cancel(false);
@@ -383,5 +397,6 @@ final class Hub implements AutoCloseable {
             channel.close();
         }
         channels.clear();
+        lanes.close();
     }
 }

@@ -2,6 +2,7 @@ package dev.tollgate.plugin.websockethub.internal;
 
 import dev.tollgate.api.metrics.Metrics;
 
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -20,11 +21,17 @@ final class HubMetrics {
     private final Metrics.Counter events;
     private final Metrics.Counter droppedQueueFull;
     private final Metrics.Counter droppedTooLarge;
+    private final Metrics.Counter droppedFanOutFull;
     private final Metrics.Counter slowConsumerCloses;
     private final Metrics.Counter published;
+<<<<<<< HEAD
     private final Metrics.Counter authenticationsAccepted;
     private final Metrics.Counter authenticationsRefused;
     private final Metrics.Counter authenticationsTimedOut;
+=======
+    private volatile long lastFanOutDropNanos;
+    private volatile boolean fanOutDropped;
+>>>>>>> fanout
 
     HubMetrics(Metrics metrics) {
         this.metrics = metrics;
@@ -37,6 +44,7 @@ final class HubMetrics {
         this.events = metrics.counter("events_received");
         this.droppedQueueFull = metrics.counter("messages_dropped", "reason", "queue_full");
         this.droppedTooLarge = metrics.counter("messages_dropped", "reason", "too_large");
+        this.droppedFanOutFull = metrics.counter("messages_dropped", "reason", "fan_out_full");
         this.slowConsumerCloses = metrics.counter("slow_consumer_closes");
         this.published = metrics.counter("messages_published");
         this.authenticationsAccepted = metrics.counter("authentications", "result", "accepted");
@@ -89,6 +97,28 @@ final class HubMetrics {
     /** A message was larger than its subscriber's whole queue. */
     void droppedTooLarge() {
         droppedTooLarge.increment();
+    }
+
+    /**
+     * An event was not fanned out to a chunk of subscribers because its lane was full: the gateway
+     * cannot write as fast as events arrive.
+     *
+     * @param subscribers how many subscribers missed it
+     */
+    void droppedFanOutFull(long subscribers) {
+        droppedFanOutFull.increment(subscribers);
+        lastFanOutDropNanos = System.nanoTime();
+        fanOutDropped = true;
+    }
+
+    /** Whether a fan-out drop happened within {@code window} of now. */
+    boolean fanOutDroppedWithin(Duration window) {
+        return fanOutDropped && System.nanoTime() - lastFanOutDropNanos <= window.toNanos();
+    }
+
+    /** Messages not fanned out because a lane was full, since the start. */
+    long fanOutDropped() {
+        return droppedFanOutFull.count();
     }
 
     void slowConsumerClosed() {

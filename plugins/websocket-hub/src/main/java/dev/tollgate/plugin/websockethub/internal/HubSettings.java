@@ -26,6 +26,7 @@ import static java.util.Objects.requireNonNull;
  * @param maxChannelLength the longest channel name accepted
  * @param channelPolicies how each channel is delivered
  * @param permissions who may subscribe, publish and see presence on which channel
+ * @param fanOut how an event is spread over the subscribers
  */
 record HubSettings(
         int maxConnections,
@@ -35,7 +36,8 @@ record HubSettings(
         String userChannelPrefix,
         int maxChannelLength,
         ChannelPolicies channelPolicies,
-        Permissions permissions) {
+        Permissions permissions,
+        FanOut fanOut) {
 
     private static final Set<String> POLICY_KEYS = Set.of("binary", "presence", "slow-consumer", "close-code");
     private static final Set<String> PERMISSION_KEYS = Set.of("channels", "roles", "anonymous", "subscribe", "publish", "presence");
@@ -45,6 +47,25 @@ record HubSettings(
         requireNonNull(userChannelPrefix, "userChannelPrefix is null");
         requireNonNull(channelPolicies, "channelPolicies is null");
         requireNonNull(permissions, "permissions is null");
+        requireNonNull(fanOut, "fanOut is null");
+    }
+
+    /**
+     * How an event of a channel reaches its subscribers ({@link FanOutLanes}).
+     *
+     * @param lanes fan-out threads, each with its bounded queue; at least 1
+     * @param chunkSize subscribers of a channel per chunk; each chunk is one task on one lane
+     * @param queueMessages messages (an event for one subscriber) a lane's tasks hold at most
+     * @param queueBytes bytes of messages a lane's tasks hold at most (a message counts once per task)
+     * @param inlineLimit a channel with at most this many local subscribers is sent to on the thread
+     *        that delivers the event, without a lane; 0 sends every channel through the lanes
+     */
+    record FanOut(int lanes, int chunkSize, int queueMessages, long queueBytes, int inlineLimit) {
+        FanOut {
+            if (lanes < 1 || chunkSize < 1 || queueMessages < 1 || queueBytes < 1 || inlineLimit < 0) {
+                throw new IllegalArgumentException("fan-out settings out of range");
+            }
+        }
     }
 
     /**
@@ -90,7 +111,27 @@ record HubSettings(
         }
         return new HubSettings(maxConnections, maxConnectionsPerUser, queueBudget,
                 broadcast.isEmpty() ? Optional.empty() : Optional.of(broadcast), userChannelPrefix, maxChannelLength,
-                new ChannelPolicies(policies, defaults), new Permissions(rules));
+                new ChannelPolicies(policies, defaults), new Permissions(rules), fanOut(config));
+    }
+
+    private static FanOut fanOut(PluginConfig config) {
+        int lanes = range(config, "fan-out.lanes", 0, 256);
+        int chunkSize = range(config, "fan-out.chunk-size", 1, 1_000_000);
+        int queueMessages = range(config, "fan-out.queue-messages", 1, 100_000_000);
+        long queueBytes = config.getBytes("fan-out.queue-bytes");
+        if (queueBytes < 1024 || queueBytes > 16L << 30) {
+            throw config.error("fan-out.queue-bytes", "must be between 1KiB and 16GiB");
+        }
+        int inlineLimit = range(config, "fan-out.inline-limit", 0, 1_000_000);
+        return new FanOut(lanes == 0 ? Runtime.getRuntime().availableProcessors() : lanes, chunkSize, queueMessages, queueBytes, inlineLimit);
+    }
+
+    private static int range(PluginConfig config, String key, int min, int max) {
+        int value = config.getInt(key);
+        if (value < min || value > max) {
+            throw config.error(key, "must be between " + min + " and " + max);
+        }
+        return value;
     }
 
     /** A policy block; keys it does not set come from {@code defaults} (null: every key is required). */

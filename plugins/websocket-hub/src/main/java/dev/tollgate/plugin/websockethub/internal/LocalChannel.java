@@ -7,8 +7,8 @@ import dev.tollgate.api.websocket.WebSocketMessage;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.util.Objects.requireNonNull;
 
@@ -18,10 +18,20 @@ import static java.util.Objects.requireNonNull;
  *
  * <h2>Fan-out</h2>
  * An event is encoded once into one {@link WebSocketMessage} and that same message is queued to
- * every subscriber: no copy and no lock per subscriber. Subscribers sit in a concurrent set
- * whose iteration takes no lock and tolerates subscriptions coming and going meanwhile. Sending
- * never blocks (a full queue is the channel's slow-consumer policy's business), so the bus thread
- * calling {@link #onEvent} is never held up by a slow client.
+ * every subscriber: no copy, no lock and no allocation per subscriber. The bus thread calling
+ * {@link #onEvent} does not do the sending: subscribers sit in {@link SubscriberChunk}s of at most
+ * {@code fan-out.chunk-size}, chunk {@code k} is always fanned out on lane
+ * {@code (hash(channel) + k) mod lanes} of the hub's {@link FanOutLanes}, and the bus thread only
+ * queues one task per chunk. A subscriber stays in its chunk, so it gets the channel's events in
+ * the order the bus delivered them; the chunks of a big channel run on different cores. When a
+ * lane is full, the event is dropped for that chunk and counted
+ * ({@code messages_dropped{reason="fan_out_full"}}, one per subscriber missed).
+ *
+ * <p>A channel with at most {@code fan-out.inline-limit} subscribers is sent to on the bus thread
+ * itself, which saves the hand-over, unless some of its tasks are still queued on the lanes (its
+ * events would otherwise overtake them). Sending never blocks (a full session queue is the
+ * channel's slow-consumer policy's business), so neither the bus thread nor a lane is ever held up
+ * by a slow client.
  *
  * <h2>Encoding</h2>
  * JSON channels get {@code {"type":"message","channel":…,"data":<payload>,"offset":…}}: the
@@ -38,16 +48,26 @@ final class LocalChannel implements EventListener {
     private final ChannelPolicy policy;
     private final boolean keepsHistory;
     private final HubMetrics metrics;
+    private final FanOutLanes lanes;
+    private final int firstLane;
     private final byte[] prefix;
-    private final Set<ChannelSubscription> subscribers = ConcurrentHashMap.newKeySet();
+    /** The chunks, copy-on-write; changed under this channel's lock, read by the fan-out without it. */
+    private volatile SubscriberChunk[] chunks = new SubscriberChunk[0];
+    /** Subscribers over all chunks; written under the lock. */
+    private volatile int subscribers;
+    /** Tasks of this channel queued on the lanes or running. */
+    private final AtomicInteger pendingTasks = new AtomicInteger();
     private volatile Subscription busSubscription;
 
-    LocalChannel(String name, Kind kind, ChannelPolicy policy, boolean keepsHistory, HubMetrics metrics) {
+    LocalChannel(String name, Kind kind, ChannelPolicy policy, boolean keepsHistory, HubMetrics metrics, FanOutLanes lanes) {
         this.name = requireNonNull(name, "name is null");
         this.kind = requireNonNull(kind, "kind is null");
         this.policy = requireNonNull(policy, "policy is null");
         this.keepsHistory = keepsHistory;
         this.metrics = requireNonNull(metrics, "metrics is null");
+        this.lanes = requireNonNull(lanes, "lanes is null");
+        int hash = name.hashCode();
+        this.firstLane = Math.floorMod(hash ^ (hash >>> 16), lanes.lanes());
         String type = kind == Kind.NOTIFICATION ? "notification" : "message";
         this.prefix = ("{\"type\":\"" + type + "\",\"channel\":" + new String(Json.quote(name), StandardCharsets.UTF_8) + ",\"data\":")
                 .getBytes(StandardCharsets.UTF_8);
@@ -67,14 +87,34 @@ final class LocalChannel implements EventListener {
         this.busSubscription = requireNonNull(subscription, "subscription is null");
     }
 
-    void add(ChannelSubscription subscription) {
-        subscribers.add(subscription);
+    /** Adds a subscriber to the first chunk with room, or to a new chunk. */
+    synchronized void add(ChannelSubscription subscription) {
+        SubscriberChunk[] current = chunks;
+        SubscriberChunk target = null;
+        for (SubscriberChunk chunk : current) {
+            if (chunk.size() < lanes.settings().chunkSize()) {
+                target = chunk;
+                break;
+            }
+        }
+        if (target == null) {
+            target = new SubscriberChunk((firstLane + current.length) % lanes.lanes());
+            SubscriberChunk[] grown = Arrays.copyOf(current, current.length + 1);
+            grown[current.length] = target;
+            chunks = grown;
+        }
+        target.add(subscription);
+        subscription.chunk(target);
+        subscribers++;
     }
 
     /** Removes a subscriber; true when none is left. */
-    boolean remove(ChannelSubscription subscription) {
-        subscribers.remove(subscription);
-        return subscribers.isEmpty();
+    synchronized boolean remove(ChannelSubscription subscription) {
+        SubscriberChunk chunk = subscription.chunk();
+        if (chunk != null && chunk.remove(subscription)) {
+            subscribers--;
+        }
+        return subscribers == 0;
     }
 
     /** Stops listening to the bus. */
@@ -85,11 +125,15 @@ final class LocalChannel implements EventListener {
         }
     }
 
-    /** Called by the bus, possibly concurrently; never blocks. */
+    /**
+     * Called by the bus, possibly concurrently; never blocks. Encodes the event and queues it for
+     * each chunk on the chunk's lane, or sends it here to a small channel.
+     */
     @Override
     public void onEvent(Event event) {
         metrics.eventReceived();
-        if (subscribers.isEmpty()) {
+        int count = subscribers;
+        if (count == 0) {
             return;
         }
         WebSocketMessage message = encode(event);
@@ -97,13 +141,26 @@ final class LocalChannel implements EventListener {
             return;
         }
         String offset = event.offset();
-        long sent = 0;
-        for (ChannelSubscription subscriber : subscribers) {
-            if (subscriber.deliver(message, offset)) {
-                sent++;
+        SubscriberChunk[] current = chunks;
+        if (count <= lanes.settings().inlineLimit() && pendingTasks.get() == 0) {
+            long sent = 0;
+            for (SubscriberChunk chunk : current) {
+                sent += chunk.deliver(message, offset);
+            }
+            metrics.sent(sent);
+            return;
+        }
+        for (SubscriberChunk chunk : current) {
+            int size = chunk.size();
+            if (size == 0) {
+                continue;
+            }
+            pendingTasks.incrementAndGet();
+            if (!lanes.submit(chunk.lane(), new ChunkDelivery(chunk, size, message, offset))) {
+                pendingTasks.decrementAndGet();
+                metrics.droppedFanOutFull(size);
             }
         }
-        metrics.sent(sent);
     }
 
     /** The message clients receive for an event of this channel; null for a malformed presence event. */
@@ -153,7 +210,31 @@ final class LocalChannel implements EventListener {
 
     @Override
     public String toString() {
-        return "LocalChannel[" + name + ", " + subscribers.size() + " subscribers]";
+        return "LocalChannel[" + name + ", " + subscribers + " subscribers]";
+    }
+
+    /** One event for one chunk, run on the chunk's lane. */
+    private final class ChunkDelivery extends FanOutLanes.Task {
+        private final SubscriberChunk chunk;
+        private final WebSocketMessage message;
+        private final String offset;
+
+        ChunkDelivery(SubscriberChunk chunk, int subscribers, WebSocketMessage message, String offset) {
+            super(subscribers, message.size());
+            this.chunk = chunk;
+            this.message = message;
+            this.offset = offset;
+        }
+
+        @Override
+        void run() {
+            try {
+                metrics.sent(chunk.deliver(message, offset));
+            }
+            finally {
+                pendingTasks.decrementAndGet();
+            }
+        }
     }
 
     /** How a channel's events are delivered. */

@@ -7,6 +7,9 @@
  *   <li>{@code Hub}: the instance's limits (admission), connections, and channels — one bus
  *       subscription per channel, reference-counted over local subscribers ({@code LocalChannel},
  *       which encodes each event once and fans the same message out).</li>
+ *   <li>{@code FanOutLanes}: the hub's fan-out threads, bounded lock-free queues of tasks, each task
+ *       one event for one {@code SubscriberChunk} of a channel's subscribers; a chunk always uses the
+ *       same lane, so each subscriber gets a channel's events in order.</li>
  *   <li>{@code HubConnection}: one client's session, its principal (from the upgrade or a
  *       first {@code auth} message), protocol and subscriptions
  *       ({@code ChannelSubscription}, which holds messages back until the {@code subscribed}
