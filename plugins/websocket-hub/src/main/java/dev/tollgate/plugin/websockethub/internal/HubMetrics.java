@@ -24,14 +24,11 @@ final class HubMetrics {
     private final Metrics.Counter droppedFanOutFull;
     private final Metrics.Counter slowConsumerCloses;
     private final Metrics.Counter published;
-<<<<<<< HEAD
     private final Metrics.Counter authenticationsAccepted;
     private final Metrics.Counter authenticationsRefused;
     private final Metrics.Counter authenticationsTimedOut;
-=======
     private volatile long lastFanOutDropNanos;
     private volatile boolean fanOutDropped;
->>>>>>> fanout
 
     HubMetrics(Metrics metrics) {
         this.metrics = metrics;
