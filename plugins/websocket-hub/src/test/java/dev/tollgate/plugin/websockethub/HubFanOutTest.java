@@ -62,7 +62,11 @@ class HubFanOutTest {
             int subscribers = 20;
             List<HubClient> clients = subscribers(gateway, channel, subscribers);
             try {
-                long sentBefore = HubGateways.counter(gateway, "messages_sent");
+                // Each client got two replies (the broadcast channel's subscribed at connect, then its
+                // own); the counter may lag the last reply a client already read, so wait for both.
+                long sentBefore = 2L * subscribers;
+                await("the replies counted").atMost(HubClient.WAIT)
+                        .until(() -> HubGateways.counter(gateway, "messages_sent") == sentBefore);
                 int events = 500;
                 for (int n = 1; n <= events; n++) {
                     HubGateways.publish(gateway, channel, "{\"n\":" + n + "}");
