@@ -47,10 +47,11 @@ class InstancesTest {
             TestDiscovery.publish("moving", List.of(instance("first", first)));
             assertThat(get(gateway, "/describe").statusCode()).isEqualTo(200);
             assertThat(first.openConnections()).isEqualTo(1);
-            assertThat(get(gateway, "/metrics").body())
+            // The connection returns to the pool just after the response went out: await it.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(gateway, "/metrics").body())
                     .containsPattern("tollgate_backend_http_connections\\{service=\"moving\",state=\"idle\"} 1")
                     .containsPattern("tollgate_backend_http_queued_requests\\{service=\"moving\"} 0")
-                    .containsPattern("tollgate_backend_http_responses_total\\{service=\"moving\",status=\"2xx\"} 1");
+                    .containsPattern("tollgate_backend_http_responses_total\\{service=\"moving\",status=\"2xx\"} 1"));
 
             TestDiscovery.publish("moving", List.of(instance("second", second)));
             await().atMost(Duration.ofSeconds(10)).until(() -> first.openConnections() == 0);
