@@ -1,5 +1,6 @@
 package dev.tollgate.api;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,9 +45,9 @@ public final class GatewayException extends RuntimeException {
         return this;
     }
 
-    /** Headers to send with the error response, in insertion order. */
+    /** Headers to send with the error response, in insertion order; unmodifiable. */
     public Map<String, String> headers() {
-        return Map.copyOf(headers);
+        return Collections.unmodifiableMap(new LinkedHashMap<>(headers));
     }
 
     @Override

@@ -26,6 +26,17 @@ public interface Attempt extends AutoCloseable {
     /** No response will come from this attempt. */
     void failed(Failure failure);
 
+    /**
+     * The instance answered, in a protocol whose answers are not HTTP statuses (gRPC): a
+     * {@code failed} answer marks the instance like a failed attempt, another counts as a success.
+     * The time from {@code choose} to this call is the instance's latency sample.
+     *
+     * @since 1.2
+     */
+    default void answered(boolean failed) {
+        throw new UnsupportedOperationException("answered");
+    }
+
     /** Ends the attempt; idempotent. */
     @Override
     void close();

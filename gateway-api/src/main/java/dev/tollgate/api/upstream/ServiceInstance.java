@@ -28,6 +28,16 @@ public record ServiceInstance(String id, URI address, int weight, Map<String, St
         metadata = Map.copyOf(requireNonNull(metadata, "metadata is null"));
     }
 
+    /**
+     * The address parsed: scheme, host and port (the scheme's default when the URL has none).
+     *
+     * @throws IllegalArgumentException when the address' scheme is not one instances may use
+     * @since 1.2
+     */
+    public InstanceAddress endpoint() {
+        return InstanceAddress.of(address);
+    }
+
     /** An instance with weight 1 and no metadata, identified by its address' authority. */
     public static ServiceInstance of(URI address) {
         return new ServiceInstance(address.getAuthority(), address, 1, Map.of());
