@@ -2,9 +2,13 @@ package dev.tollgate.runtime;
 
 import com.typesafe.config.Config;
 import dev.tollgate.api.ApiVersion;
+import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.Plugin;
 import dev.tollgate.api.event.EventBus;
 import dev.tollgate.api.health.Health;
+import dev.tollgate.runtime.assembly.Generation;
+import dev.tollgate.runtime.assembly.GenerationBuilder;
+import dev.tollgate.runtime.assembly.Platform;
 import dev.tollgate.runtime.config.GatewayConfig;
 import dev.tollgate.runtime.config.GatewayConfigReader;
 import dev.tollgate.runtime.health.HealthRegistry;
@@ -13,11 +17,13 @@ import dev.tollgate.runtime.plugin.ComponentCatalog;
 import dev.tollgate.runtime.plugin.LoadedPlugin;
 import dev.tollgate.runtime.plugin.PluginDescriptor;
 import dev.tollgate.runtime.plugin.PluginLoader;
-import dev.tollgate.runtime.route.RoutingTable;
+import dev.tollgate.runtime.server.ErrorResponses;
 import dev.tollgate.runtime.server.GatewayHandler;
 import dev.tollgate.runtime.server.GatewayServer;
+import dev.tollgate.runtime.server.RouteMetrics;
 import dev.tollgate.runtime.server.RouteTarget;
 import dev.tollgate.runtime.server.ServerSettings;
+import dev.tollgate.runtime.server.WebSocketUpgrades;
 import dev.tollgate.runtime.system.SystemEndpoints;
 import dev.tollgate.runtime.websocket.WebSocketSupport;
 import org.slf4j.Logger;
@@ -30,45 +36,65 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * A running gateway: configuration read, plugins loaded, components assembled, Jetty serving.
- * Built with {@link #builder()}; {@link #close()} stops it gracefully.
+ * A running gateway: configuration read, plugins loaded, the current configuration generation
+ * assembled, Jetty serving. Built with {@link #builder()}; {@link #reload()} applies a changed
+ * configuration without dropping a request; {@link #close()} stops gracefully.
  *
  * <pre>{@code
  * try (Gateway gateway = Gateway.builder().configFile(Path.of("conf/gateway.conf")).start()) {
  *     gateway.awaitStop();
  * }
  * }</pre>
+ *
+ * <p>What lives as long as the process (the server and its listeners, the event bus, metrics,
+ * health, plugins and their shared resources, the services' registry) is separate from what
+ * lives per {@link Generation} (routes, filters, backends, endpoints), so that a reload swaps the
+ * latter atomically while keeping every component whose configuration did not change.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
-    private final GatewayConfig config;
-    private final List<LoadedPlugin> plugins;
+    private final Supplier<Config> configSource;
+    private final Builder builder;
     private final GatewayMetrics metrics;
     private final HealthRegistry health;
     private final ScheduledThreadPoolExecutor scheduler;
     private final ExecutorService blockingExecutor;
-    private final Assembly assembly;
+    private final ExecutorService reloads;
+    private final Platform platform;
     private final GatewayServer server;
     private final WebSocketSupport webSockets;
-    private final AtomicReference<RoutingTable<RouteTarget>> routes;
+    private final AtomicReference<Generation> current = new AtomicReference<>();
+    private final List<Generation> draining = new ArrayList<>();
     private final Object stopLock = new Object();
+    private volatile List<LoadedPlugin> plugins;
+    private volatile ComponentCatalog catalog;
+    private volatile Map<String, String> pluginFiles;
+    private volatile ReloadResult lastReload;
+    private AutoCloseable eventBus;
+    private ConfigWatcher watcher;
     private boolean stopped;
 
-    private Gateway(GatewayConfig config, List<LoadedPlugin> plugins, Clock clock) throws Exception {
-        this.config = config;
-        this.plugins = List.copyOf(plugins);
+    private Gateway(Builder builder, GatewayConfig config, List<LoadedPlugin> loaded, Supplier<Config> configSource) throws Exception {
+        this.builder = builder;
+        this.configSource = configSource;
+        this.plugins = List.copyOf(loaded);
+        this.pluginFiles = PluginLoader.scan(config.plugins().directory());
         this.metrics = new GatewayMetrics();
         this.health = new HealthRegistry();
         this.scheduler = new ScheduledThreadPoolExecutor(2, daemonThreads("gateway-scheduler"));
@@ -76,47 +102,78 @@ public final class Gateway implements AutoCloseable {
         int cores = Runtime.getRuntime().availableProcessors();
         this.blockingExecutor = new ThreadPoolExecutor(0, Math.max(8, cores * 4), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(1024), daemonThreads("gateway-blocking"));
-        ComponentCatalog catalog = ComponentCatalog.of(plugins);
-        Assembly built = null;
+        this.reloads = Executors.newSingleThreadExecutor(daemonThreads("gateway-reload"));
+        this.platform = new Platform(metrics, health, scheduler, blockingExecutor, builder.clock, config.dataDirectory());
         try {
-            built = Assembly.build(config, catalog, new Assembly.Services(metrics, health, scheduler, blockingExecutor, clock));
-            this.assembly = built;
-            this.routes = new AtomicReference<>(built.routes());
+            this.catalog = ComponentCatalog.of(loaded);
             this.server = new GatewayServer(config.server());
             this.webSockets = new WebSocketSupport(server.jetty(), metrics, scheduler);
-            GatewayConfig.SystemEndpoints system = config.system();
-            ServerSettings settings = new ServerSettings(
-                    config.server().requestIdHeader(),
-                    config.server().limits().maxUriLength(),
-                    config.server().security().rejectUnderscoresInHeaderNames(),
-                    config.server().security().mergeSlashes(),
-                    config.server().security().rejectAmbiguousPaths(),
-                    webSockets);
-            GatewayHandler handler = new GatewayHandler(routes, settings,
-                    system.enabled() ? new SystemEndpoints(health, metrics, system.healthPath(), system.metricsPath()) : null,
-                    new GatewayHandler.SystemPaths(system.healthPath(), system.metricsPath(), system.enabled()));
+            ServerSettings settings = serverSettings(config, webSockets, metrics);
+            platform.serve(settings, systemEndpoints(config, health, metrics));
+            eventBus = GenerationBuilder.startEventBus(platform, config, catalog);
+            Generation first = GenerationBuilder.build(platform, config, catalog, 1);
+            current.set(first);
+            lastReload = new ReloadResult(1, builder.clock.instant(), true, "started", List.of());
+            health.register("reload", this::reloadHealth);
             health.register("server", () -> server.isRunning()
                     ? Health.up(Map.of("connections", server.openConnections(), "inFlight", server.inFlightRequests(),
                             "webSockets", webSockets.sessionCount()))
                     : Health.down("not running"));
             metrics.gauge("tollgate.server", "connections", server::openConnections);
             metrics.gauge("tollgate.server", "in_flight_requests", server::inFlightRequests);
-            server.start(handler);
+            metrics.gauge("tollgate.config", "generation", () -> current.get().number());
+            server.start(new GatewayHandler(() -> current.get().pipeline(), settings));
+            watch(config);
             health.started();
         }
         catch (Exception | Error e) {
+            Generation built = current.getAndSet(null);
             if (built != null) {
-                built.close();
+                built.release();
             }
+            closeQuietly(eventBus);
+            platform.close();
             scheduler.shutdownNow();
             blockingExecutor.shutdownNow();
+            reloads.shutdownNow();
             throw e;
         }
+    }
+
+    private static ServerSettings serverSettings(GatewayConfig config, WebSocketUpgrades webSockets, GatewayMetrics metrics) {
+        GatewayConfig.Server server = config.server();
+        ErrorResponses errors = new ErrorResponses(server.requestIdHeader());
+        GatewayConfig.Limits limits = server.limits();
+        RouteTarget system = RouteTarget.unrouted("system", limits.maxRequestBodySize(), limits.maxBufferedBodySize(),
+                limits.minRequestDataRate(), limits.minResponseDataRate(), new RouteMetrics(metrics, "system"), errors);
+        return new ServerSettings(server.requestIdHeader(), limits.maxUriLength(), server.security().rejectUnderscoresInHeaderNames(),
+                server.security().mergeSlashes(), server.security().rejectAmbiguousPaths(), webSockets, errors, system);
+    }
+
+    private static SystemEndpoints systemEndpoints(GatewayConfig config, HealthRegistry health, GatewayMetrics metrics) {
+        GatewayConfig.SystemEndpoints system = config.system();
+        return system.enabled() ? new SystemEndpoints(health, metrics, system.healthPath(), system.metricsPath()) : null;
     }
 
     public static Builder builder() {
         return new Builder();
     }
+
+    /** WebSocket support for a validation run, which serves nothing. */
+    private static final WebSocketUpgrades NO_WEBSOCKETS = new WebSocketUpgrades() {
+        @Override
+        public boolean isUpgradeRequest(org.eclipse.jetty.server.Request request) {
+            return false;
+        }
+
+        @Override
+        public CompletionStage<Void> upgrade(dev.tollgate.api.http.Exchange exchange, org.eclipse.jetty.server.Request request,
+                                             org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback,
+                                             dev.tollgate.api.websocket.WebSocketHandler handler,
+                                             dev.tollgate.api.websocket.WebSocketSettings settings, ClassLoader handlerLoader) {
+            return CompletableFuture.failedFuture(new IllegalStateException("a validation run serves nothing"));
+        }
+    };
 
     /**
      * Checks everything a start would check — including each plugin's own configuration, by
@@ -124,14 +181,198 @@ public final class Gateway implements AutoCloseable {
      */
     static void validate(GatewayConfig config, List<LoadedPlugin> plugins) {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("gateway-check"));
+        GatewayMetrics metrics = new GatewayMetrics();
+        HealthRegistry health = new HealthRegistry();
+        Platform platform = new Platform(metrics, health, scheduler, Runnable::run, Clock.systemUTC(), config.dataDirectory());
+        AutoCloseable bus = null;
         try {
-            Assembly.build(config, ComponentCatalog.of(plugins),
-                    new Assembly.Services(new GatewayMetrics(), new HealthRegistry(), scheduler, Runnable::run, Clock.systemUTC())).close();
+            platform.serve(serverSettings(config, NO_WEBSOCKETS, metrics), systemEndpoints(config, health, metrics));
+            ComponentCatalog catalog = ComponentCatalog.of(plugins);
+            bus = GenerationBuilder.startEventBus(platform, config, catalog);
+            GenerationBuilder.build(platform, config, catalog, 1).release();
         }
         finally {
+            closeQuietly(bus);
+            platform.close();
             scheduler.shutdownNow();
         }
     }
+
+    // --- reload
+
+    /**
+     * Reads the configuration again from where the gateway got it (the file), and applies it: see
+     * {@link #reload(Config)}. Called on SIGHUP, by {@code bin/gateway reload}, and by the file watch.
+     */
+    public CompletionStage<ReloadResult> reload() {
+        return reload(null);
+    }
+
+    /**
+     * Applies a new configuration, on the gateway's reload thread (one reload at a time). It is
+     * read and validated whole first, new plugin jars in {@code plugins.d} are loaded and every
+     * component is built or taken over; only then is the new generation swapped in, atomically.
+     * The old one drains — exchanges in flight finish on it — and then lets go of its components:
+     * those the new generation kept live on, the rest close. An invalid configuration changes
+     * nothing; the stage completes with the outcome either way, and {@code /health} shows it.
+     *
+     * @param config the new configuration (parsed, unresolved); null to read it from the source
+     */
+    public CompletionStage<ReloadResult> reload(Config config) {
+        CompletableFuture<ReloadResult> result = new CompletableFuture<>();
+        try {
+            reloads.execute(() -> result.complete(applyReload(config)));
+        }
+        catch (java.util.concurrent.RejectedExecutionException e) {
+            result.complete(new ReloadResult(generation(), builder.clock.instant(), false, "the gateway is stopping", List.of()));
+        }
+        return result;
+    }
+
+    private ReloadResult applyReload(Config given) {
+        synchronized (stopLock) {
+            if (stopped) {
+                return new ReloadResult(generation(), builder.clock.instant(), false, "the gateway is stopping", List.of());
+            }
+        }
+        Generation old = current.get();
+        long number = old.number() + 1;
+        List<String> notes = new ArrayList<>();
+        ReloadResult outcome;
+        try {
+            GatewayConfig config = GatewayConfigReader.withRuntimeReference().read(given != null ? given : configSource.get(), builder.home);
+            notes.addAll(RestartRequired.between(old.config(), config));
+            ComponentCatalog next = loadNewPlugins(config, notes);
+            Generation built = GenerationBuilder.build(platform, config, next, number);
+            catalog = next;
+            current.set(built);
+            if (!config.logging().equals(old.config().logging())) {
+                Logging.configure(config.logging());
+            }
+            watch(config);
+            retire(old, config.reload().drainTimeout());
+            outcome = new ReloadResult(number, builder.clock.instant(), true,
+                    "configuration generation " + number + " applied", notes);
+            LOG.info("Reload: configuration generation {} applied{}", number,
+                    notes.isEmpty() ? "" : "; needs a restart: " + String.join("; ", notes));
+        }
+        catch (InvalidConfigException e) {
+            outcome = refused(old, "invalid configuration: " + e.getMessage(), notes);
+        }
+        catch (RuntimeException | LinkageError e) {
+            LOG.error("Reload failed", e);
+            outcome = refused(old, "cannot apply the configuration: " + e, notes);
+        }
+        lastReload = outcome;
+        ReloadStatusFile.write(old.config().dataDirectory(), outcome);
+        return outcome;
+    }
+
+    private ReloadResult refused(Generation old, String message, List<String> notes) {
+        LOG.error("Reload refused, configuration generation {} keeps running: {}", old.number(), message);
+        return new ReloadResult(old.number(), builder.clock.instant(), false, message, notes);
+    }
+
+    /** The catalog with the plugins that appeared in plugins.d since the last scan; notes the ones that changed or went. */
+    private ComponentCatalog loadNewPlugins(GatewayConfig config, List<String> notes) {
+        Map<String, String> now = PluginLoader.scan(config.plugins().directory());
+        Map<String, String> before = pluginFiles;
+        for (Map.Entry<String, String> known : before.entrySet()) {
+            String fingerprint = now.get(known.getKey());
+            if (fingerprint == null) {
+                notes.add("plugin " + known.getKey() + " was removed from plugins.d: it stays loaded until a restart");
+            }
+            else if (!fingerprint.equals(known.getValue())) {
+                notes.add("plugin " + known.getKey() + " changed on disk: restart to load the new version");
+            }
+        }
+        List<String> added = now.keySet().stream().filter(source -> !before.containsKey(source)).toList();
+        if (added.isEmpty()) {
+            return catalog;
+        }
+        Map<String, String> taken = new LinkedHashMap<>();
+        for (LoadedPlugin plugin : plugins) {
+            plugin.descriptor().filter(d -> plugin.isLoaded()).ifPresent(d -> taken.put(d.id(), plugin.source()));
+        }
+        List<LoadedPlugin> loaded = new PluginLoader(ApiVersion.CURRENT, Gateway.class.getClassLoader())
+                .loadDirectory(config.plugins().directory(), id -> config.plugins().settingsOf(id).enabled(), taken, added::contains);
+        for (LoadedPlugin plugin : loaded) {
+            if (plugin.isLoaded()) {
+                LOG.info("Reload: plugin {}", plugin.summary());
+            }
+            else {
+                LOG.warn("Reload: plugin {}", plugin.summary());
+            }
+        }
+        ComponentCatalog next = catalog.with(loaded.stream().filter(LoadedPlugin::isLoaded).toList());
+        List<LoadedPlugin> all = new ArrayList<>(plugins);
+        all.addAll(loaded);
+        plugins = List.copyOf(all);
+        pluginFiles = now;
+        return next;
+    }
+
+    /** Drains the old generation in the background, then releases it (on the reload thread). */
+    private void retire(Generation old, java.time.Duration drainTimeout) {
+        synchronized (draining) {
+            draining.add(old);
+        }
+        old.retire().toCompletableFuture()
+                .orTimeout(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ignored, timeout) -> {
+                    if (timeout != null) {
+                        LOG.warn("Configuration generation {} still had {} exchanges in flight after {} s; closing its components",
+                                old.number(), old.pipeline().inFlight(), drainTimeout.toSeconds());
+                    }
+                    try {
+                        reloads.execute(() -> release(old));
+                    }
+                    catch (java.util.concurrent.RejectedExecutionException stopping) {
+                        release(old);
+                    }
+                });
+    }
+
+    private void release(Generation old) {
+        synchronized (draining) {
+            if (!draining.remove(old)) {
+                return;
+            }
+        }
+        old.release();
+        LOG.debug("Configuration generation {} released", old.number());
+    }
+
+    private Health reloadHealth() {
+        ReloadResult last = lastReload;
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("generation", current.get() == null ? 0 : current.get().number());
+        details.put("lastReload", last.time().toString());
+        details.put("outcome", last.outcome());
+        details.put("message", last.message());
+        if (!last.notes().isEmpty()) {
+            details.put("needsRestart", last.notes());
+        }
+        synchronized (draining) {
+            if (!draining.isEmpty()) {
+                details.put("draining", draining.stream().map(Generation::number).toList());
+            }
+        }
+        return last.applied() ? Health.up(details) : new Health(Health.Status.DEGRADED, details);
+    }
+
+    private void watch(GatewayConfig config) {
+        boolean wanted = config.reload().watch() && builder.configFile != null;
+        if (wanted && watcher == null) {
+            watcher = ConfigWatcher.start(builder.configFile, () -> reload());
+        }
+        else if (!wanted && watcher != null) {
+            watcher.close();
+            watcher = null;
+        }
+    }
+
+    // --- accessors
 
     /** The clear-text port, or -1 when that listener is off. */
     public int httpPort() {
@@ -143,8 +384,20 @@ public final class Gateway implements AutoCloseable {
         return server.httpsPort();
     }
 
+    /** The configuration of the current generation. */
     public GatewayConfig config() {
-        return config;
+        return current.get().config();
+    }
+
+    /** The number of the configuration generation serving now: 1 at start, one more per applied reload. */
+    public long generation() {
+        Generation generation = current.get();
+        return generation == null ? 0 : generation.number();
+    }
+
+    /** How the last reload ended ({@code started} before any). */
+    public ReloadResult lastReload() {
+        return lastReload;
     }
 
     public List<LoadedPlugin> plugins() {
@@ -159,9 +412,14 @@ public final class Gateway implements AutoCloseable {
         return metrics;
     }
 
+    /** The process-wide parts (for tests and diagnostics: live components, shared resources). */
+    public Platform platform() {
+        return platform;
+    }
+
     /** The event bus in use (in-memory or bridge). */
     public EventBus eventBus() {
-        return assembly.eventBus();
+        return platform.eventBus();
     }
 
     /** Open WebSocket sessions. */
@@ -183,8 +441,12 @@ public final class Gateway implements AutoCloseable {
             stopped = true;
             stopLock.notifyAll();
         }
+        GatewayConfig config = config();
         LOG.info("Stopping: draining for up to {} s", config.server().shutdownGracePeriod().toSeconds());
         health.stopping();
+        if (watcher != null) {
+            watcher.close();
+        }
         webSockets.close();
         try {
             server.stop();
@@ -192,7 +454,22 @@ public final class Gateway implements AutoCloseable {
         catch (Exception e) {
             LOG.warn("Stopping the server failed", e);
         }
-        assembly.close();
+        reloads.shutdown();
+        try {
+            reloads.awaitTermination(config.server().shutdownGracePeriod().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Generation> left;
+        synchronized (draining) {
+            left = new ArrayList<>(draining);
+            draining.clear();
+        }
+        left.forEach(Generation::release);
+        current.get().release();
+        closeQuietly(eventBus);
+        platform.close();
         scheduler.shutdownNow();
         blockingExecutor.shutdownNow();
         LOG.info("Stopped");
@@ -207,7 +484,19 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static ThreadFactory daemonThreads(String name) {
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        }
+        catch (Exception e) {
+            LOG.warn("Closing {} failed", closeable, e);
+        }
+    }
+
+    static ThreadFactory daemonThreads(String name) {
         AtomicInteger counter = new AtomicInteger();
         return task -> {
             Thread thread = new Thread(task, name + "-" + counter.incrementAndGet());
@@ -219,6 +508,7 @@ public final class Gateway implements AutoCloseable {
     /** Configures and starts a {@link Gateway}. */
     public static final class Builder {
         private Config config;
+        private Path configFile;
         private Path home = Path.of("").toAbsolutePath();
         private final Map<String, ClassPathPlugin> classPathPlugins = new LinkedHashMap<>();
         private Clock clock = Clock.systemUTC();
@@ -229,11 +519,15 @@ public final class Gateway implements AutoCloseable {
         /** The configuration, parsed but not resolved ({@code ${?ENV}} is resolved at start). */
         public Builder config(Config config) {
             this.config = requireNonNull(config, "config is null");
+            this.configFile = null;
             return this;
         }
 
+        /** The configuration file; {@link Gateway#reload()} reads it again. */
         public Builder configFile(Path file) {
-            return config(GatewayConfigReader.parseFile(file));
+            this.config = GatewayConfigReader.parseFile(file);
+            this.configFile = file;
+            return this;
         }
 
         public Builder configText(String text) {
@@ -304,7 +598,10 @@ public final class Gateway implements AutoCloseable {
                     throw new IllegalStateException("required plugin " + settings.pluginId() + " is not loaded: " + why);
                 }
             }
-            return new Gateway(gatewayConfig, loaded, clock);
+            Path file = configFile;
+            Config given = config;
+            Supplier<Config> source = file != null ? () -> GatewayConfigReader.parseFile(file) : () -> given;
+            return new Gateway(this, gatewayConfig, loaded, source);
         }
 
         private record ClassPathPlugin(PluginDescriptor descriptor, Plugin plugin) {

@@ -25,11 +25,21 @@ import java.util.function.Supplier;
  * there. Nothing on the request path may block; see {@link Filter}.
  *
  * <h2>Life cycle</h2>
- * The runtime matches a route, builds the exchange, and runs the chain. When the stage returned
- * by the chain completes normally, the runtime writes the response: status and headers, then the
- * body publisher, then trailers. When it completes with a {@link dev.tollgate.api.GatewayException},
- * the runtime answers the JSON error shape instead (any other exception: a 500). Listeners
- * registered with {@link #onComplete} learn how it ended.
+ * The runtime builds the exchange when a request arrives, runs the gateway-wide filters
+ * ({@code gateway.global-filters}), matches a route, and runs the route's chain. When the stage
+ * of the outermost step completes, the runtime writes the response: status and headers, then the
+ * body publisher, then trailers. Listeners registered with {@link #onComplete} learn how it
+ * ended.
+ *
+ * <h2>Errors are responses</h2>
+ * A step that fails its stage — with a {@link dev.tollgate.api.GatewayException}, or any other
+ * exception (answered as a 500 whose details are only logged) — does not end the exchange: the
+ * runtime turns the failure into the gateway's JSON error response on {@link #response()}
+ * ({@link Response#error()} tells it is one) and completes the stage of the step before it
+ * normally, so the error travels back through every filter that ran, like any response. So a
+ * filter that adds headers after {@code proceed} (CORS, rate-limit headers, security headers) adds
+ * them to errors too, whether the backend failed, a later filter refused, or no route matched.
+ * (Since 1.2; before, a failure skipped the filters' completion steps.)
  */
 public interface Exchange {
 
@@ -40,7 +50,11 @@ public interface Exchange {
 
     Response response();
 
-    /** The route that matched. */
+    /**
+     * The route that matched. While the gateway-wide filters run before routing, and for a
+     * request that matches no route, it is a route with an empty id and template, no path
+     * parameters and an empty target.
+     */
     Route route();
 
     /** A path parameter of the route's template, e.g. {@code id} of {@code /users/{id}}; null if absent. */
@@ -220,12 +234,62 @@ public interface Exchange {
          * The body, streamed to the client after the chain completes. The runtime requests one
          * buffer at a time and asks for the next once the previous one has been written, so a
          * publisher may reuse a buffer once it sees new demand. Cancelling the subscription
-         * means the client is gone.
+         * means the client is gone. Its length is unknown: any {@code Content-Length} header is
+         * dropped when the response is written (HTTP/1.1 then frames it chunked).
          */
         void setBody(Flow.Publisher<ByteBuffer> body);
 
+        /**
+         * A streamed body of known length, sent as {@code Content-Length} (replacing any such
+         * header); {@code -1} for unknown. The publisher must publish exactly that many bytes.
+         *
+         * @since 1.2
+         */
+        default void setBody(Flow.Publisher<ByteBuffer> body, long contentLength) {
+            throw new UnsupportedOperationException("setBody with a length");
+        }
+
         /** A body held in memory; sets {@code Content-Length}. */
         void setBody(ByteBuffer content);
+
+        /**
+         * The length of the body as last set: the in-memory body's size, the length given with a
+         * streamed body, or {@code -1} when unknown. {@code 0} for a response whose body was never
+         * set.
+         *
+         * @since 1.2
+         */
+        default long contentLength() {
+            throw new UnsupportedOperationException("contentLength");
+        }
+
+        /**
+         * Reads the whole body into one buffer, up to the route's {@code max-buffered-body-size};
+         * beyond it the stage fails with {@code BAD_GATEWAY} (the backend's response is too large
+         * to transform) and the body is abandoned. Afterwards {@link #body()} publishes that
+         * buffer again and {@link #contentLength()} is its size, so the response goes out as if
+         * nothing happened unless the filter sets another body. The buffer is read-only.
+         *
+         * <p>Call it from a filter after {@code proceed}'s stage completed, and return a stage
+         * that depends on it: {@code chain.proceed(exchange).thenCompose(ignored ->
+         * exchange.response().bufferBody()).thenAccept(body -> …)}.
+         *
+         * @since 1.2
+         */
+        default CompletionStage<ByteBuffer> bufferBody() {
+            return CompletableFuture.failedStage(new UnsupportedOperationException("bufferBody"));
+        }
+
+        /**
+         * The error this response answers, when the runtime turned a failure into it (see
+         * "Errors are responses" on {@link Exchange}); empty for a response a backend or
+         * endpoint produced, including its own error statuses.
+         *
+         * @since 1.2
+         */
+        default Optional<dev.tollgate.api.GatewayException> error() {
+            return Optional.empty();
+        }
 
         /** A text body with its content type; sets {@code Content-Length}. */
         default void setBody(String text, String contentType) {

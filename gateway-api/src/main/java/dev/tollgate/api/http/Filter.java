@@ -25,11 +25,19 @@ import java.util.concurrent.CompletionStage;
  *       both and reports a violation naming the filter.</li>
  *   <li>After {@code proceed}'s stage completes, the response's status and headers may still be
  *       changed; nothing has been sent yet.</li>
- *   <li>An exception thrown from {@code filter} is treated as a failed stage.</li>
+ *   <li>{@code proceed}'s stage completes normally also when a later step failed: the failure
+ *       has become the gateway's JSON error response by then ({@link Exchange.Response#error()}
+ *       tells), so code after {@code proceed} runs for every response — add response headers
+ *       there, not before {@code proceed}. (Since 1.2.)</li>
+ *   <li>An exception thrown from {@code filter} is treated as a failed stage, and a failed stage
+ *       becomes an error response on its way back to the filters before this one.</li>
  * </ul>
  *
  * <p>One filter instance serves every exchange of the routes that use it, concurrently; keep
- * per-exchange state in {@link Exchange#setAttribute attributes}.
+ * per-exchange state in {@link Exchange#setAttribute attributes}. A named instance
+ * ({@code gateway.filters.<name> { type = …, … }}) is one filter shared by every route naming it;
+ * a gateway-wide one ({@code gateway.global-filters}) sees every request before routing,
+ * including those that match no route.
  */
 @FunctionalInterface
 public interface Filter extends AutoCloseable {

@@ -6,6 +6,7 @@ import dev.tollgate.api.Principal;
 import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.http.ExchangeHandler;
 import dev.tollgate.api.http.Filter;
+import dev.tollgate.runtime.plugin.ContextClassLoader;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,13 +20,18 @@ import java.util.concurrent.atomic.AtomicReference;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A route's filters, sorted once by {@link Filter#order()}, followed by the backend or
- * endpoint: an index-driven chain in the manner of OkHttp's {@code RealInterceptorChain}.
+ * A route's filters (or the gateway-wide ones), sorted once by {@link Filter#order()}, followed
+ * by the backend or endpoint (or the router): an index-driven chain in the manner of OkHttp's
+ * {@code RealInterceptorChain}.
  *
  * <p>Each step gets its own {@link Filter.Chain} cursor, which enforces the contract: proceed at
  * most once, with an exchange, and every step returns a stage. A violation fails the exchange
  * with a message naming the offending filter. Each call into a plugin runs with that plugin's
  * class loader as the thread's context class loader.
+ *
+ * <p>Errors are responses: when the rest of the chain after a filter fails, the cursor has the
+ * {@link FailureHandler} turn the failure into an error response on the exchange and completes
+ * normally, so the filter's code after {@code proceed} runs for the error as for any response.
  *
  * <p>{@link #authenticate} runs only the leading steps below {@link Filter.Order#AUTHORIZATION}
  * (security screening and authentication), under the same contract, and ends in a step of its
@@ -36,10 +42,12 @@ public final class FilterChain {
     private final Run full;
     /** How many of the (sorted) filters are below {@link Filter.Order#AUTHORIZATION}. */
     private final int authenticationSteps;
+    private final FailureHandler failures;
 
-    private FilterChain(Step[] filters, Step terminal) {
+    private FilterChain(Step[] filters, Step terminal, FailureHandler failures) {
         this.filters = filters;
-        this.full = new Run(filters.length, terminal);
+        this.failures = failures;
+        this.full = new Run(filters.length, terminal, true);
         int leading = 0;
         while (leading < filters.length && filters[leading].order() < Filter.Order.AUTHORIZATION) {
             leading++;
@@ -51,11 +59,17 @@ public final class FilterChain {
      * A chain of {@code filters} (in route order, stably sorted by their order) ending in
      * {@code terminal}.
      */
-    public static FilterChain of(List<Step> filters, Step terminal) {
+    public static FilterChain of(List<Step> filters, Step terminal, FailureHandler failures) {
         requireNonNull(terminal, "terminal is null");
+        requireNonNull(failures, "failures is null");
         List<Step> sorted = new ArrayList<>(filters);
         sorted.sort(Comparator.comparingInt(Step::order));
-        return new FilterChain(sorted.toArray(Step[]::new), terminal);
+        return new FilterChain(sorted.toArray(Step[]::new), terminal, failures);
+    }
+
+    /** Whether the chain has no filters, only its terminal step. */
+    public boolean hasFilters() {
+        return filters.length > 0;
     }
 
     /** The names of the steps in the order they run, the terminal last. */
@@ -68,7 +82,11 @@ public final class FilterChain {
         return List.copyOf(names);
     }
 
-    /** Runs the chain from its first step. */
+    /**
+     * Runs the chain from its first step. The stage may fail: the caller answers the failure (the
+     * runtime's outermost step renders it; a chain run from a terminal step of another chain has
+     * its failure rendered by that chain's cursor).
+     */
     public CompletionStage<Void> start(Exchange exchange) {
         return invoke(full, 0, exchange);
     }
@@ -89,7 +107,7 @@ public final class FilterChain {
             authenticated.set(reached.principal());
             return CompletableFuture.completedFuture(null);
         }, null);
-        return invoke(new Run(authenticationSteps, end), 0, exchange).thenApply(ignored -> {
+        return invoke(new Run(authenticationSteps, end, false), 0, exchange).thenApply(ignored -> {
             Optional<Principal> principal = authenticated.get();
             if (principal == null) {
                 throw new GatewayException(ErrorCode.UNAUTHORIZED, "the credentials were not accepted");
@@ -101,11 +119,7 @@ public final class FilterChain {
     private CompletionStage<Void> invoke(Run run, int index, Exchange exchange) {
         boolean isFilter = index < run.steps();
         Step step = isFilter ? filters[index] : run.terminal();
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        if (step.loader() != null) {
-            thread.setContextClassLoader(step.loader());
-        }
+        ClassLoader previous = ContextClassLoader.enter(step.loader());
         CompletionStage<Void> stage;
         try {
             stage = isFilter
@@ -116,9 +130,7 @@ public final class FilterChain {
             stage = CompletableFuture.failedStage(e);
         }
         finally {
-            if (step.loader() != null) {
-                thread.setContextClassLoader(previous);
-            }
+            ContextClassLoader.exit(previous);
         }
         if (stage == null) {
             return CompletableFuture.failedStage(new IllegalStateException(
@@ -130,8 +142,19 @@ public final class FilterChain {
     /**
      * What one run of the chain goes through: the first {@code steps} filters, then
      * {@code terminal} (the backend or endpoint for a whole run).
+     *
+     * @param failuresAreResponses whether a failure after a filter becomes a response on its way
+     *        back (a whole run), or travels back as a failure (an authentication run, whose caller
+     *        wants the filter's refusal as it was raised)
      */
-    private record Run(int steps, Step terminal) {
+    private record Run(int steps, Step terminal, boolean failuresAreResponses) {
+    }
+
+    /** Turns a failed step into the exchange's error response (the runtime's JSON error shape). */
+    @FunctionalInterface
+    public interface FailureHandler {
+        /** Replaces the exchange's response with the error response for {@code failure}; never throws. */
+        void respond(Exchange exchange, Throwable failure);
     }
 
     /**
@@ -152,15 +175,7 @@ public final class FilterChain {
 
         /** A filter step; reads the filter's order once, under its class loader. */
         public static Step filter(String name, Filter filter, ClassLoader loader) {
-            Thread thread = Thread.currentThread();
-            ClassLoader previous = thread.getContextClassLoader();
-            thread.setContextClassLoader(loader);
-            try {
-                return new Step("filter", name, filter, null, filter.order(), loader);
-            }
-            finally {
-                thread.setContextClassLoader(previous);
-            }
+            return ContextClassLoader.call(loader, () -> new Step("filter", name, filter, null, filter.order(), loader));
         }
 
         /** The final step. */
@@ -194,7 +209,20 @@ public final class FilterChain {
             if (!USED.compareAndSet(this, 0, 1)) {
                 return CompletableFuture.failedStage(new IllegalStateException("filter '" + caller + "' called proceed more than once"));
             }
-            return chain.invoke(run, next, exchange);
+            CompletionStage<Void> rest = chain.invoke(run, next, exchange);
+            if (!run.failuresAreResponses()) {
+                return rest;
+            }
+            if (rest instanceof CompletableFuture<Void> future && future.isDone() && !future.isCompletedExceptionally()) {
+                return future;
+            }
+            FailureHandler failures = chain.failures;
+            return rest.handle((ignored, failure) -> {
+                if (failure != null) {
+                    failures.respond(exchange, failure);
+                }
+                return null;
+            });
         }
     }
 }

@@ -27,7 +27,10 @@ public record GatewayConfig(
         Events events,
         Map<String, HoconConfig> discovery,
         Map<String, Service> services,
-        List<Route> routes) {
+        Map<String, FilterDefinition> filters,
+        List<FilterUse> globalFilters,
+        List<Route> routes,
+        Reload reload) {
 
     public GatewayConfig {
         requireNonNull(home, "home is null");
@@ -39,7 +42,10 @@ public record GatewayConfig(
         requireNonNull(events, "events is null");
         discovery = Map.copyOf(discovery);
         services = Map.copyOf(services);
+        filters = Map.copyOf(filters);
+        globalFilters = List.copyOf(globalFilters);
         routes = List.copyOf(routes);
+        requireNonNull(reload, "reload is null");
     }
 
     public record Server(
@@ -86,7 +92,16 @@ public record GatewayConfig(
     public record Security(boolean rejectAmbiguousPaths, boolean mergeSlashes, boolean rejectUnderscoresInHeaderNames) {
     }
 
-    public record SystemEndpoints(boolean enabled, String healthPath, String metricsPath) {
+    /** @param globalFilters whether the system endpoints run behind {@code gateway.global-filters} */
+    public record SystemEndpoints(boolean enabled, String healthPath, String metricsPath, boolean globalFilters) {
+    }
+
+    /**
+     * @param watch whether a change of the configuration file is applied without a signal
+     * @param drainTimeout how long the exchanges of a replaced configuration may run before its
+     *        components are closed anyway
+     */
+    public record Reload(boolean watch, Duration drainTimeout) {
     }
 
     public record Logging(String format, String level, Map<String, String> levels) {
@@ -145,7 +160,7 @@ public record GatewayConfig(
             List<String> hosts,
             Map<String, String> headers,
             Target target,
-            List<Component> filters,
+            List<FilterUse> filters,
             long maxRequestBodySize,
             long maxBufferedBodySize,
             long minRequestDataRate,
@@ -165,7 +180,35 @@ public record GatewayConfig(
     public record EndpointTarget(String name, HoconConfig config) implements Target {
     }
 
-    /** One use of a named component: a filter entry, an endpoint, a discovery source. */
+    /** One use of a named component: an endpoint, a service with route options. */
     public record Component(String name, HoconConfig config) {
+    }
+
+    /**
+     * A named filter instance, {@code gateway.filters.<name> { type = …, … }}: one filter shared by
+     * every route (and the gateway-wide list) naming it.
+     *
+     * @param config its settings, without {@code type}
+     */
+    public record FilterDefinition(String name, String type, HoconConfig config) {
+    }
+
+    /** An entry of a {@code filters} list: a named instance, or a filter type with settings of its own. */
+    public sealed interface FilterUse permits NamedFilter, InlineFilter {
+        /** The path of the entry, for messages. */
+        String path();
+    }
+
+    /** An entry naming an instance of {@code gateway.filters}. */
+    public record NamedFilter(String instance, String path) implements FilterUse {
+    }
+
+    /**
+     * An entry with a filter type and its own settings ({@code { type = cors, … }}, or a bare type
+     * name for its defaults).
+     *
+     * @param config the entry's settings, without {@code type}
+     */
+    public record InlineFilter(String type, HoconConfig config, String path) implements FilterUse {
     }
 }

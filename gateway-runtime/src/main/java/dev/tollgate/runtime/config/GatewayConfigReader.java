@@ -107,11 +107,13 @@ public final class GatewayConfigReader {
         }
         HoconConfig gateway = new HoconConfig(merged.getConfig("gateway"), "gateway");
         ConfigKeys.checkKnown(gateway, reference.getConfig("gateway").root(),
-                Set.of("plugins", "events", "services", "routes", "discovery"));
+                Set.of("plugins", "events", "services", "routes", "discovery", "filters", "global-filters"));
 
         Path absoluteHome = home.toAbsolutePath().normalize();
         Map<String, GatewayConfig.Service> services = readServices(gateway.getConfig("services"), gateway.getConfig("service-defaults"),
                 reference.getConfig("gateway.service-defaults").root());
+        Map<String, GatewayConfig.FilterDefinition> filters = readFilterDefinitions(gateway.getConfig("filters"));
+        HoconConfig reload = gateway.getConfig("reload");
         return new GatewayConfig(
                 absoluteHome,
                 readServer(gateway.getConfig("server"), absoluteHome),
@@ -122,7 +124,10 @@ public final class GatewayConfigReader {
                 readEvents(gateway.getConfig("events")),
                 readDiscovery(gateway.getConfig("discovery")),
                 services,
-                readRoutes(gateway, services));
+                filters,
+                readFilterUses(gateway, "global-filters", filters),
+                readRoutes(gateway, services, filters),
+                new GatewayConfig.Reload(reload.getBoolean("watch"), reload.positiveDuration("drain-timeout")));
     }
 
     private static GatewayConfig.Server readServer(HoconConfig server, Path home) {
@@ -197,7 +202,8 @@ public final class GatewayConfigReader {
         return new GatewayConfig.SystemEndpoints(
                 system.getBoolean("enabled"),
                 absolutePath(system, "health-path"),
-                absolutePath(system, "metrics-path"));
+                absolutePath(system, "metrics-path"),
+                system.getBoolean("global-filters"));
     }
 
     private static GatewayConfig.Logging readLogging(HoconConfig logging) {
@@ -364,7 +370,81 @@ public final class GatewayConfigReader {
         }
     }
 
-    private static List<GatewayConfig.Route> readRoutes(HoconConfig gateway, Map<String, GatewayConfig.Service> services) {
+    /** {@code gateway.filters}: named filter instances, each a block with a {@code type}. */
+    private static Map<String, GatewayConfig.FilterDefinition> readFilterDefinitions(HoconConfig filters) {
+        Map<String, GatewayConfig.FilterDefinition> definitions = new LinkedHashMap<>();
+        for (String name : filters.keys()) {
+            if (!NAME.matcher(name).matches()) {
+                throw filters.error(name, "filter instance names are lower-case letters, digits, '.', '_' and '-'");
+            }
+            if (filters.typeOf(name) != ConfigValueType.OBJECT) {
+                throw filters.error(name, "must be a block { type = <filter>, …settings… }");
+            }
+            HoconConfig block = filters.getConfig(name);
+            if (!block.has("type")) {
+                throw block.error("type", "missing: say which filter this instance is, e.g. type = cors");
+            }
+            String type = block.getString("type");
+            checkName(block.pathOf("type"), HoconConfig.originOf(block.valueOrNull("type").origin()), type);
+            definitions.put(name, new GatewayConfig.FilterDefinition(name, type,
+                    new HoconConfig(block.config().withoutPath("type"), block.path(), type)));
+        }
+        return definitions;
+    }
+
+    /**
+     * A {@code filters} list: each entry a named instance ({@code "api-jwt"}), a filter type for its
+     * defaults ({@code "cors"}, when no instance has that name), or a block with a {@code type} and
+     * settings of its own. The 1.1 form {@code { name = <type>, … }} is still read as a type.
+     */
+    private static List<GatewayConfig.FilterUse> readFilterUses(HoconConfig block, String key,
+                                                                Map<String, GatewayConfig.FilterDefinition> named) {
+        List<GatewayConfig.FilterUse> uses = new ArrayList<>();
+        List<? extends ConfigValue> values = block.getList(key);
+        for (int i = 0; i < values.size(); i++) {
+            String path = block.pathOf(key) + "[" + i + "]";
+            ConfigValue value = values.get(i);
+            String origin = HoconConfig.originOf(value.origin());
+            if (value.valueType() == ConfigValueType.STRING) {
+                String name = (String) value.unwrapped();
+                checkName(path, origin, name);
+                uses.add(named.containsKey(name)
+                        ? new GatewayConfig.NamedFilter(name, path)
+                        : new GatewayConfig.InlineFilter(name, new HoconConfig(ConfigFactory.empty(value.origin().description()), path, name), path));
+                continue;
+            }
+            if (value.valueType() != ConfigValueType.OBJECT) {
+                throw new InvalidConfigException(path, origin,
+                        "must be a filter instance's name, a filter type, or a block { type = …, …settings… }");
+            }
+            Config config = ((ConfigObject) value).toConfig();
+            HoconConfig entry = new HoconConfig(config, path);
+            boolean hasType = entry.hasKeyOrNull("type");
+            boolean hasName = entry.hasKeyOrNull("name");
+            if (hasType && hasName) {
+                throw entry.error("name", "give either type (a filter type with its settings here) or name, not both");
+            }
+            if (!hasType && !hasName) {
+                throw entry.error("type", "missing: say which filter this is, e.g. { type = cors, … }");
+            }
+            String field = hasType ? "type" : "name";
+            String type = entry.getString(field);
+            checkName(entry.pathOf(field), origin, type);
+            if (!hasType && named.containsKey(type)) {
+                if (config.root().size() > 1) {
+                    throw entry.error("name", "'" + type + "' is a named filter instance: its settings belong in gateway.filters."
+                            + type + ", or use { type = " + named.get(type).type() + ", … } for a filter of its own");
+                }
+                uses.add(new GatewayConfig.NamedFilter(type, path));
+                continue;
+            }
+            uses.add(new GatewayConfig.InlineFilter(type, new HoconConfig(config.withoutPath(field), path, type), path));
+        }
+        return uses;
+    }
+
+    private static List<GatewayConfig.Route> readRoutes(HoconConfig gateway, Map<String, GatewayConfig.Service> services,
+                                                        Map<String, GatewayConfig.FilterDefinition> namedFilters) {
         List<GatewayConfig.Route> routes = new ArrayList<>();
         Set<String> ids = new LinkedHashSet<>();
         HoconConfig limits = gateway.getConfig("server").getConfig("limits");
@@ -394,7 +474,7 @@ public final class GatewayConfigReader {
             }
             List<String> hosts = route.getStringList("hosts").stream().map(host -> host.toLowerCase(Locale.ROOT)).toList();
             GatewayConfig.Target target = readTarget(route, services);
-            List<GatewayConfig.Component> filters = readComponents(route, "filters");
+            List<GatewayConfig.FilterUse> filters = readFilterUses(route, "filters", namedFilters);
             routes.add(new GatewayConfig.Route(
                     id, route, path, methods, hosts, route.getStringMap("headers"), target, filters,
                     route.has("max-request-body-size") ? route.positiveBytes("max-request-body-size") : defaultMaxRequestBodySize,
@@ -422,15 +502,6 @@ public final class GatewayConfigReader {
         }
         GatewayConfig.Component endpoint = readComponent(route, "endpoint", route.valueOrNull("endpoint"), route.pathOf("endpoint"));
         return new GatewayConfig.EndpointTarget(endpoint.name(), endpoint.config());
-    }
-
-    private static List<GatewayConfig.Component> readComponents(HoconConfig block, String key) {
-        List<GatewayConfig.Component> components = new ArrayList<>();
-        List<? extends ConfigValue> values = block.getList(key);
-        for (int i = 0; i < values.size(); i++) {
-            components.add(readComponent(block, key, values.get(i), block.pathOf(key) + "[" + i + "]"));
-        }
-        return components;
     }
 
     /** A component reference: a bare name, or a block with {@code name} and the component's settings. */

@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
+import static java.util.Objects.requireNonNull;
+
 /**
  * The components shown on {@code /health} and what readiness depends on.
  *
@@ -23,14 +25,21 @@ public final class HealthRegistry {
     private volatile boolean started;
     private volatile boolean stopping;
 
+    /**
+     * Adds a component, or replaces the one of that name: during a reload the component of the
+     * new configuration takes the name over while the old one drains.
+     */
     public void register(String name, HealthIndicator indicator) {
-        if (indicators.putIfAbsent(name, indicator) != null) {
-            throw new IllegalArgumentException("health component " + name + " is registered twice");
-        }
+        indicators.put(requireNonNull(name, "name is null"), requireNonNull(indicator, "indicator is null"));
     }
 
     public void unregister(String name) {
         indicators.remove(name);
+    }
+
+    /** Removes the component of that name only if it is still {@code indicator} (nobody replaced it since). */
+    public void unregister(String name, HealthIndicator indicator) {
+        indicators.remove(name, indicator);
     }
 
     public void started() {

@@ -84,6 +84,20 @@ public final class GatewayMetrics {
         registry.register(metricName, (Gauge<Number>) value::get);
     }
 
+    /**
+     * Removes every series under {@code prefix} whose first label has {@code value}: the metrics of
+     * one service once it is gone from the configuration.
+     */
+    public void removeSeries(String prefix, String value) {
+        String label = "." + labelValue(value);
+        for (Family family : families.values()) {
+            if (family.name().startsWith(prefix + ".") && !family.labelNames().isEmpty()) {
+                String series = family.name() + label;
+                registry.removeMatching((metricName, metric) -> metricName.equals(series) || metricName.startsWith(series + "."));
+            }
+        }
+    }
+
     /** Removes every metric whose Dropwizard name starts with {@code prefix.} (a closed component's). */
     public void removeAll(String prefix) {
         registry.removeMatching((metricName, metric) -> metricName.startsWith(prefix + "."));

@@ -54,12 +54,31 @@ public final class ComponentCatalog {
      * @throws IllegalStateException when two plugins offer a component of the same kind and name
      */
     public static ComponentCatalog of(List<LoadedPlugin> plugins) {
-        Map<String, Registration<FilterFactory>> filters = new LinkedHashMap<>();
-        Map<String, Registration<BackendFactory>> backends = new LinkedHashMap<>();
-        Map<String, Registration<EndpointFactory>> endpoints = new LinkedHashMap<>();
-        Map<String, Registration<EventBridgeFactory>> bridges = new LinkedHashMap<>();
-        Map<String, Registration<DiscoveryFactory>> discoveries = new LinkedHashMap<>();
-        Map<String, PluginReference> references = new LinkedHashMap<>();
+        return collectAll(plugins, new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(),
+                new LinkedHashMap<>(), new LinkedHashMap<>(), plugins);
+    }
+
+    /**
+     * This catalog with the factories of plugins loaded since (a reload found new jars). The
+     * plugins already here are not asked for their factories again.
+     *
+     * @throws IllegalStateException when a new plugin offers a component name already taken
+     */
+    public ComponentCatalog with(List<LoadedPlugin> added) {
+        List<LoadedPlugin> all = new java.util.ArrayList<>(plugins);
+        all.addAll(added);
+        return collectAll(added, new LinkedHashMap<>(filters), new LinkedHashMap<>(backends), new LinkedHashMap<>(endpoints),
+                new LinkedHashMap<>(bridges), new LinkedHashMap<>(discoveries), new LinkedHashMap<>(references), all);
+    }
+
+    private static ComponentCatalog collectAll(List<LoadedPlugin> plugins,
+                                               Map<String, Registration<FilterFactory>> filters,
+                                               Map<String, Registration<BackendFactory>> backends,
+                                               Map<String, Registration<EndpointFactory>> endpoints,
+                                               Map<String, Registration<EventBridgeFactory>> bridges,
+                                               Map<String, Registration<DiscoveryFactory>> discoveries,
+                                               Map<String, PluginReference> references,
+                                               List<LoadedPlugin> all) {
         for (LoadedPlugin loaded : plugins) {
             if (!loaded.isLoaded()) {
                 continue;
@@ -76,7 +95,7 @@ public final class ComponentCatalog {
                 });
             }
         }
-        return new ComponentCatalog(plugins, references, filters, backends, endpoints, bridges, discoveries);
+        return new ComponentCatalog(all, references, filters, backends, endpoints, bridges, discoveries);
     }
 
     private static <F extends ComponentFactory<?>> void collect(String kind, Iterable<F> factories, LoadedPlugin plugin,

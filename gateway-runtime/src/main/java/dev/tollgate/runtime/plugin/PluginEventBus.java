@@ -78,14 +78,12 @@ final class PluginEventBus implements EventBus {
             return listener;
         }
         return event -> {
-            Thread thread = Thread.currentThread();
-            ClassLoader previous = thread.getContextClassLoader();
-            thread.setContextClassLoader(loader);
+            ClassLoader previous = ContextClassLoader.enter(loader);
             try {
                 listener.onEvent(event);
             }
             finally {
-                thread.setContextClassLoader(previous);
+                ContextClassLoader.exit(previous);
             }
         };
     }

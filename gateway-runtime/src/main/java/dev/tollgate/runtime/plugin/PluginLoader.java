@@ -52,22 +52,24 @@ public final class PluginLoader {
      * @param taken ids already taken (class-path plugins), which refuse jars of the same id
      */
     public List<LoadedPlugin> loadDirectory(Path directory, Predicate<String> enabled, Map<String, String> taken) {
+        return loadDirectory(directory, enabled, taken, source -> true);
+    }
+
+    /**
+     * Loads the plugins of a directory whose source (entry name) {@code wanted} accepts: on a
+     * reload, the entries that are new since the last scan.
+     */
+    public List<LoadedPlugin> loadDirectory(Path directory, Predicate<String> enabled, Map<String, String> taken,
+                                            Predicate<String> wanted) {
         if (!Files.isDirectory(directory)) {
             LOG.info("Plugin directory {} does not exist: no plugins loaded from it", directory);
             return List.of();
         }
-        List<Path> entries;
-        try (Stream<Path> list = Files.list(directory)) {
-            entries = list.sorted().toList();
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException("cannot list plugin directory " + directory, e);
-        }
         Map<String, String> ids = new HashMap<>(taken);
         List<LoadedPlugin> result = new ArrayList<>();
-        for (Path entry : entries) {
+        for (Path entry : entries(directory)) {
             List<Path> jars = jarsOf(entry);
-            if (jars == null) {
+            if (jars == null || !wanted.test(directory.relativize(entry).toString())) {
                 continue;
             }
             LoadedPlugin plugin = load(directory.relativize(entry).toString(), jars, enabled, ids);
@@ -76,6 +78,44 @@ public final class PluginLoader {
             result.add(plugin);
         }
         return result;
+    }
+
+    /**
+     * What each plugin entry of a directory looks like now, by source: the sizes and modification
+     * times of its jars. Comparing two scans tells which plugins appeared, changed or went away.
+     */
+    public static Map<String, String> scan(Path directory) {
+        Map<String, String> result = new java.util.TreeMap<>();
+        if (!Files.isDirectory(directory)) {
+            return result;
+        }
+        for (Path entry : entries(directory)) {
+            List<Path> jars = jarsOf(entry);
+            if (jars == null) {
+                continue;
+            }
+            StringBuilder fingerprint = new StringBuilder();
+            for (Path jar : jars) {
+                try {
+                    fingerprint.append(jar.getFileName()).append(':').append(Files.size(jar)).append(':')
+                            .append(Files.getLastModifiedTime(jar).toMillis()).append(';');
+                }
+                catch (IOException e) {
+                    fingerprint.append(jar.getFileName()).append(":unreadable;");
+                }
+            }
+            result.put(directory.relativize(entry).toString(), fingerprint.toString());
+        }
+        return result;
+    }
+
+    private static List<Path> entries(Path directory) {
+        try (Stream<Path> list = Files.list(directory)) {
+            return list.sorted().toList();
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("cannot list plugin directory " + directory, e);
+        }
     }
 
     /** A plugin found on the gateway's own class path (embedding, tests); its loader is the gateway's. */
@@ -138,9 +178,7 @@ public final class PluginLoader {
             return LoadedPlugin.notLoaded(source, known, LoadedPlugin.Status.DISABLED,
                     "gateway.plugins." + descriptor.id() + ".enabled = false");
         }
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        thread.setContextClassLoader(loader);
+        ClassLoader previous = ContextClassLoader.enter(loader);
         try {
             List<Plugin> plugins = new ArrayList<>();
             for (Plugin plugin : ServiceLoader.load(Plugin.class, loader)) {
@@ -161,7 +199,7 @@ public final class PluginLoader {
                     "cannot be instantiated: " + cause);
         }
         finally {
-            thread.setContextClassLoader(previous);
+            ContextClassLoader.exit(previous);
         }
     }
 

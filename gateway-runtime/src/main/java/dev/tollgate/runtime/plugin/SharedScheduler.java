@@ -92,9 +92,7 @@ final class SharedScheduler extends AbstractExecutorService implements Scheduled
     private Runnable wrap(Runnable command) {
         requireNonNull(command, "command is null");
         return () -> {
-            Thread thread = Thread.currentThread();
-            ClassLoader previous = thread.getContextClassLoader();
-            thread.setContextClassLoader(loader);
+            ClassLoader previous = ContextClassLoader.enter(loader);
             try {
                 command.run();
             }
@@ -103,7 +101,7 @@ final class SharedScheduler extends AbstractExecutorService implements Scheduled
                 LOG.error("A scheduled task of plugin {} failed", pluginId, e);
             }
             finally {
-                thread.setContextClassLoader(previous);
+                ContextClassLoader.exit(previous);
             }
         };
     }

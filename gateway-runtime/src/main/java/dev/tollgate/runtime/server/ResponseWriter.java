@@ -23,10 +23,9 @@ import static java.util.Objects.requireNonNull;
  * recurse.
  */
 final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
-    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     private static final long RATE_GRACE_NANOS = 1_000_000_000L;
 
-    private final GatewayExchange exchange;
+    private final ResponseSender sender;
     private final Response response;
     private final long minDataRate;
     private Flow.Subscription subscription;
@@ -34,8 +33,8 @@ final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
     private long writingNanos;
     private long writeStartNanos;
 
-    ResponseWriter(GatewayExchange exchange, Response response, long minDataRate) {
-        this.exchange = requireNonNull(exchange, "exchange is null");
+    ResponseWriter(ResponseSender sender, Response response, long minDataRate) {
+        this.sender = requireNonNull(sender, "sender is null");
         this.response = requireNonNull(response, "response is null");
         this.minDataRate = minDataRate;
     }
@@ -47,14 +46,14 @@ final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
             return;
         }
         subscription = newSubscription;
-        exchange.requestMore(newSubscription);
+        sender.requestMore(newSubscription);
     }
 
     @Override
     public void onNext(ByteBuffer buffer) {
         int size = buffer.remaining();
         if (size == 0) {
-            exchange.requestMore(subscription);
+            sender.requestMore(subscription);
             return;
         }
         bytesWritten += size;
@@ -66,12 +65,12 @@ final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
 
     @Override
     public void onError(Throwable failure) {
-        exchange.bodyFailed(failure);
+        sender.bodyFailed(failure);
     }
 
     @Override
     public void onComplete() {
-        exchange.bodyCompleted(EMPTY);
+        sender.bodyCompleted();
     }
 
     /** The previous write completed: ask for the next buffer, unless the client reads too slowly. */
@@ -81,19 +80,19 @@ final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
             writingNanos += System.nanoTime() - writeStartNanos;
             if (writingNanos > RATE_GRACE_NANOS && bytesWritten * 1_000_000_000L / writingNanos < minDataRate) {
                 subscription.cancel();
-                exchange.abort(new java.util.concurrent.TimeoutException(
+                sender.abort(new java.util.concurrent.TimeoutException(
                         "client reads the response slower than " + minDataRate + " bytes per second"));
                 return;
             }
         }
-        exchange.requestMore(subscription);
+        sender.requestMore(subscription);
     }
 
     /** The write failed (client gone, timeout): stop the publisher and end the exchange. */
     @Override
     public void failed(Throwable failure) {
         subscription.cancel();
-        exchange.abort(failure);
+        sender.abort(failure);
     }
 
     @Override

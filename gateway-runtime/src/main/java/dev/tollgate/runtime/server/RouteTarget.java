@@ -1,6 +1,11 @@
 package dev.tollgate.runtime.server;
 
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
 import dev.tollgate.runtime.chain.FilterChain;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static java.util.Objects.requireNonNull;
 
@@ -41,5 +46,18 @@ public record RouteTarget(
         requireNonNull(chain, "chain is null");
         requireNonNull(metrics, "metrics is null");
         requireNonNull(targetLoader, "targetLoader is null");
+    }
+
+    /**
+     * The binding of exchanges that no configured route answers — while the gateway-wide filters
+     * run, when none matches, or for the system endpoints — with the server's limits, metrics of
+     * their own, and no filters.
+     */
+    public static RouteTarget unrouted(String id, long maxRequestBodySize, long maxBufferedBodySize, long minRequestDataRate,
+                                       long minResponseDataRate, RouteMetrics metrics, FilterChain.FailureHandler errors) {
+        FilterChain none = FilterChain.of(List.of(), FilterChain.Step.handler("router", "none",
+                exchange -> CompletableFuture.failedFuture(new GatewayException(ErrorCode.NOT_FOUND, "no route")), null), errors);
+        return new RouteTarget(id, "", "", none, maxRequestBodySize, maxBufferedBodySize, minRequestDataRate, minResponseDataRate,
+                metrics, RouteTarget.class.getClassLoader());
     }
 }

@@ -11,6 +11,8 @@ import static java.util.Objects.requireNonNull;
  * @param mergeSlashes treat {@code //} as {@code /}
  * @param rejectPathParameters refuse paths with {@code ;parameters} (part of refusing ambiguous paths)
  * @param webSockets the WebSocket upgrade support
+ * @param errors renders failures as the JSON error response
+ * @param systemTarget the binding of exchanges answered by the system endpoints (limits, metrics)
  */
 public record ServerSettings(
         String requestIdHeader,
@@ -18,10 +20,14 @@ public record ServerSettings(
         boolean rejectUnderscoresInHeaderNames,
         boolean mergeSlashes,
         boolean rejectPathParameters,
-        WebSocketUpgrades webSockets) {
+        WebSocketUpgrades webSockets,
+        ErrorResponses errors,
+        RouteTarget systemTarget) {
 
     public ServerSettings {
         requireNonNull(requestIdHeader, "requestIdHeader is null");
         requireNonNull(webSockets, "webSockets is null");
+        requireNonNull(errors, "errors is null");
+        requireNonNull(systemTarget, "systemTarget is null");
     }
 }

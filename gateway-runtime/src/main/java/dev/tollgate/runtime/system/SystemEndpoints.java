@@ -3,32 +3,35 @@ package dev.tollgate.runtime.system;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.health.Health;
+import dev.tollgate.api.http.Exchange;
+import dev.tollgate.api.http.ExchangeHandler;
 import dev.tollgate.runtime.health.HealthRegistry;
 import dev.tollgate.runtime.metrics.GatewayMetrics;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * {@code /health} (every component, 503 when not ready), {@code /health/live} (the process
  * answers), {@code /health/ready} (send traffic here?) and {@code /metrics} (Prometheus text).
- * GET and HEAD only. Answered on the main listeners, ahead of routes.
+ * GET and HEAD only. Answered on the main listeners, ahead of routes; like any handler it may run
+ * behind the gateway-wide filters ({@code gateway.system.global-filters}).
  */
-public final class SystemEndpoints extends Handler.Abstract {
+public final class SystemEndpoints implements ExchangeHandler {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonFactory JSON = MAPPER.getFactory();
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final HealthRegistry health;
     private final GatewayMetrics metrics;
@@ -36,53 +39,53 @@ public final class SystemEndpoints extends Handler.Abstract {
     private final String metricsPath;
 
     public SystemEndpoints(HealthRegistry health, GatewayMetrics metrics, String healthPath, String metricsPath) {
-        super(InvocationType.NON_BLOCKING);
         this.health = requireNonNull(health, "health is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
         this.healthPath = requireNonNull(healthPath, "healthPath is null");
         this.metricsPath = requireNonNull(metricsPath, "metricsPath is null");
     }
 
+    /** Whether {@code path} (canonical) is one of the system endpoints. */
+    public boolean matches(String path) {
+        return path.equals(metricsPath) || path.equals(healthPath) || path.startsWith(healthPath)
+                && path.length() > healthPath.length() && path.charAt(healthPath.length()) == '/';
+    }
+
     @Override
-    public boolean handle(Request request, Response response, Callback callback) {
-        String method = request.getMethod();
-        String path = request.getHttpURI().getCanonicalPath();
+    public CompletionStage<Void> handle(Exchange exchange) {
+        String method = exchange.request().method();
+        String path = exchange.request().path();
         if (!method.equals("GET") && !method.equals("HEAD")) {
-            response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
-            Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, method + " is not allowed on " + path);
-            return true;
+            return CompletableFuture.failedFuture(new GatewayException(ErrorCode.METHOD_NOT_ALLOWED,
+                    method + " is not allowed on " + path).withHeader("Allow", "GET, HEAD"));
         }
-        boolean head = method.equals("HEAD");
+        Exchange.Response response = exchange.response();
         if (path.equals(metricsPath)) {
-            byte[] body = metrics.scrape();
-            send(response, callback, HttpStatus.OK_200, metrics.contentType(), body, head);
+            send(response, 200, metrics.contentType(), metrics.scrape());
         }
         else if (path.equals(healthPath)) {
             HealthRegistry.Report report = health.report();
-            send(response, callback, report.ready() ? HttpStatus.OK_200 : HttpStatus.SERVICE_UNAVAILABLE_503,
-                    "application/json", reportJson(report), head);
+            send(response, report.ready() ? 200 : 503, "application/json", reportJson(report));
         }
         else if (path.equals(healthPath + "/live")) {
-            send(response, callback, HttpStatus.OK_200, "application/json", "{\"status\":\"UP\"}".getBytes(), head);
+            send(response, 200, "application/json", "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8));
         }
         else if (path.equals(healthPath + "/ready")) {
             HealthRegistry.Report report = health.report();
-            String status = report.ready() ? "UP" : "DOWN";
-            send(response, callback, report.ready() ? HttpStatus.OK_200 : HttpStatus.SERVICE_UNAVAILABLE_503,
-                    "application/json", ("{\"status\":\"" + status + "\"}").getBytes(), head);
+            send(response, report.ready() ? 200 : 503, "application/json",
+                    ("{\"status\":\"" + (report.ready() ? "UP" : "DOWN") + "\"}").getBytes(StandardCharsets.UTF_8));
         }
         else {
-            Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404, "no system endpoint " + path);
+            return CompletableFuture.failedFuture(new GatewayException(ErrorCode.NOT_FOUND, "no system endpoint " + path));
         }
-        return true;
+        return DONE;
     }
 
-    private static void send(Response response, Callback callback, int status, String contentType, byte[] body, boolean head) {
+    private static void send(Exchange.Response response, int status, String contentType, byte[] body) {
         response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
-        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-        response.write(true, head ? ByteBuffer.allocate(0) : ByteBuffer.wrap(body), callback);
+        response.headers().set("Content-Type", contentType);
+        response.headers().set("Cache-Control", "no-store");
+        response.setBody(ByteBuffer.wrap(body));
     }
 
     private static byte[] reportJson(HealthRegistry.Report report) {

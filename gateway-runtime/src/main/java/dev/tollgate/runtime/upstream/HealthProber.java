@@ -90,11 +90,13 @@ final class HealthProber implements AutoCloseable {
         }
     }
 
-    /** Probes the service's members every interval until closed. */
-    void start(ServiceUpstream service) {
+    /** Probes the service's members every interval until the returned future is cancelled or the prober closed. */
+    ScheduledFuture<?> start(ServiceUpstream service) {
         UpstreamSettings.HealthCheck check = service.settings().healthCheck();
         long interval = check.interval().toMillis();
-        rounds.add(scheduler.scheduleWithFixedDelay(() -> probeAll(service, check), 0, interval, TimeUnit.MILLISECONDS));
+        ScheduledFuture<?> round = scheduler.scheduleWithFixedDelay(() -> probeAll(service, check), 0, interval, TimeUnit.MILLISECONDS);
+        rounds.add(round);
+        return round;
     }
 
     private void probeAll(ServiceUpstream service, UpstreamSettings.HealthCheck check) {

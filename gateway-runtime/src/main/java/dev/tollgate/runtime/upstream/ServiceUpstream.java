@@ -36,7 +36,7 @@ import static java.util.Objects.requireNonNull;
  * update together with the load balancer's picker), the choice of an instance per attempt, and
  * the bookkeeping of each attempt's outcome (latency, passive health, circuit breaker, metrics).
  */
-final class ServiceUpstream implements Upstream {
+public final class ServiceUpstream implements Upstream {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceUpstream.class);
     static final String METRICS_PREFIX = "tollgate.upstream";
 

@@ -21,31 +21,46 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * The runtime's {@link Upstreams}: one {@link ServiceUpstream} per configured service, fed by
- * static configuration or a discovery source, probed by active health checks where enabled,
- * and shown on {@code /health} (one non-critical component per service) and {@code /metrics}
- * ({@code tollgate_upstream_*}).
+ * The runtime's services across configuration generations: one {@link ServiceUpstream} per
+ * configured service, fed by static configuration or a discovery source, probed by active health
+ * checks where enabled, and shown on {@code /health} (one non-critical component per service) and
+ * {@code /metrics} ({@code tollgate_upstream_*}).
+ *
+ * <p>A generation {@link #acquire acquires} each of its services and releases them when it is
+ * retired. A service whose settings and instance source are unchanged is the same object in the
+ * next generation — its instances' health, ejections, circuit states, latency estimates and
+ * in-flight counts survive a reload, and a changed static instance list is applied to it in place,
+ * like a discovery update. A service whose settings changed is created anew; the old one serves
+ * the old generation's exchanges until that generation is released. Each generation sees its
+ * services through {@link #view}.
+ *
+ * <p>Thread-safe.
  */
-public final class UpstreamRegistry implements Upstreams, AutoCloseable {
+public final class UpstreamRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamRegistry.class);
 
-    private final Map<String, ServiceUpstream> services;
+    private final Map<String, Entry> current = new LinkedHashMap<>();
     private final HealthRegistry health;
     private final GatewayMetrics metrics;
-    private final HealthProber prober;
-    private final List<Subscription> watches = new ArrayList<>();
+    private final ScheduledExecutorService scheduler;
+    private final Executor blockingExecutor;
+    private HealthProber prober;
 
     /**
-     * One service as the registry starts it.
+     * One service as a generation defines it.
      *
-     * @param instances static instances; empty when a discovery source will provide them
+     * @param instances static instances; empty when a discovery source provides them
      * @param source where the instances come from, for messages
+     * @param sourceIdentity the discovery component feeding the service (a new one means a new
+     *        service), or null for static instances
      */
-    public record Definition(String name, UpstreamSettings settings, List<ServiceInstance> instances, String source) {
+    public record Definition(String name, UpstreamSettings settings, List<ServiceInstance> instances, String source,
+                             Object sourceIdentity) {
         public Definition {
             requireNonNull(name, "name is null");
             requireNonNull(settings, "settings is null");
@@ -55,52 +70,146 @@ public final class UpstreamRegistry implements Upstreams, AutoCloseable {
     }
 
     /**
-     * Creates the services and starts their health checks.
-     *
      * @param blockingExecutor for the rare blocking step of a probe (resolving a host name)
      */
-    public UpstreamRegistry(List<Definition> definitions, GatewayMetrics metrics, HealthRegistry health,
-                            ScheduledExecutorService scheduler, Executor blockingExecutor) {
+    public UpstreamRegistry(GatewayMetrics metrics, HealthRegistry health, ScheduledExecutorService scheduler, Executor blockingExecutor) {
         this.metrics = requireNonNull(metrics, "metrics is null");
         this.health = requireNonNull(health, "health is null");
-        Map<String, ServiceUpstream> created = new LinkedHashMap<>();
-        for (Definition definition : definitions) {
-            created.put(definition.name(), new ServiceUpstream(definition.name(), definition.settings(), definition.instances(),
-                    definition.source(), metrics));
-        }
-        this.services = Map.copyOf(created);
-        boolean probing = definitions.stream().anyMatch(definition -> definition.settings().healthCheck().enabled());
-        this.prober = probing ? new HealthProber(scheduler, blockingExecutor) : null;
-        for (ServiceUpstream service : created.values()) {
-            if (service.settings().healthCheck().enabled()) {
-                prober.start(service);
-            }
-            health.register(healthName(service.name()), () -> report(service));
-        }
-    }
-
-    @Override
-    public Upstream service(String name) {
-        ServiceUpstream service = services.get(requireNonNull(name, "name is null"));
-        if (service == null) {
-            throw new IllegalArgumentException("no service named '" + name + "'" + ConfigKeys.suggestion(name, services.keySet()));
-        }
-        return service;
-    }
-
-    @Override
-    public Set<String> serviceNames() {
-        return services.keySet();
+        this.scheduler = requireNonNull(scheduler, "scheduler is null");
+        this.blockingExecutor = requireNonNull(blockingExecutor, "blockingExecutor is null");
     }
 
     /**
-     * Lets a discovery source provide a service's instances from now on. The discovery's
-     * listener runs with its plugin's class loader.
+     * The service a generation uses for {@code definition}, held until {@link Lease#release()}: the
+     * live one when its settings and source are unchanged (static instances brought up to date),
+     * otherwise a new one, started (health checks) and shown on {@code /health}.
      */
-    public void attach(String serviceName, Discovery discovery, ClassLoader discoveryLoader) {
-        ServiceUpstream service = (ServiceUpstream) service(serviceName);
-        Subscription subscription = ContextClassLoader.call(discoveryLoader, () -> discovery.watch(serviceName, service::update));
-        watches.add(() -> ContextClassLoader.run(discoveryLoader, subscription::close));
+    public synchronized Lease acquire(Definition definition) {
+        Entry entry = current.get(definition.name());
+        if (entry != null && entry.settings.equals(definition.settings()) && entry.sourceIdentity == definition.sourceIdentity()
+                && !entry.released) {
+            if (definition.sourceIdentity() == null) {
+                entry.service.update(definition.instances());
+            }
+            entry.holders++;
+            return new Lease(entry, false);
+        }
+        ServiceUpstream service = new ServiceUpstream(definition.name(), definition.settings(), definition.instances(),
+                definition.source(), metrics);
+        Entry created = new Entry(service, definition.settings(), definition.sourceIdentity());
+        if (definition.settings().healthCheck().enabled()) {
+            if (prober == null) {
+                prober = new HealthProber(scheduler, blockingExecutor);
+            }
+            created.probing = prober.start(service);
+        }
+        created.healthIndicator = () -> report(service);
+        health.register(healthName(service.name()), created.healthIndicator);
+        current.put(definition.name(), created);
+        created.holders = 1;
+        return new Lease(created, true);
+    }
+
+    /** The services of one generation as plugins see them. */
+    public static Upstreams view(Map<String, ServiceUpstream> services) {
+        Map<String, ServiceUpstream> copy = Map.copyOf(services);
+        return new Upstreams() {
+            @Override
+            public Upstream service(String name) {
+                ServiceUpstream service = copy.get(requireNonNull(name, "name is null"));
+                if (service == null) {
+                    throw new IllegalArgumentException("no service named '" + name + "'" + ConfigKeys.suggestion(name, copy.keySet()));
+                }
+                return service;
+            }
+
+            @Override
+            public Set<String> serviceNames() {
+                return copy.keySet();
+            }
+        };
+    }
+
+    private synchronized void release(Entry entry) {
+        if (--entry.holders > 0) {
+            return;
+        }
+        entry.released = true;
+        if (entry.probing != null) {
+            entry.probing.cancel(false);
+        }
+        for (Subscription watch : entry.watches) {
+            try {
+                watch.close();
+            }
+            catch (RuntimeException e) {
+                LOG.warn("Closing the discovery watch of service {} failed", entry.service.name(), e);
+            }
+        }
+        health.unregister(healthName(entry.service.name()), entry.healthIndicator);
+        if (current.get(entry.service.name()) == entry) {
+            current.remove(entry.service.name());
+            metrics.removeSeries(ServiceUpstream.METRICS_PREFIX, entry.service.name());
+        }
+    }
+
+    /** A generation's hold on one service. */
+    public final class Lease {
+        private final Entry entry;
+        private final boolean created;
+        private boolean released;
+
+        private Lease(Entry entry, boolean created) {
+            this.entry = entry;
+            this.created = created;
+        }
+
+        public ServiceUpstream service() {
+            return entry.service;
+        }
+
+        /** Whether this acquisition created the service (a discovery source must then be attached). */
+        public boolean isNew() {
+            return created;
+        }
+
+        /**
+         * Lets a discovery source provide the service's instances from now on, until the service is
+         * closed. The discovery's listener runs with its plugin's class loader.
+         */
+        public void attach(Discovery discovery, ClassLoader discoveryLoader) {
+            ServiceUpstream service = entry.service;
+            Subscription subscription = ContextClassLoader.call(discoveryLoader, () -> discovery.watch(service.name(), service::update));
+            synchronized (UpstreamRegistry.this) {
+                entry.watches.add(() -> ContextClassLoader.run(discoveryLoader, subscription::close));
+            }
+        }
+
+        /** Releases the hold; the last one stops the service. Idempotent. */
+        public void release() {
+            if (!released) {
+                released = true;
+                UpstreamRegistry.this.release(entry);
+            }
+        }
+    }
+
+    /** A live service and who holds it. Guarded by the registry. */
+    private static final class Entry {
+        private final ServiceUpstream service;
+        private final UpstreamSettings settings;
+        private final Object sourceIdentity;
+        private final List<Subscription> watches = new ArrayList<>();
+        private ScheduledFuture<?> probing;
+        private dev.tollgate.api.health.HealthIndicator healthIndicator;
+        private int holders;
+        private boolean released;
+
+        Entry(ServiceUpstream service, UpstreamSettings settings, Object sourceIdentity) {
+            this.service = service;
+            this.settings = settings;
+            this.sourceIdentity = sourceIdentity;
+        }
     }
 
     private static Health report(ServiceUpstream service) {
@@ -133,24 +242,12 @@ public final class UpstreamRegistry implements Upstreams, AutoCloseable {
         return "upstream." + service;
     }
 
-    /** Stops health checks and discovery watches and removes the services from /health and /metrics. */
+    /** Stops the health prober (the gateway stops; generations have released their services). */
     @Override
-    public void close() {
-        for (Subscription watch : watches) {
-            try {
-                watch.close();
-            }
-            catch (RuntimeException e) {
-                LOG.warn("Closing a discovery watch failed", e);
-            }
-        }
-        watches.clear();
+    public synchronized void close() {
         if (prober != null) {
             prober.close();
+            prober = null;
         }
-        for (String name : services.keySet()) {
-            health.unregister(healthName(name));
-        }
-        metrics.removeAll(ServiceUpstream.METRICS_PREFIX);
     }
 }

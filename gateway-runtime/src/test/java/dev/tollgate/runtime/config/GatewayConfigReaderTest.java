@@ -104,10 +104,11 @@ class GatewayConfigReaderTest {
         assertThat(login.id()).isEqualTo("login");
         assertThat(login.methods()).containsExactly("GET", "POST");
         assertThat(login.target()).isInstanceOf(GatewayConfig.ServiceTarget.class);
-        assertThat(login.filters()).extracting(GatewayConfig.Component::name).containsExactly("cors", "jwt");
-        assertThat(login.filters().get(1).config().getString("issuer")).isEqualTo("x");
-        assertThat(login.filters().get(1).config().has("name")).isFalse();
-        assertThat(login.filters().get(1).config().path()).isEqualTo("gateway.routes[0].filters[1]");
+        assertThat(login.filters()).extracting(use -> ((GatewayConfig.InlineFilter) use).type()).containsExactly("cors", "jwt");
+        GatewayConfig.InlineFilter jwt = (GatewayConfig.InlineFilter) login.filters().get(1);
+        assertThat(jwt.config().getString("issuer")).isEqualTo("x");
+        assertThat(jwt.config().has("name")).isFalse();
+        assertThat(jwt.config().path()).isEqualTo("gateway.routes[0].filters[1]");
         GatewayConfig.Route ws = config.routes().get(1);
         assertThat(ws.id()).isEqualTo("1");
         assertThat(ws.target().name()).isEqualTo("hub");

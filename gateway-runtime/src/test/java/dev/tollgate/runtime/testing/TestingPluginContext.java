@@ -11,6 +11,8 @@ import dev.tollgate.api.upstream.ServiceInstance;
 import dev.tollgate.api.upstream.Upstreams;
 import dev.tollgate.runtime.config.GatewayConfigReader;
 import dev.tollgate.runtime.health.HealthRegistry;
+import dev.tollgate.runtime.plugin.SharedResources;
+import dev.tollgate.runtime.upstream.ServiceUpstream;
 import dev.tollgate.runtime.upstream.UpstreamRegistry;
 import dev.tollgate.runtime.upstream.UpstreamSettings;
 import dev.tollgate.runtime.config.HoconConfig;
@@ -26,12 +28,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 
 /**
  * A {@link PluginContext} for contract tests: real metrics, an in-memory event bus, a scheduler
@@ -46,8 +50,11 @@ public final class TestingPluginContext implements PluginContext, AutoCloseable 
     private final Map<String, HealthIndicator> health = new ConcurrentHashMap<>();
     private final List<UpstreamRegistry.Definition> services = new ArrayList<>();
     private final HealthRegistry healthRegistry = new HealthRegistry();
+    private final List<UpstreamRegistry.Lease> leases = new ArrayList<>();
+    private final SharedResources sharedResources;
     private Path dataDirectory;
-    private UpstreamRegistry upstreams;
+    private UpstreamRegistry registry;
+    private Upstreams upstreams;
 
     public TestingPluginContext(String pluginId) {
         this(pluginId, HoconConfig.empty("gateway.plugins." + pluginId, pluginId), new InMemoryEventBus());
@@ -57,6 +64,8 @@ public final class TestingPluginContext implements PluginContext, AutoCloseable 
         this.pluginId = pluginId;
         this.settings = settings;
         this.eventBus = eventBus;
+        this.sharedResources = new SharedResources(pluginId, Thread.currentThread().getContextClassLoader() != null
+                ? Thread.currentThread().getContextClassLoader() : TestingPluginContext.class.getClassLoader());
     }
 
     /**
@@ -121,7 +130,7 @@ public final class TestingPluginContext implements PluginContext, AutoCloseable 
         for (String url : instanceUrls) {
             instances.add(ServiceInstance.of(URI.create(url)));
         }
-        services.add(new UpstreamRegistry.Definition(name, UpstreamSettings.read(block), instances, "test"));
+        services.add(new UpstreamRegistry.Definition(name, UpstreamSettings.read(block), instances, "test", null));
         return this;
     }
 
@@ -129,9 +138,30 @@ public final class TestingPluginContext implements PluginContext, AutoCloseable 
     @Override
     public synchronized Upstreams upstreams() {
         if (upstreams == null) {
-            upstreams = new UpstreamRegistry(services, gatewayMetrics, healthRegistry, scheduler, scheduler);
+            registry = new UpstreamRegistry(gatewayMetrics, healthRegistry, scheduler, scheduler);
+            Map<String, ServiceUpstream> acquired = new LinkedHashMap<>();
+            for (UpstreamRegistry.Definition definition : services) {
+                UpstreamRegistry.Lease lease = registry.acquire(definition);
+                leases.add(lease);
+                acquired.put(definition.name(), lease.service());
+            }
+            upstreams = UpstreamRegistry.view(acquired);
         }
         return upstreams;
+    }
+
+    /**
+     * Shared resources as the gateway keeps them: one per key for this context, closed when the
+     * context is closed.
+     */
+    @Override
+    public <T extends AutoCloseable> T shared(Object key, Supplier<? extends T> factory) {
+        return sharedResources.acquire(key, factory, this);
+    }
+
+    /** How many shared resources are alive. */
+    public int sharedResourceCount() {
+        return sharedResources.size();
     }
 
     @Override
@@ -164,8 +194,10 @@ public final class TestingPluginContext implements PluginContext, AutoCloseable 
 
     @Override
     public synchronized void close() {
-        if (upstreams != null) {
-            upstreams.close();
+        sharedResources.releaseAll(this);
+        leases.forEach(UpstreamRegistry.Lease::release);
+        if (registry != null) {
+            registry.close();
         }
         scheduler.shutdownNow();
         if (dataDirectory != null) {

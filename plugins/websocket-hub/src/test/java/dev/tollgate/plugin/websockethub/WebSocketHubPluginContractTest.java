@@ -50,10 +50,11 @@ class WebSocketHubPluginContractTest {
                 assertThat(health.details()).containsEntry("connections", 0).containsEntry("maxConnections", 10000);
                 assertThat(fanOutThreads()).as("one fan-out lane per processor, shared by the endpoints")
                         .hasSize(Runtime.getRuntime().availableProcessors());
+                assertThat(context.sharedResourceCount()).as("one hub, shared by both endpoints").isEqualTo(1);
             }
-            // The last endpoint closed the hub, which stops its lanes.
-            await().atMost(Duration.ofSeconds(10)).until(() -> fanOutThreads().isEmpty());
         }
+        // The hub is a shared resource: it closes when nothing holds it (here, with the context), which stops its lanes.
+        await().atMost(Duration.ofSeconds(10)).until(() -> fanOutThreads().isEmpty());
     }
 
     /** The hub's fan-out threads alive now (other tests' gateways are closed by then). */

@@ -13,82 +13,79 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * switches on the proxy path (the clients declare their work non-blocking, so Jetty runs most of
  * it on the selector thread that read the bytes).
  *
- * <p>Started by the first service that {@link #acquire acquires} it and stopped when the last one
- * {@link #release releases} it, so a configuration reload that replaces every service restarts
- * nothing. Each service's selector holds a pool thread for good, so the pool grows by one per
- * service. Thread-safe.
+ * <p>A plugin-wide shared resource: started for the first service and stopped by the runtime when
+ * no service of any live configuration uses it. Each service's selector holds a pool thread for
+ * good, so the pool grows by one per service ({@link #clientStarted}/{@link #clientStopped}).
+ * Thread-safe.
  */
-final class ClientResources {
-    private int threadsSetting;
-    private int users;
-    private QueuedThreadPool threads;
-    private ScheduledExecutorScheduler scheduler;
-    private ByteBufferPool buffers;
+final class ClientResources implements AutoCloseable {
+    private final int threadsSetting;
+    private final QueuedThreadPool threads;
+    private final ScheduledExecutorScheduler scheduler;
+    private final ByteBufferPool buffers = new ArrayByteBufferPool();
+    private int clients;
+
+    /** What the resources are keyed on: the {@code threads} plugin setting. */
+    record Key(int threads) {
+    }
+
+    private ClientResources(int threadsSetting, QueuedThreadPool threads, ScheduledExecutorScheduler scheduler) {
+        this.threadsSetting = threadsSetting;
+        this.threads = threads;
+        this.scheduler = scheduler;
+    }
 
     /**
-     * Takes a share, starting the resources for the first user.
+     * Starts the threads.
      *
      * @param threads the {@code threads} plugin setting: the pool's size besides selectors; 0 for
      *        two per core, at least 4
      */
-    synchronized void acquire(int threads) {
-        if (users == 0) {
-            threadsSetting = threads > 0 ? threads : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-            QueuedThreadPool pool = new QueuedThreadPool(threadsSetting + 1, Math.min(2, threadsSetting));
-            pool.setName("tollgate-http-backend");
-            pool.setDaemon(true);
-            ScheduledExecutorScheduler timer = new ScheduledExecutorScheduler("tollgate-http-backend-scheduler", true);
-            try {
-                pool.start();
-                timer.start();
-            }
-            catch (Exception e) {
-                LifeCycle.stop(pool);
-                LifeCycle.stop(timer);
-                throw new IllegalStateException("cannot start the HTTP backend's client threads", e);
-            }
-            this.threads = pool;
-            this.scheduler = timer;
-            this.buffers = new ArrayByteBufferPool();
+    static ClientResources start(int threads) {
+        int size = threads > 0 ? threads : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        QueuedThreadPool pool = new QueuedThreadPool(size + 1, Math.min(2, size));
+        pool.setName("tollgate-http-backend");
+        pool.setDaemon(true);
+        ScheduledExecutorScheduler timer = new ScheduledExecutorScheduler("tollgate-http-backend-scheduler", true);
+        try {
+            pool.start();
+            timer.start();
         }
-        users++;
-        this.threads.setMaxThreads(threadsSetting + users);
+        catch (Exception e) {
+            LifeCycle.stop(pool);
+            LifeCycle.stop(timer);
+            throw new IllegalStateException("cannot start the HTTP backend's client threads", e);
+        }
+        return new ClientResources(size, pool, timer);
     }
 
-    /** Returns a share; the last one stops the threads. */
-    synchronized void release() {
-        if (users == 0) {
-            return;
-        }
-        users--;
-        if (users == 0) {
-            LifeCycle.stop(threads);
-            LifeCycle.stop(scheduler);
-            threads = null;
-            scheduler = null;
-            buffers = null;
-        }
-        else {
-            threads.setMaxThreads(threadsSetting + users);
-        }
+    /** A service's client started: it holds one more pool thread (its selector). */
+    synchronized void clientStarted() {
+        clients++;
+        threads.setMaxThreads(threadsSetting + Math.max(1, clients));
     }
 
-    synchronized QueuedThreadPool threads() {
-        return requireStarted(threads);
+    /** A service's client stopped. */
+    synchronized void clientStopped() {
+        clients = Math.max(0, clients - 1);
+        threads.setMaxThreads(threadsSetting + Math.max(1, clients));
     }
 
-    synchronized Scheduler scheduler() {
-        return requireStarted(scheduler);
+    QueuedThreadPool threads() {
+        return threads;
     }
 
-    synchronized ByteBufferPool buffers() {
-        return requireStarted(buffers);
+    Scheduler scheduler() {
+        return scheduler;
     }
 
-    private static <T> T requireStarted(T resource) {
-        if (resource == null) {
-            throw new IllegalStateException("the client resources are not acquired");
-        }
-        return resource;
+    ByteBufferPool buffers() {
+        return buffers;
+    }
+
+    @Override
+    public void close() {
+        LifeCycle.stop(threads);
+        LifeCycle.stop(scheduler);
     }
 }

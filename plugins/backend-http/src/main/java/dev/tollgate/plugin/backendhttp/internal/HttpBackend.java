@@ -60,20 +60,20 @@ final class HttpBackend implements Backend {
     private final HttpClient client;
     private final ScheduledExecutorService scheduler;
     private final ServiceMetrics metrics;
-    private final Runnable onClose;
+    private final ClientResources resources;
     private final Map<URI, InstanceTarget> targets = new ConcurrentHashMap<>();
     private final Subscription watch;
     private volatile boolean closed;
 
     private HttpBackend(String name, ServiceSettings settings, Upstream upstream, HttpClient client,
-                        ScheduledExecutorService scheduler, Metrics metrics, Runnable onClose) {
+                        ScheduledExecutorService scheduler, Metrics metrics, ClientResources resources) {
         this.name = requireNonNull(name, "name is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.upstream = requireNonNull(upstream, "upstream is null");
         this.client = requireNonNull(client, "client is null");
         this.scheduler = requireNonNull(scheduler, "scheduler is null");
         this.metrics = new ServiceMetrics(requireNonNull(metrics, "metrics is null"), name);
-        this.onClose = requireNonNull(onClose, "onClose is null");
+        this.resources = requireNonNull(resources, "resources is null");
         ServiceMetrics.registerPoolGauges(metrics, name,
                 () -> sumPools(AbstractConnectionPool::getActiveConnectionCount),
                 () -> sumPools(AbstractConnectionPool::getIdleConnectionCount),
@@ -81,19 +81,24 @@ final class HttpBackend implements Backend {
         this.watch = upstream.watch(this::instancesChanged);
     }
 
-    /**
-     * Starts the service's client on the shared resources.
-     *
-     * @param onClose called once when the backend is closed (returns the shared resources)
-     */
+    /** Starts the service's client on the plugin's shared resources. */
     static HttpBackend start(String name, ServiceSettings settings, Upstream upstream, ClientResources resources,
-                             ScheduledExecutorService scheduler, Metrics metrics, Runnable onClose) {
-        HttpClient client = newClient(name, settings, resources);
+                             ScheduledExecutorService scheduler, Metrics metrics) {
+        resources.clientStarted();
+        HttpClient client;
         try {
-            return new HttpBackend(name, settings, upstream, client, scheduler, metrics, onClose);
+            client = newClient(name, settings, resources);
+        }
+        catch (RuntimeException e) {
+            resources.clientStopped();
+            throw e;
+        }
+        try {
+            return new HttpBackend(name, settings, upstream, client, scheduler, metrics, resources);
         }
         catch (RuntimeException e) {
             LifeCycle.stop(client);
+            resources.clientStopped();
             throw e;
         }
     }
@@ -262,7 +267,7 @@ final class HttpBackend implements Backend {
             targets.clear();
         }
         finally {
-            onClose.run();
+            resources.clientStopped();
         }
     }
 

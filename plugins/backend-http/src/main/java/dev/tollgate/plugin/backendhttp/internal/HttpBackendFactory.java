@@ -11,11 +11,11 @@ import java.util.Set;
 /**
  * Creates the {@code http} backend of each service that names it ({@code backend = http}): reads
  * the service block into {@link ServiceSettings}, looks the service up in the upstream registry,
- * and starts its client on the threads every service of the plugin shares (started with the
- * first service, stopped with the last).
+ * and starts its client on the threads every service of the plugin shares — a plugin-wide
+ * resource ({@link PluginContext#shared}) that lives while some service uses it, so a reload that
+ * replaces services restarts no thread.
  */
 public final class HttpBackendFactory implements BackendFactory {
-    private final ClientResources resources = new ClientResources();
 
     @Override
     public String name() {
@@ -31,15 +31,8 @@ public final class HttpBackendFactory implements BackendFactory {
             throw pluginSettings.error("threads", "must be 0 (from the cores) or more, got " + threads);
         }
         Upstream upstream = context.upstreams().service(config.name());
-        resources.acquire(threads);
-        try {
-            return HttpBackend.start(config.name(), settings, upstream, resources, context.scheduler(), context.metrics(),
-                    resources::release);
-        }
-        catch (RuntimeException e) {
-            resources.release();
-            throw e;
-        }
+        ClientResources resources = context.shared(new ClientResources.Key(threads), () -> ClientResources.start(threads));
+        return HttpBackend.start(config.name(), settings, upstream, resources, context.scheduler(), context.metrics());
     }
 
     @Override

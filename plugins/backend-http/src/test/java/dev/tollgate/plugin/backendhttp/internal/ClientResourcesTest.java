@@ -8,7 +8,11 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Services share one client thread pool: closing one leaves it to the others, the last one stops it. */
+/**
+ * Services share one client thread pool, a plugin-wide shared resource: closing one service leaves
+ * it to the others; it stops when nothing holds it any more (in the gateway, when the last
+ * service's component context is closed; here, the testing context).
+ */
 class ClientResourcesTest {
     private final ClassLoader loader = HttpBackendFactory.class.getClassLoader();
 
@@ -30,6 +34,9 @@ class ClientResourcesTest {
             assertThat(threads.getMaxThreads()).isEqualTo(4);
 
             second.close();
+            assertThat(context.sharedResourceCount()).isEqualTo(1);
+            context.close();
+            assertThat(context.sharedResourceCount()).isZero();
             assertThat(threads.isRunning()).isFalse();
         }
     }
