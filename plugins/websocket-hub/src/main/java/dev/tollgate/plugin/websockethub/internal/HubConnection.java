@@ -277,7 +277,7 @@ final class HubConnection implements WebSocketHandler {
         }
         Principal user = authenticated.get();
         if (!admission.bindUser(user.name())) {
-            refuseAuthentication(id, new GatewayException(ErrorCode.TOO_MANY_REQUESTS, hub.userLimitMessage()));
+            refuseAuthentication(id, new GatewayException(ErrorCode.TOO_MANY_REQUESTS, hub.capacity().userLimitMessage()));
             return;
         }
         List<String> channels;

@@ -62,7 +62,7 @@ final class HubEndpoint implements Endpoint {
         try {
             channels = awaitingAuthentication ? List.of() : routeChannels(exchange.route(), principal);
             since = routeSince(exchange);
-            admission = hub.admit(principal == null ? null : principal.name(), route.webSocket().maxQueuedBytes());
+            admission = hub.capacity().admit(principal == null ? null : principal.name(), route.webSocket().maxQueuedBytes());
         }
         catch (GatewayException e) {
             return CompletableFuture.failedFuture(e);

@@ -4,9 +4,11 @@
  * <ul>
  *   <li>{@link dev.tollgate.plugin.websockethub.internal.HubEndpointFactory} creates a
  *       {@code HubEndpoint} per route; all of them share one {@code Hub} per gateway.</li>
- *   <li>{@code Hub}: the instance's limits (admission), connections, and channels — one bus
- *       subscription per channel, reference-counted over local subscribers ({@code LocalChannel},
- *       which encodes each event once and fans the same message out).</li>
+ *   <li>{@code Hub}: what the routes share — the instance's connections, presence, and channels:
+ *       one bus subscription per channel, reference-counted over local subscribers
+ *       ({@code LocalChannel}, which encodes each event once and fans the same message out).
+ *       {@code Capacity} admits connections within the instance's limits, each holding an
+ *       {@code Admission}.</li>
  *   <li>{@code FanOutLanes}: the hub's fan-out threads, bounded lock-free queues of tasks, each task
  *       one event for one {@code SubscriberChunk} of a channel's subscribers; a chunk always uses the
  *       same lane, so each subscriber gets a channel's events in order.</li>
