@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A typed, read-only view of one block of HOCON configuration: a plugin's settings
@@ -80,4 +81,22 @@ public interface PluginConfig {
 
     /** The whole block as plain Java values (maps, lists, strings, numbers, booleans). */
     Map<String, Object> unwrapped();
+
+    /**
+     * Refuses keys directly under this block other than {@code known}. The runtime refuses
+     * unknown keys of the blocks its {@code reference.conf} describes; this is for the others,
+     * such as the entries of a list of blocks ({@code [ { channels = …, size = … } ]}).
+     *
+     * @throws InvalidConfigException naming the full path of an unknown key, with the known keys
+     *         (the runtime suggests the one spelled most alike)
+     * @since 1.2
+     */
+    default void refuseUnknownKeys(Set<String> known) {
+        Set<String> sortedKnown = new TreeSet<>(known);
+        for (String key : new TreeSet<>(keys())) {
+            if (!known.contains(key)) {
+                throw error(key, "unknown setting (known: " + String.join(", ", sortedKnown) + ")");
+            }
+        }
+    }
 }

@@ -16,7 +16,8 @@ import java.util.concurrent.CompletionStage;
  * any gateway instance) reaches the subscribers on every instance, once.
  *
  * <p>Channels are plain strings ({@code simulation:42}, {@code user:7}). Patterns use Redis'
- * glob syntax: {@code *} any run of characters, {@code ?} one character, {@code [ab]} a set.
+ * glob syntax: {@code *} any run of characters, {@code ?} one character, {@code [ab]} a set
+ * ({@link ChannelGlob}, which buses match with).
  *
  * <h2>History</h2>
  * Channels that the bus is configured to keep history for record each event with an

@@ -34,16 +34,31 @@ public final class ConfigKeys {
         check(actual.config().root(), reference, actual.path(), ignored);
     }
 
+    /**
+     * Checks that every key directly under {@code actual} is one of {@code known}: for blocks no
+     * reference describes, such as the entries of a list of blocks
+     * ({@link HoconConfig#refuseUnknownKeys}).
+     *
+     * @throws InvalidConfigException naming the first unknown key, with a suggestion when a known
+     *         key is spelled alike
+     */
+    public static void checkKnown(HoconConfig actual, Set<String> known) {
+        for (Map.Entry<String, ConfigValue> entry : actual.config().root().entrySet()) {
+            if (!known.contains(entry.getKey())) {
+                throw unknownSetting(actual.path(), entry, known);
+            }
+        }
+    }
+
     private static void check(ConfigObject actual, ConfigObject reference, String path, Set<String> ignored) {
         for (Map.Entry<String, ConfigValue> entry : actual.entrySet()) {
             String key = entry.getKey();
             if (ignored.contains(key)) {
                 continue;
             }
-            String keyPath = (path.isEmpty() ? "" : path + ".") + ConfigUtil.quoteString(key).replace("\"", "");
+            String keyPath = keyPath(path, key);
             if (!reference.containsKey(key)) {
-                throw new InvalidConfigException(keyPath, HoconConfig.originOf(entry.getValue().origin()),
-                        "unknown setting" + suggestion(key, reference.keySet()));
+                throw unknownSetting(path, entry, reference.keySet());
             }
             ConfigValue referenceValue = reference.get(key);
             if (referenceValue.valueType() == ConfigValueType.OBJECT
@@ -54,6 +69,15 @@ public final class ConfigKeys {
                 }
             }
         }
+    }
+
+    private static InvalidConfigException unknownSetting(String path, Map.Entry<String, ConfigValue> entry, Set<String> known) {
+        return new InvalidConfigException(keyPath(path, entry.getKey()), HoconConfig.originOf(entry.getValue().origin()),
+                "unknown setting" + suggestion(entry.getKey(), known));
+    }
+
+    private static String keyPath(String path, String key) {
+        return (path.isEmpty() ? "" : path + ".") + ConfigUtil.quoteString(key).replace("\"", "");
     }
 
     /**

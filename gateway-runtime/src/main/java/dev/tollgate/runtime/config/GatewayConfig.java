@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.tollgate.api.event.HistoryRule;
 import dev.tollgate.api.upstream.ServiceInstance;
-import dev.tollgate.runtime.event.HistoryRule;
 import dev.tollgate.runtime.upstream.UpstreamSettings;
 
 import static java.util.Objects.requireNonNull;

@@ -8,9 +8,8 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.tollgate.api.InvalidConfigException;
+import dev.tollgate.api.event.HistoryRule;
 import dev.tollgate.api.upstream.ServiceInstance;
-import dev.tollgate.runtime.event.GlobPattern;
-import dev.tollgate.runtime.event.HistoryRule;
 import dev.tollgate.runtime.upstream.UpstreamSettings;
 
 import java.net.URI;
@@ -254,13 +253,7 @@ public final class GatewayConfigReader {
         }
         HoconConfig local = events.getConfig("local");
         ConfigKeys.checkKnown(local, ConfigFactory.parseString("history = []").root(), Set.of());
-        List<HistoryRule> history = new ArrayList<>();
-        for (HoconConfig rule : local.getBlockList("history")) {
-            ConfigKeys.checkKnown(rule, ConfigFactory.parseString("channels = null, size = 100, ttl = 5m").root(), Set.of());
-            int size = rule.has("size") ? rule.intInRange("size", 1, 1_000_000) : 100;
-            Duration ttl = rule.has("ttl") ? rule.positiveDuration("ttl") : Duration.ofMinutes(5);
-            history.add(new HistoryRule(GlobPattern.compile(rule.getString("channels")), size, ttl));
-        }
+        List<HistoryRule> history = HistoryRule.readAll(local, "history");
         if (bridge.equals("local")) {
             return new GatewayConfig.Events(bridge, local, history);
         }

@@ -201,6 +201,12 @@ public final class HoconConfig implements PluginConfig {
         return config.root().unwrapped();
     }
 
+    /** Refuses unknown keys as the rest of the configuration does: with a "did you mean" when one is spelled alike. */
+    @Override
+    public void refuseUnknownKeys(Set<String> known) {
+        ConfigKeys.checkKnown(this, known);
+    }
+
     @Override
     public String toString() {
         return path + " " + config.root().render(com.typesafe.config.ConfigRenderOptions.concise());

@@ -1,9 +1,11 @@
 package dev.tollgate.runtime.event;
 
+import dev.tollgate.api.event.ChannelGlob;
 import dev.tollgate.api.event.Event;
 import dev.tollgate.api.event.EventBus;
 import dev.tollgate.api.event.EventListener;
 import dev.tollgate.api.event.HistoryGapException;
+import dev.tollgate.api.event.HistoryRule;
 import dev.tollgate.api.event.Presence;
 import dev.tollgate.api.event.Subscription;
 import org.slf4j.Logger;
@@ -118,12 +120,7 @@ public final class InMemoryEventBus implements EventBus {
     }
 
     private HistoryRule ruleFor(String channel) {
-        for (HistoryRule rule : historyRules) {
-            if (rule.channels().matches(channel)) {
-                return rule;
-            }
-        }
-        return null;
+        return HistoryRule.forChannel(historyRules, channel).orElse(null);
     }
 
     private static long sequenceOf(String offset) {
@@ -164,7 +161,7 @@ public final class InMemoryEventBus implements EventBus {
 
     @Override
     public Subscription subscribePattern(String pattern, EventListener listener) {
-        PatternListener entry = new PatternListener(GlobPattern.compile(requireNonNull(pattern, "pattern is null")),
+        PatternListener entry = new PatternListener(ChannelGlob.compile(requireNonNull(pattern, "pattern is null")),
                 requireNonNull(listener, "listener is null"));
         patterns.add(entry);
         AtomicBoolean closed = new AtomicBoolean();
@@ -189,7 +186,7 @@ public final class InMemoryEventBus implements EventBus {
         }
     }
 
-    private record PatternListener(GlobPattern pattern, EventListener listener) {
+    private record PatternListener(ChannelGlob pattern, EventListener listener) {
     }
 
     /** One channel's retained events; guarded by its own monitor. */

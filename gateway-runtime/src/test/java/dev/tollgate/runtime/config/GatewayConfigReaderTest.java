@@ -183,6 +183,9 @@ class GatewayConfigReaderTest {
         assertThatThrownBy(() -> read("gateway.events.local.history = [ { channel = \"x\" } ]"))
                 .hasMessageContaining("gateway.events.local.history[0].channel")
                 .hasMessageContaining("did you mean 'channels'");
+        assertThatThrownBy(() -> read("gateway.events.local.history = [ { channels = \"\" } ]"))
+                .hasMessageContaining("gateway.events.local.history[0].channels")
+                .hasMessageContaining("must not be empty");
     }
 
     @Test

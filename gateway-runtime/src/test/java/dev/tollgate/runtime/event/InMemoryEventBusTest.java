@@ -1,7 +1,9 @@
 package dev.tollgate.runtime.event;
 
 import dev.tollgate.api.event.Event;
+import dev.tollgate.api.event.ChannelGlob;
 import dev.tollgate.api.event.HistoryGapException;
+import dev.tollgate.api.event.HistoryRule;
 import dev.tollgate.api.event.PresenceMember;
 import dev.tollgate.api.event.Subscription;
 import org.junit.jupiter.api.Test;
@@ -55,7 +57,7 @@ class InMemoryEventBusTest {
     @Test
     void historyRecoversWhatWasMissedInOrderAndReportsGaps() throws Exception {
         InMemoryEventBus bus = new InMemoryEventBus(
-                List.of(new HistoryRule(GlobPattern.compile("simulation:*"), 3, Duration.ofMinutes(5))), Clock.systemUTC());
+                List.of(new HistoryRule(ChannelGlob.compile("simulation:*"), 3, Duration.ofMinutes(5))), Clock.systemUTC());
         assertThat(bus.keepsHistory("simulation:1")).isTrue();
         assertThat(bus.keepsHistory("other")).isFalse();
         assertThat(bus.latestOffset("simulation:1").toCompletableFuture().get()).isEqualTo("0-0");
@@ -93,13 +95,16 @@ class InMemoryEventBusTest {
     }
 
     @Test
-    void globPatternsFollowRedisSyntax() {
-        assertThat(GlobPattern.compile("user:*:inbox").matches("user:42:inbox")).isTrue();
-        assertThat(GlobPattern.compile("h?llo").matches("hello")).isTrue();
-        assertThat(GlobPattern.compile("h[ae]llo").matches("hallo")).isTrue();
-        assertThat(GlobPattern.compile("h[^e]llo").matches("hello")).isFalse();
-        assertThat(GlobPattern.compile("a\\*b").matches("a*b")).isTrue();
-        assertThat(GlobPattern.compile("a\\*b").matches("axb")).isFalse();
-        assertThat(GlobPattern.compile("a.b").matches("axb")).isFalse();
+    void patternSubscriptionsFollowRedisGlobSyntax() {
+        InMemoryEventBus bus = new InMemoryEventBus();
+        List<String> received = new CopyOnWriteArrayList<>();
+        for (String pattern : List.of("user:*:inbox", "h?llo", "h[ae]llo", "h[^e]llo", "a\\*b", "a.b")) {
+            bus.subscribePattern(pattern, event -> received.add(pattern + " " + event.channel()));
+        }
+        for (String channel : List.of("user:42:inbox", "hello", "hallo", "a*b", "axb")) {
+            bus.publish(channel, text(""));
+        }
+        assertThat(received).containsExactlyInAnyOrder("user:*:inbox user:42:inbox", "h?llo hello", "h?llo hallo",
+                "h[ae]llo hello", "h[ae]llo hallo", "h[^e]llo hallo", "a\\*b a*b");
     }
 }

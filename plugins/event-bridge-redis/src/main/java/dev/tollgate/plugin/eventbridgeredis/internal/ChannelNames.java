@@ -1,5 +1,7 @@
 package dev.tollgate.plugin.eventbridgeredis.internal;
 
+import dev.tollgate.api.event.ChannelGlob;
+
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -16,7 +18,7 @@ public final class ChannelNames {
     public ChannelNames(String channelPrefix, String keyPrefix) {
         this.channelPrefix = requireNonNull(channelPrefix, "channelPrefix is null");
         this.keyPrefix = requireNonNull(keyPrefix, "keyPrefix is null");
-        this.patternPrefix = GlobPattern.escape(channelPrefix);
+        this.patternPrefix = ChannelGlob.escape(channelPrefix);
     }
 
     /** The Redis channel of a gateway channel. */

@@ -4,6 +4,7 @@ import dev.tollgate.api.ErrorCode;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.event.Event;
 import dev.tollgate.api.event.HistoryGapException;
+import dev.tollgate.api.event.HistoryRule;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;

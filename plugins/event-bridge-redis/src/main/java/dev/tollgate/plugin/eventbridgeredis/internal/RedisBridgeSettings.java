@@ -2,6 +2,7 @@ package dev.tollgate.plugin.eventbridgeredis.internal;
 
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PluginConfig;
+import dev.tollgate.api.event.HistoryRule;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -9,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static java.util.Objects.requireNonNull;
@@ -35,10 +35,6 @@ public record RedisBridgeSettings(
         Presence presence,
         Delivery delivery) {
 
-    private static final Set<String> HISTORY_RULE_KEYS = Set.of("channels", "size", "ttl");
-    private static final int MAX_HISTORY_SIZE = 1_000_000;
-    private static final int DEFAULT_HISTORY_SIZE = 100;
-    private static final Duration DEFAULT_HISTORY_TTL = Duration.ofMinutes(5);
     private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
     private static final long MAX_LANE_BYTES = 16L << 30;
 
@@ -167,12 +163,7 @@ public record RedisBridgeSettings(
 
     /** The rule for a channel, or {@code null} when it keeps no history. */
     public HistoryRule historyRuleFor(String channel) {
-        for (HistoryRule rule : history) {
-            if (rule.channels().matches(channel)) {
-                return rule;
-            }
-        }
-        return null;
+        return HistoryRule.forChannel(history, channel).orElse(null);
     }
 
     /** How long a stream under {@code rule} outlives its last event. */
@@ -190,7 +181,7 @@ public record RedisBridgeSettings(
                 readConnection(config),
                 config.getString("channel-prefix"),
                 config.getString("key-prefix"),
-                readHistory(config),
+                HistoryRule.readAll(config, "history"),
                 positive(config, "history-idle-expiry"),
                 readPresence(config),
                 readDelivery(config));
@@ -275,28 +266,6 @@ public record RedisBridgeSettings(
             throw config.error(key, "must not carry credentials; use username and password");
         }
         return address;
-    }
-
-    private static List<HistoryRule> readHistory(PluginConfig config) {
-        List<HistoryRule> rules = new ArrayList<>();
-        for (PluginConfig rule : config.getConfigList("history")) {
-            for (String key : rule.keys()) {
-                if (!HISTORY_RULE_KEYS.contains(key)) {
-                    throw rule.error(key, "unknown setting (known: channels, size, ttl)");
-                }
-            }
-            if (!rule.has("channels")) {
-                throw rule.error("channels", "is missing: the channels (a glob pattern) that keep history");
-            }
-            String channels = rule.getString("channels");
-            if (channels.isEmpty()) {
-                throw rule.error("channels", "must not be empty");
-            }
-            int size = rule.has("size") ? range(rule, "size", 1, MAX_HISTORY_SIZE) : DEFAULT_HISTORY_SIZE;
-            Duration ttl = rule.has("ttl") ? positive(rule, "ttl") : DEFAULT_HISTORY_TTL;
-            rules.add(new HistoryRule(GlobPattern.compile(channels), size, ttl));
-        }
-        return rules;
     }
 
     private static Presence readPresence(PluginConfig config) {

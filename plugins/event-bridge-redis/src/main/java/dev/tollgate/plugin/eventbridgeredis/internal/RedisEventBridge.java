@@ -7,6 +7,7 @@ import dev.tollgate.api.event.Event;
 import dev.tollgate.api.event.EventBridge;
 import dev.tollgate.api.event.EventListener;
 import dev.tollgate.api.event.HistoryGapException;
+import dev.tollgate.api.event.HistoryRule;
 import dev.tollgate.api.event.Presence;
 import dev.tollgate.api.event.Subscription;
 import dev.tollgate.api.health.Health;

@@ -1,5 +1,6 @@
 package dev.tollgate.plugin.eventbridgeredis.internal;
 
+import dev.tollgate.api.event.ChannelGlob;
 import dev.tollgate.api.event.Event;
 import dev.tollgate.api.event.EventListener;
 import dev.tollgate.api.event.Subscription;
@@ -90,7 +91,7 @@ public final class SubscriptionTable {
         }
         Registration registration = new Registration(listener);
         Entry entry = entries.compute(name, (key, current) -> {
-            Entry target = current == null ? new Entry(key, kind == Kind.PATTERN ? GlobPattern.compile(key) : null) : current;
+            Entry target = current == null ? new Entry(key, kind == Kind.PATTERN ? ChannelGlob.compile(key) : null) : current;
             target.registrations.add(registration);
             return target;
         });
@@ -276,7 +277,7 @@ public final class SubscriptionTable {
     /** One name's listeners and Redis state; the state fields are guarded by the entry's monitor. */
     private static final class Entry implements DeliveryLanes.Target {
         final String name;
-        final GlobPattern pattern;
+        final ChannelGlob pattern;
         final List<Registration> registrations = new CopyOnWriteArrayList<>();
         /** The Redis subscription attempt that may deliver; null when none. Read without the lock. */
         volatile Attempt current;
@@ -285,7 +286,7 @@ public final class SubscriptionTable {
         boolean busy;
         int failures;
 
-        Entry(String name, GlobPattern pattern) {
+        Entry(String name, ChannelGlob pattern) {
             this.name = name;
             this.pattern = pattern;
         }

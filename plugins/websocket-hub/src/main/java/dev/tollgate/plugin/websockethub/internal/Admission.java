@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The share of the hub's capacity one connection holds: a connection slot, its queue's bytes of
+ * The share of the hub's {@link Capacity} one connection holds: a connection slot, its queue's bytes of
  * the queue budget and, for a user, one of that user's connections. Taken before the upgrade and
  * given back exactly once: when the upgrade fails, when the session closes, or when a session
  * never opened after an accepted upgrade (the client left during the handshake). A connection
@@ -16,15 +16,15 @@ import static java.util.Objects.requireNonNull;
  * back never races with binding it to a user.
  */
 final class Admission {
-    private final Hub hub;
+    private final Capacity capacity;
     private String user;
     private final long queueBytes;
     private final long createdNanos = System.nanoTime();
     private final AtomicReference<State> state = new AtomicReference<>(State.PENDING);
 
     /** @param user the user already counted for this admission, or null */
-    Admission(Hub hub, String user, long queueBytes) {
-        this.hub = requireNonNull(hub, "hub is null");
+    Admission(Capacity capacity, String user, long queueBytes) {
+        this.capacity = requireNonNull(capacity, "capacity is null");
         this.user = user;
         this.queueBytes = queueBytes;
     }
@@ -48,7 +48,7 @@ final class Admission {
         if (state.get() == State.RELEASED) {
             return true;
         }
-        if (!hub.addUserConnection(newUser)) {
+        if (!capacity.addUserConnection(newUser)) {
             return false;
         }
         user = newUser;
@@ -67,7 +67,7 @@ final class Admission {
     boolean open() {
         boolean opened = state.compareAndSet(State.PENDING, State.OPEN);
         if (opened) {
-            hub.admissionOpened(this);
+            capacity.admissionOpened(this);
         }
         return opened;
     }
@@ -75,14 +75,14 @@ final class Admission {
     /** Gives the capacity back; only the first call does. */
     synchronized void release() {
         if (state.getAndSet(State.RELEASED) != State.RELEASED) {
-            hub.release(this);
+            capacity.release(this);
         }
     }
 
     /** Releases a share whose session never opened; false when it has opened meanwhile. */
     synchronized boolean expire() {
         if (state.compareAndSet(State.PENDING, State.RELEASED)) {
-            hub.release(this);
+            capacity.release(this);
             return true;
         }
         return false;

@@ -15,6 +15,14 @@ import static java.util.Objects.requireNonNull;
  * {@code {user}} as one or more characters; {@link #matchesUser} requires every {@code {user}}
  * to be exactly the given name.
  *
+ * <p>This is not the bus's glob ({@link dev.tollgate.api.event.ChannelGlob}) and is not built
+ * on it: the hub's patterns have no character sets ({@code [} and {@code ]} stand for
+ * themselves, so {@code room[1]} in a permission rule means that channel only), refuse what
+ * they cannot mean (empty, a dangling escape, an unknown placeholder) instead of reading it
+ * literally, and capture {@code {user}}, which a glob cannot. They are configuration of who may
+ * do what, not subscriptions to the bus; reading them as globs would change which channels
+ * existing permission and policy rules cover.
+ *
  * <p>Immutable and thread-safe.
  */
 final class ChannelPattern {

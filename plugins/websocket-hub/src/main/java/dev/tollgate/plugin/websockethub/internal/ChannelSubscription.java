@@ -26,10 +26,11 @@ import static java.util.Objects.requireNonNull;
  * during the switch-over.
  *
  * <p>Thread-safe: {@link #deliver} is called by fan-out lanes (or the bus thread, for small
- * channels), the rest by the connection's I/O thread or a bus completion.
+ * channels), the rest by the connection's I/O thread or a bus completion. What it sends goes
+ * through the connection's {@link ConnectionSender}.
  */
 final class ChannelSubscription {
-    private final HubConnection connection;
+    private final ConnectionSender sender;
     private final String channel;
     private final boolean counted;
     private final AtomicBoolean cancelled = new AtomicBoolean();
@@ -48,8 +49,8 @@ final class ChannelSubscription {
      * @param channel the bus channel
      * @param counted whether it counts towards the route's {@code max-subscriptions}
      */
-    ChannelSubscription(HubConnection connection, String channel, boolean counted) {
-        this.connection = requireNonNull(connection, "connection is null");
+    ChannelSubscription(ConnectionSender sender, String channel, boolean counted) {
+        this.sender = requireNonNull(sender, "sender is null");
         this.channel = requireNonNull(channel, "channel is null");
         this.counted = counted;
     }
@@ -129,7 +130,7 @@ final class ChannelSubscription {
         if (through != null && isAtOrBefore(offset, through)) {
             return false;
         }
-        return connection.deliver(message, local.policy());
+        return sender.deliver(message, local.policy());
     }
 
     /** Called under the lock while not live. */
@@ -138,8 +139,8 @@ final class ChannelSubscription {
             return;
         }
         ChannelPolicy policy = local.policy();
-        if (held.size() >= connection.maxQueuedMessages()) {
-            connection.overflowWhileHeld(policy);
+        if (held.size() >= sender.maxQueuedMessages()) {
+            sender.overflowWhileHeld(policy);
             if (policy.slowConsumer() == ChannelPolicy.SlowConsumer.DROP_OLDEST) {
                 held.poll();
             }
@@ -165,12 +166,12 @@ final class ChannelSubscription {
                 return;
             }
             for (WebSocketMessage reply : replies) {
-                connection.reply(reply);
+                sender.reply(reply);
             }
             long sent = 0;
             for (Event event : recovered) {
                 WebSocketMessage message = local.encode(event);
-                if (message != null && connection.deliver(message, local.policy())) {
+                if (message != null && sender.deliver(message, local.policy())) {
                     sent++;
                 }
             }
@@ -180,14 +181,14 @@ final class ChannelSubscription {
             if (held != null) {
                 for (Held message : held) {
                     if ((through == null || !isAtOrBefore(message.offset(), through))
-                            && connection.deliver(message.message(), local.policy())) {
+                            && sender.deliver(message.message(), local.policy())) {
                         sent++;
                     }
                 }
             }
             held = null;
             live = true;
-            connection.sent(sent);
+            sender.sent(sent);
         }
         ChannelSubscription watch = presenceWatch;
         if (watch != null) {
@@ -211,7 +212,7 @@ final class ChannelSubscription {
 
     @Override
     public String toString() {
-        return "ChannelSubscription[" + channel + ", " + connection + "]";
+        return "ChannelSubscription[" + channel + ", " + sender + "]";
     }
 
     private record Held(WebSocketMessage message, String offset) {

@@ -1,7 +1,5 @@
 package dev.tollgate.plugin.websockethub.internal;
 
-import dev.tollgate.api.ErrorCode;
-import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.PluginContext;
 import dev.tollgate.api.event.EventBus;
 import dev.tollgate.api.event.Presence;
@@ -21,19 +19,16 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * What every hub route of one gateway shares: the instance's limits (connections, the queue
- * budget, connections per user), its connections, and its channels — one bus subscription per
- * channel, reference-counted over the local subscribers.
+ * What every hub route of one gateway shares: the instance's {@link Capacity} (connections, the
+ * queue budget, connections per user), its connections, its channels — one bus subscription per
+ * channel, reference-counted over the local subscribers — and presence on the bus.
  *
  * <p>Nothing here assumes a single instance. Channels, presence and history live on the event
  * bus; what is kept here is only this instance's share (its connections, its bus subscriptions),
@@ -47,8 +42,6 @@ import static java.util.Objects.requireNonNull;
  */
 final class Hub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
-    /** An accepted upgrade whose session has not opened after this long gives its capacity back. */
-    private static final Duration HANDSHAKE_DEADLINE = Duration.ofSeconds(30);
     /** How long the hub reports itself degraded after the fan-out dropped an event. */
     private static final Duration FAN_OUT_DROPS_DEGRADE_FOR = Duration.ofMinutes(1);
 
@@ -58,16 +51,11 @@ final class Hub implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final HubMetrics metrics;
     private final FanOutLanes lanes;
+    private final Capacity capacity;
     private final String instanceId = UUID.randomUUID().toString();
     private final Map<String, LocalChannel> channels = new ConcurrentHashMap<>();
     private final Set<HubConnection> connections = ConcurrentHashMap.newKeySet();
-    private final Set<Admission> pendingAdmissions = ConcurrentHashMap.newKeySet();
-    private final Map<String, Integer> connectionsPerUser = new ConcurrentHashMap<>();
-    private final AtomicInteger admitted = new AtomicInteger();
-    private final AtomicLong reservedQueueBytes = new AtomicLong();
     private final AtomicInteger subscriptions = new AtomicInteger();
-    private final Map<Long, Integer> routeReservations = new ConcurrentHashMap<>();
-    private final ScheduledFuture<?> expiry;
 
     Hub(HubSettings settings, PluginContext context) {
         this.settings = requireNonNull(settings, "settings is null");
@@ -76,16 +64,15 @@ final class Hub implements AutoCloseable {
         this.scheduler = context.scheduler();
         this.metrics = new HubMetrics(context.metrics());
         this.lanes = new FanOutLanes(settings.fanOut(), "tollgate-hub-fan-out");
+        this.capacity = new Capacity(settings, metrics, scheduler);
         metrics.gauge("fan_out_queued_messages", lanes::queuedMessages);
         metrics.gauge("connections", connections::size);
         metrics.gauge("subscriptions", subscriptions::get);
         metrics.gauge("channels", channels::size);
-        metrics.gauge("queue_budget_reserved_bytes", reservedQueueBytes::get);
+        metrics.gauge("queue_budget_reserved_bytes", capacity::reservedQueueBytes);
         metrics.gauge("queue_budget_bytes", settings::queueBudget);
         metrics.gauge("queued_bytes", this::queuedBytes);
         context.registerHealth("hub", this::health);
-        long period = HANDSHAKE_DEADLINE.toMillis() / 3;
-        this.expiry = scheduler.scheduleWithFixedDelay(this::expireAdmissions, period, period, TimeUnit.MILLISECONDS);
     }
 
     HubSettings settings() {
@@ -94,6 +81,11 @@ final class Hub implements AutoCloseable {
 
     HubMetrics metrics() {
         return metrics;
+    }
+
+    /** The instance's capacity, which admits connections. */
+    Capacity capacity() {
+        return capacity;
     }
 
     EventBus bus() {
@@ -112,124 +104,6 @@ final class Hub implements AutoCloseable {
     /** Unique per hub, part of presence member ids so that they are unique across instances. */
     String instanceId() {
         return instanceId;
-    }
-
-    // --- Admission
-
-    /** A route with this queue size uses the hub (for the health report); undone by {@link #routeRemoved}. */
-    void routeAdded(long queueBytes) {
-        routeReservations.merge(queueBytes, 1, Integer::sum);
-    }
-
-    void routeRemoved(long queueBytes) {
-        routeReservations.computeIfPresent(queueBytes, (key, count) -> count == 1 ? null : count - 1);
-    }
-
-    /**
-     * Takes a connection's share of the instance's capacity.
-     *
-     * @param user the connection's user, or null
-     * @param queueBytes the connection's queue limit, reserved from the queue budget
-     * @throws GatewayException {@code UNAVAILABLE} at the connection cap or when the queue budget
-     *         is used up, {@code TOO_MANY_REQUESTS} when the user has as many connections as allowed
-     */
-    Admission admit(String user, long queueBytes) {
-        if (!tryIncrement(admitted, settings.maxConnections())) {
-            metrics.refusedForCapacity();
-            throw new GatewayException(ErrorCode.UNAVAILABLE, "the WebSocket hub is at its connection limit");
-        }
-        if (!tryReserve(queueBytes)) {
-            admitted.decrementAndGet();
-            metrics.refusedForQueueBudget();
-            throw new GatewayException(ErrorCode.UNAVAILABLE, "the WebSocket hub's queue budget is used up");
-        }
-        if (user != null && !addUserConnection(user)) {
-            reservedQueueBytes.addAndGet(-queueBytes);
-            admitted.decrementAndGet();
-            throw new GatewayException(ErrorCode.TOO_MANY_REQUESTS, userLimitMessage());
-        }
-        Admission admission = new Admission(this, user, queueBytes);
-        pendingAdmissions.add(admission);
-        return admission;
-    }
-
-    /**
-     * Counts one more connection of {@code user} (undone by {@link #release}); false, counted
-     * as a refusal, when the user has {@code max-connections-per-user} already.
-     */
-    boolean addUserConnection(String user) {
-        if (settings.maxConnectionsPerUser() == 0 || tryAddUserConnection(user)) {
-            return true;
-        }
-        metrics.refusedForUserLimit();
-        return false;
-    }
-
-    /** Why {@link #addUserConnection} refused. */
-    String userLimitMessage() {
-        return "at most " + settings.maxConnectionsPerUser() + " connections per user";
-    }
-
-    void admissionOpened(Admission admission) {
-        pendingAdmissions.remove(admission);
-        metrics.opened();
-    }
-
-    /** Gives an admission's capacity back; called once per admission by {@link Admission}. */
-    void release(Admission admission) {
-        pendingAdmissions.remove(admission);
-        if (admission.user() != null && settings.maxConnectionsPerUser() > 0) {
-            connectionsPerUser.computeIfPresent(admission.user(), (user, count) -> count == 1 ? null : count - 1);
-        }
-        reservedQueueBytes.addAndGet(-admission.queueBytes());
-        admitted.decrementAndGet();
-    }
-
-    private static boolean tryIncrement(AtomicInteger counter, int limit) {
-        int current;
-        do {
-            current = counter.get();
-            if (current >= limit) {
-                return false;
-            }
-        }
-        while (!counter.compareAndSet(current, current + 1));
-        return true;
-    }
-
-    private boolean tryReserve(long bytes) {
-        long current;
-        do {
-            current = reservedQueueBytes.get();
-            if (current + bytes > settings.queueBudget()) {
-                return false;
-            }
-        }
-        while (!reservedQueueBytes.compareAndSet(current, current + bytes));
-        return true;
-    }
-
-    private boolean tryAddUserConnection(String user) {
-        boolean[] added = new boolean[1];
-        connectionsPerUser.compute(user, (key, count) -> {
-            int current = count == null ? 0 : count;
-            if (current >= settings.maxConnectionsPerUser()) {
-                return count;
-            }
-            added[0] = true;
-            return current + 1;
-        });
-        return added[0];
-    }
-
-    private void expireAdmissions() {
-        long deadline = HANDSHAKE_DEADLINE.toNanos();
-        long now = System.nanoTime();
-        for (Admission admission : pendingAdmissions) {
-            if (now - admission.createdNanos() > deadline && admission.expire()) {
-                LOG.debug("Released the capacity of an upgrade whose session never opened");
-            }
-        }
     }
 
     // --- Connections
@@ -359,23 +233,20 @@ final class Hub implements AutoCloseable {
 
     private Health health() {
         Map<String, Object> details = Map.of(
-                "connections", admitted.get(),
+                "connections", capacity.admitted(),
                 "maxConnections", settings.maxConnections(),
                 "channels", channels.size(),
                 "subscriptions", subscriptions.get(),
-                "queueBudgetReservedBytes", reservedQueueBytes.get(),
+                "queueBudgetReservedBytes", capacity.reservedQueueBytes(),
                 "queueBudgetBytes", settings.queueBudget(),
                 "fanOutDroppedMessages", metrics.fanOutDropped());
         if (metrics.fanOutDroppedWithin(FAN_OUT_DROPS_DEGRADE_FOR)) {
             return new Health(Health.Status.DEGRADED, withReason(details,
                     "events were dropped in the last minute: the fan-out lanes were full (more events than the gateway can write)"));
         }
-        if (admitted.get() >= settings.maxConnections()) {
-            return new Health(Health.Status.DEGRADED, withReason(details, "at the connection limit: new connections are refused"));
-        }
-        long smallestRoute = routeReservations.keySet().stream().mapToLong(Long::longValue).min().orElse(0);
-        if (reservedQueueBytes.get() + smallestRoute > settings.queueBudget()) {
-            return new Health(Health.Status.DEGRADED, withReason(details, "the queue budget is used up: new connections are refused"));
+        String refusal = capacity.refusalReason();
+        if (refusal != null) {
+            return new Health(Health.Status.DEGRADED, withReason(details, refusal));
         }
         return Health.up(details);
     }
@@ -389,7 +260,7 @@ final class Hub implements AutoCloseable {
     /** Closes every connection with 1001, leaves every bus channel and stops the fan-out lanes. */
     @Override
     public void close() {
-        expiry.cancel(false);
+        capacity.close();
         for (HubConnection connection : connections) {
             connection.close(1001, "gateway stopping");
         }

@@ -62,7 +62,7 @@ final class HubEndpoint implements Endpoint {
         try {
             channels = awaitingAuthentication ? List.of() : routeChannels(exchange.route(), principal);
             since = routeSince(exchange);
-            admission = hub.admit(principal == null ? null : principal.name(), route.webSocket().maxQueuedBytes());
+            admission = hub.capacity().admit(principal == null ? null : principal.name(), route.webSocket().maxQueuedBytes());
         }
         catch (GatewayException e) {
             return CompletableFuture.failedFuture(e);
@@ -124,7 +124,7 @@ final class HubEndpoint implements Endpoint {
     /** {@code ?since=} for recovering the route's channels, when it has any. */
     private String routeSince(Exchange exchange) {
         String since = route.subscribe().isEmpty() ? null : exchange.request().queryParameter("since");
-        if (since != null && !HubConnection.isOffset(since)) {
+        if (since != null && !Recovery.isOffset(since)) {
             throw new GatewayException(ErrorCode.BAD_REQUEST, "since must be an offset such as 1700000000000-42");
         }
         return since;

@@ -32,8 +32,8 @@ public final class HubEndpointFactory implements EndpointFactory {
             throw config.error("max-queued-bytes", "must not exceed gateway.plugins." + context.pluginId()
                     + ".queue-budget (" + hub.settings().queueBudget() + " bytes)");
         }
-        hub.routeAdded(route.webSocket().maxQueuedBytes());
-        return new HubEndpoint(hub, route, () -> hub.routeRemoved(route.webSocket().maxQueuedBytes()));
+        hub.capacity().routeAdded(route.webSocket().maxQueuedBytes());
+        return new HubEndpoint(hub, route, () -> hub.capacity().routeRemoved(route.webSocket().maxQueuedBytes()));
     }
 
     /** What the shared hub is keyed on: the plugin-wide settings as written (equal values, one hub). */
