@@ -9,6 +9,7 @@ import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.upstream.Attempt;
 import dev.tollgate.api.upstream.RetryPolicy;
 import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.api.upstream.TlsSettings;
 import dev.tollgate.api.upstream.Upstream;
 import dev.tollgate.runtime.metrics.GatewayMetrics;
 import org.slf4j.Logger;
@@ -113,6 +114,11 @@ final class ServiceUpstream implements Upstream {
     @Override
     public RetryPolicy retryPolicy() {
         return retryPolicy;
+    }
+
+    @Override
+    public TlsSettings tls() {
+        return settings.tls();
     }
 
     UpstreamSettings settings() {
