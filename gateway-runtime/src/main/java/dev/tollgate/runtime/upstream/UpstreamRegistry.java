@@ -57,6 +57,7 @@ public final class UpstreamRegistry implements Upstreams, AutoCloseable {
     /**
      * Creates the services and starts their health checks.
      *
+     * @param scheduler runs the health probes and the retries after their back-off
      * @param blockingExecutor for the rare blocking step of a probe (resolving a host name)
      */
     public UpstreamRegistry(List<Definition> definitions, GatewayMetrics metrics, HealthRegistry health,
@@ -66,7 +67,7 @@ public final class UpstreamRegistry implements Upstreams, AutoCloseable {
         Map<String, ServiceUpstream> created = new LinkedHashMap<>();
         for (Definition definition : definitions) {
             created.put(definition.name(), new ServiceUpstream(definition.name(), definition.settings(), definition.instances(),
-                    definition.source(), metrics));
+                    definition.source(), metrics, scheduler));
         }
         this.services = Map.copyOf(created);
         boolean probing = definitions.stream().anyMatch(definition -> definition.settings().healthCheck().enabled());
