@@ -321,6 +321,19 @@ class RetryLoopTest {
                 .hasMessageContaining("service 'svc' has no instances");
     }
 
+    @Test
+    void failuresAreAnsweredWithTheErrorThatFitsThemNamingTheService() {
+        assertThat(RetryLoop.toGatewayException("orders", Attempt.Failure.CONNECT, null))
+                .hasMessage("service 'orders' could not be reached").extracting(GatewayException::code).isEqualTo(ErrorCode.BAD_GATEWAY);
+        assertThat(RetryLoop.toGatewayException("orders", Attempt.Failure.REFUSED, null).code()).isEqualTo(ErrorCode.BAD_GATEWAY);
+        assertThat(RetryLoop.toGatewayException("orders", Attempt.Failure.RESET, null).code()).isEqualTo(ErrorCode.BAD_GATEWAY);
+        assertThat(RetryLoop.toGatewayException("orders", Attempt.Failure.TIMEOUT, null).code()).isEqualTo(ErrorCode.GATEWAY_TIMEOUT);
+        assertThat(RetryLoop.toGatewayException("orders", Attempt.Failure.CANCELLED, new java.util.concurrent.RejectedExecutionException("full")))
+                .hasMessage("service 'orders' has too many requests waiting").extracting(GatewayException::code).isEqualTo(ErrorCode.UNAVAILABLE);
+        assertThat(RetryLoop.toGatewayException("orders", Attempt.Failure.CANCELLED, null))
+                .hasMessage("the request to service 'orders' was cancelled").extracting(GatewayException::code).isEqualTo(ErrorCode.UNAVAILABLE);
+    }
+
     // --- helpers
 
     /** Runs the exchange and waits for what the loop delivers; throws what it fails with. */

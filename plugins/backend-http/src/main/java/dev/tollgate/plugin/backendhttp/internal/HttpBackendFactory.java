@@ -6,13 +6,12 @@ import dev.tollgate.api.http.Backend;
 import dev.tollgate.api.http.BackendFactory;
 import dev.tollgate.api.upstream.Upstream;
 
-import java.util.Set;
-
 /**
  * Creates the {@code http} backend of each service that names it ({@code backend = http}): reads
- * the service block into {@link ServiceSettings}, looks the service up in the upstream registry,
- * and starts its client on the threads every service of the plugin shares (started with the
- * first service, stopped with the last).
+ * the service block into {@link ServiceSettings}, looks the service up in the upstream registry
+ * (which also holds its TLS settings), and starts its client on the threads every service of the
+ * plugin shares (started with the first service, stopped with the last). The block has no secret
+ * of its own: the TLS passwords are runtime-owned keys.
  */
 public final class HttpBackendFactory implements BackendFactory {
     private final ClientResources resources = new ClientResources();
@@ -33,17 +32,11 @@ public final class HttpBackendFactory implements BackendFactory {
         Upstream upstream = context.upstreams().service(config.name());
         resources.acquire(threads);
         try {
-            return HttpBackend.start(config.name(), settings, upstream, resources, context.scheduler(), context.metrics(),
-                    resources::release);
+            return HttpBackend.start(config.name(), settings, upstream, resources, context.metrics(), resources::release);
         }
         catch (RuntimeException e) {
             resources.release();
             throw e;
         }
-    }
-
-    @Override
-    public Set<String> sensitiveKeys() {
-        return Set.of("tls.trust-store.password", "tls.key-store.password", "tls.key-store.key-password");
     }
 }
