@@ -1,10 +1,13 @@
 package dev.tollgate.api.upstream;
 
 /**
- * One try of an exchange on one instance, from {@link Upstream#choose}. The backend reports the
- * outcome once — {@link #responded} when response headers arrived, or {@link #failed} when
- * none will — and {@link #close closes} the attempt when the instance is done with the exchange
- * (response body relayed, or abandoned).
+ * One try of an exchange on one instance. Under {@link Upstream#execute} the runtime reports each
+ * attempt's {@link Outcome} itself and the backend only {@link #close closes} the attempt whose
+ * answer was delivered. A backend that drives attempts by hand with {@link Upstream#choose}
+ * reports the outcome once — {@link #responded} when response headers arrived,
+ * {@link #answered} for an answer in another protocol, or {@link #failed} when none will come —
+ * and closes the attempt when the instance is done with the exchange (response body relayed, or
+ * abandoned).
  *
  * <p>The outcome feeds the instance's passive health, its circuit breaker and its latency
  * estimate; the attempt counts as in flight for {@code least-requests} until closed. Reports

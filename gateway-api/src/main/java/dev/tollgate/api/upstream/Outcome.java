@@ -88,9 +88,11 @@ public final class Outcome<T> {
      * reached the instance ({@link Attempt.Failure#neverReachedInstance()}) and its body can be
      * sent again, otherwise only for an idempotent request. When it does not retry, the exchange
      * fails with the {@link dev.tollgate.api.GatewayException} that fits the failure (502, 503 or
-     * 504).
+     * 504) — or with {@code cause} itself when it is a {@code GatewayException}: that is how a
+     * backend answers the client's own failure ({@link Attempt.Failure#CANCELLED} with the
+     * runtime's error for a request body too large or too slow) or a precise error of its own.
      *
-     * @param cause what went wrong, for the log; may be null
+     * @param cause what went wrong, for the log and the error's cause; may be null
      */
     public static <T> Outcome<T> failure(Attempt.Failure failure, Throwable cause) {
         return new Outcome<>(Kind.FAILURE, null, 0, false, requireNonNull(failure, "failure is null"), cause);

@@ -17,9 +17,10 @@ import java.util.function.Consumer;
  * <pre>{@code
  * return upstream.execute(exchange, attempt ->
  *         send(attempt.instance(), request)                       // completes when headers arrive
- *                 .thenApply(response -> Outcome.status(response.status(), response))
+ *                 .thenApply(response -> Outcome.status(response.status(), new Call(attempt, response)))
  *                 .exceptionally(failure -> Outcome.failure(kind(failure), failure)))
- *         .thenAccept(response -> relay(response));               // the answer delivered
+ *         .thenAccept(call -> relay(call.response(), call.attempt()::close));  // the answer delivered; its
+ *                                                                             // attempt closed after the body
  * }</pre>
  *
  * <p>A backend with needs of its own may still drive attempts by hand with {@link #choose}:
@@ -79,18 +80,24 @@ public interface Upstream {
      *       status or failure is one the policy retries, the retry budget has room, and the
      *       client is still there.</li>
      * </ul>
-     * An answer not delivered because a retry replaces it goes to {@link Execution#discard}.
+     * An answer not delivered because a retry replaces it, or because the exchange ended (the client
+     * went away) before it came, goes to {@link Execution#discard}. Once the exchange has ended, no
+     * further attempt is made.
      *
      * <p>When no attempt could be made (no available instance) or the last one failed without an
      * answer, the stage fails with a {@link dev.tollgate.api.GatewayException}: {@code UNAVAILABLE}
-     * (503), {@code BAD_GATEWAY} (502) or {@code GATEWAY_TIMEOUT} (504), naming the service. A stage
-     * of {@code execution} that fails (rather than completing with {@link Outcome#failure}) is a
-     * bug: its failure ends the exchange as it is, without retry.
+     * (503), {@code BAD_GATEWAY} (502) or {@code GATEWAY_TIMEOUT} (504), naming the service — or
+     * with the failure's cause as it is when that is a {@code GatewayException} (see
+     * {@link Outcome#failure}). A stage of {@code execution} that fails (rather than completing
+     * with {@link Outcome#failure}), or an {@code attempt} call that throws, is a bug: the attempt
+     * counts as {@link Attempt.Failure#CANCELLED cancelled} and the failure ends the exchange as
+     * it is, without retry.
      *
      * <p>Attempts: the runtime reports each outcome to the {@link Attempt} and closes every attempt
      * whose answer is not delivered; the attempt of a delivered answer stays open and the backend
      * {@link Attempt#close() closes} it once the answer's body has been relayed or abandoned, so it
-     * counts as in flight until then. The backend never reports an outcome to an attempt itself.
+     * counts as in flight until then (the answer usually carries its attempt for that). The backend
+     * never reports an outcome to an attempt itself.
      *
      * <p>Non-blocking; the stage may complete on the backend's threads or the runtime's scheduler.
      *
@@ -102,6 +109,17 @@ public interface Upstream {
     }
 
     /**
+     * How to speak TLS to this service's instances ({@code tls} of the service's block), read once
+     * by the runtime: a backend builds its TLS context for {@code https://}, {@code h2://},
+     * {@code grpcs://} and {@code wss://} instances from it, as the runtime's health probes do.
+     *
+     * @since 1.2
+     */
+    default TlsSettings tls() {
+        throw new UnsupportedOperationException("tls");
+    }
+
+    /**
      * Calls {@code listener} with the complete instance list after every change (discovery
      * updates), so a backend can release what it holds for instances that left. Called on a
      * runtime thread; must not block.
@@ -110,6 +128,11 @@ public interface Upstream {
 
     /**
      * What {@link #execute} runs for each attempt, and what it needs to know to retry safely.
+     *
+     * <p>Threads: one attempt at a time. {@link #attempt} is called on the thread that called
+     * {@code execute}, on the thread that completed the previous attempt's stage, or on the
+     * runtime's scheduler after a back-off; the other methods on the thread that completed an
+     * attempt's stage. Each call happens after the previous one.
      *
      * @param <T> the answer type
      * @since 1.2

@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.event.HistoryRule;
+import dev.tollgate.api.upstream.InstanceAddress;
 import dev.tollgate.api.upstream.ServiceInstance;
 import dev.tollgate.runtime.upstream.UpstreamSettings;
 
@@ -37,6 +38,8 @@ public final class GatewayConfigReader {
     /** Keys of a service block that the runtime owns; the rest belongs to the backend plugin. */
     public static final Set<String> RUNTIME_SERVICE_KEYS = union(Set.of("backend", "instances", "discovery"), UpstreamSettings.KEYS);
 
+    /** The instance URL schemes, as messages list them: "http://, https://, … or wss://". */
+    private static final String INSTANCE_SCHEMES = instanceSchemes();
     private static final Set<String> HTTP_METHODS = Set.of(
             "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
@@ -110,7 +113,7 @@ public final class GatewayConfigReader {
 
         Path absoluteHome = home.toAbsolutePath().normalize();
         Map<String, GatewayConfig.Service> services = readServices(gateway.getConfig("services"), gateway.getConfig("service-defaults"),
-                reference.getConfig("gateway.service-defaults").root());
+                reference.getConfig("gateway.service-defaults").root(), absoluteHome);
         Map<String, GatewayConfig.FilterDefinition> filters = readFilterDefinitions(gateway.getConfig("filters"));
         HoconConfig reload = gateway.getConfig("reload");
         return new GatewayConfig(
@@ -272,7 +275,8 @@ public final class GatewayConfigReader {
         return sources;
     }
 
-    private static Map<String, GatewayConfig.Service> readServices(HoconConfig services, HoconConfig defaults, ConfigObject schema) {
+    private static Map<String, GatewayConfig.Service> readServices(HoconConfig services, HoconConfig defaults, ConfigObject schema,
+                                                                   Path home) {
         Map<String, GatewayConfig.Service> result = new LinkedHashMap<>();
         for (String name : services.keys()) {
             if (!NAME.matcher(name).matches()) {
@@ -303,7 +307,7 @@ public final class GatewayConfigReader {
             }
             HoconConfig upstreamBlock = new HoconConfig(upstreamOwn, service.path(), name);
             ConfigKeys.checkKnown(upstreamBlock, schema, Set.of());
-            UpstreamSettings upstream = UpstreamSettings.read(upstreamBlock.withFallback(defaults.config()));
+            UpstreamSettings upstream = UpstreamSettings.read(upstreamBlock.withFallback(defaults.config()), home);
             result.put(name, new GatewayConfig.Service(name, backend, instances, discovery, upstream, service,
                     new HoconConfig(backendOwn, service.path(), name)));
         }
@@ -342,16 +346,25 @@ public final class GatewayConfigReader {
         return instances;
     }
 
+    /** An instance URL whose scheme is one of {@link InstanceAddress.Scheme}'s, with a host and no path. */
     private static URI instanceUri(String path, ConfigValue value, String text) {
         String origin = value == null ? "" : HoconConfig.originOf(value.origin());
         try {
             URI uri = new URI(text);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!Set.of("http", "https", "h2c", "h2", "ws", "wss", "grpc", "grpcs").contains(scheme)) {
-                throw new InvalidConfigException(path, origin, "must start with http://, https://, h2c://, ws://, wss://, grpc:// or grpcs://: " + text);
+            try {
+                InstanceAddress.Scheme.parse(uri.getScheme());
+            }
+            catch (IllegalArgumentException e) {
+                throw new InvalidConfigException(path, origin, "must start with " + INSTANCE_SCHEMES + ": " + text);
             }
             if (uri.getHost() == null) {
                 throw new InvalidConfigException(path, origin, "has no host: " + text);
+            }
+            try {
+                InstanceAddress.of(uri);
+            }
+            catch (IllegalArgumentException e) {
+                throw new InvalidConfigException(path, origin, e.getMessage());
             }
             if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
                 throw new InvalidConfigException(path, origin, "must not have a path (rewrite paths per route): " + text);
@@ -534,6 +547,14 @@ public final class GatewayConfigReader {
             throw block.error(key, "must be a literal absolute path such as /health");
         }
         return value;
+    }
+
+    private static String instanceSchemes() {
+        List<String> schemes = new ArrayList<>();
+        for (InstanceAddress.Scheme scheme : InstanceAddress.Scheme.values()) {
+            schemes.add(scheme.text() + "://");
+        }
+        return String.join(", ", schemes.subList(0, schemes.size() - 1)) + " or " + schemes.get(schemes.size() - 1);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

@@ -1,6 +1,8 @@
 package dev.tollgate.runtime.upstream;
 
+import dev.tollgate.api.upstream.InstanceAddress;
 import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.api.upstream.TlsSettings;
 import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
@@ -14,20 +16,23 @@ import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -41,23 +46,32 @@ import static java.util.Objects.requireNonNull;
  * the configured number of agreeing probes.
  *
  * <ul>
- *   <li>{@code http}: {@code GET path}; 2xx and 3xx are healthy. {@code h2c://} and {@code grpc://}
- *       instances are probed over HTTP/2 in clear text, {@code https://} with ALPN.</li>
+ *   <li>{@code http}: {@code GET path}; 2xx and 3xx are healthy. {@code h2c://}, {@code grpc://},
+ *       {@code h2://} and {@code grpcs://} instances are probed over HTTP/2 only, {@code https://}
+ *       and {@code wss://} with ALPN.</li>
  *   <li>{@code grpc}: the standard {@code grpc.health.v1.Health/Check} call; a {@code SERVING}
  *       answer with {@code grpc-status: 0} is healthy.</li>
  *   <li>{@code tcp}: a connection opens.</li>
  * </ul>
  *
- * <p>Like Kubernetes' HTTPS probes, probes do not verify the instance's certificate: they carry
- * no credentials and only ask whether the instance answers. The probing client has one selector
- * and a small pool of its own, so probes never compete with the request path.
+ * <p>Addresses are read with the one parser every backend uses
+ * ({@link ServiceInstance#endpoint()}). TLS instances are probed with the service's own
+ * {@link TlsSettings} — its trust store, host name checks and client certificate — so that a probe
+ * reaches an instance the way the backend's traffic does (a mutual-TLS instance answers it; an
+ * instance whose certificate traffic would refuse is down). One client per distinct TLS settings,
+ * built when the service starts; all of them share one small pool and one selector each, so probes
+ * never compete with the request path.
  */
 final class HealthProber implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthProber.class);
     /** grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING */
     private static final int GRPC_SERVING = 1;
+    /** Pool threads besides one selector per client. */
+    private static final int THREADS = 8;
 
-    private final HttpClient client;
+    private final QueuedThreadPool threads;
+    private final ScheduledExecutorScheduler timeouts;
+    private final Map<TlsSettings, HttpClient> clients = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
     private final Executor blockingExecutor;
     private final List<ScheduledFuture<?>> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -68,40 +82,91 @@ final class HealthProber implements AutoCloseable {
     HealthProber(ScheduledExecutorService scheduler, Executor blockingExecutor) {
         this.scheduler = requireNonNull(scheduler, "scheduler is null");
         this.blockingExecutor = requireNonNull(blockingExecutor, "blockingExecutor is null");
-        ClientConnector connector = new ClientConnector();
-        connector.setSelectors(1);
-        connector.setSslContextFactory(new SslContextFactory.Client(true));
-        QueuedThreadPool threads = new QueuedThreadPool(8, 2);
+        threads = new QueuedThreadPool(THREADS, 2);
         threads.setName("gateway-health-probes");
         threads.setDaemon(true);
+        timeouts = new ScheduledExecutorScheduler("gateway-health-probes-timeouts", true);
+        try {
+            threads.start();
+            timeouts.start();
+        }
+        catch (Exception e) {
+            LifeCycle.stop(threads);
+            LifeCycle.stop(timeouts);
+            throw new IllegalStateException("cannot start the health probe threads", e);
+        }
+    }
+
+    /** The client for instances reached with these TLS settings, started on first use. */
+    private HttpClient client(TlsSettings tls) {
+        HttpClient client = clients.get(tls);
+        return client != null ? client : clients.computeIfAbsent(tls, this::newClient);
+    }
+
+    private HttpClient newClient(TlsSettings tls) {
+        ClientConnector connector = new ClientConnector();
+        connector.setSelectors(1);
         connector.setExecutor(threads);
+        connector.setScheduler(timeouts);
+        connector.setSslContextFactory(sslContextFactory(tls));
         HTTP2Client http2 = new HTTP2Client(connector);
-        client = new HttpClient(new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11,
+        HttpClient client = new HttpClient(new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11,
                 new ClientConnectionFactoryOverHTTP2.HTTP2(http2)));
         client.setExecutor(threads);
+        client.setScheduler(timeouts);
         client.setFollowRedirects(false);
         client.setUserAgentField(null);
         client.setMaxConnectionsPerDestination(2);
+        // Each client's selector holds a pool thread for good.
+        threads.setMaxThreads(THREADS + clients.size() + 1);
         try {
             client.start();
         }
         catch (Exception e) {
-            throw new IllegalStateException("cannot start the health probe client", e);
+            LifeCycle.stop(client);
+            throw new IllegalStateException("cannot start the health probe client for " + tls + ": " + e.getMessage(), e);
         }
+        return client;
     }
 
-    /** Probes the service's members every interval until the returned future is cancelled or the prober closed. */
+    /** The service's TLS settings as Jetty's: trust, host name checks, the client certificate. */
+    private static SslContextFactory.Client sslContextFactory(TlsSettings tls) {
+        SslContextFactory.Client ssl = new SslContextFactory.Client(tls.trustAll());
+        if (!tls.verifiesHostname()) {
+            ssl.setEndpointIdentificationAlgorithm(null);
+        }
+        tls.trustStore().ifPresent(store -> {
+            ssl.setTrustStorePath(store.path().toString());
+            ssl.setTrustStorePassword(store.password());
+            ssl.setTrustStoreType(store.type());
+        });
+        tls.keyStore().ifPresent(store -> {
+            ssl.setKeyStorePath(store.path().toString());
+            ssl.setKeyStorePassword(store.password());
+            ssl.setKeyStoreType(store.type());
+            ssl.setKeyManagerPassword(tls.keyPassword());
+        });
+        return ssl;
+    }
+
+    /**
+     * Probes the service's members every interval until the returned future is cancelled or the
+     * prober closed. Builds the service's client now, on the caller's thread (loading key stores is
+     * blocking work).
+     */
     ScheduledFuture<?> start(ServiceUpstream service) {
         UpstreamSettings.HealthCheck check = service.settings().healthCheck();
+        TlsSettings tls = service.tls();
+        client(tls);
         long interval = check.interval().toMillis();
-        ScheduledFuture<?> round = scheduler.scheduleWithFixedDelay(() -> probeAll(service, check), 0, interval, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> round = scheduler.scheduleWithFixedDelay(() -> probeAll(service, check, tls), 0, interval, TimeUnit.MILLISECONDS);
         rounds.add(round);
         return round;
     }
 
-    private void probeAll(ServiceUpstream service, UpstreamSettings.HealthCheck check) {
+    private void probeAll(ServiceUpstream service, UpstreamSettings.HealthCheck check, TlsSettings tls) {
         for (InstanceState member : service.members()) {
-            probe(member.instance(), check).whenComplete((problem, failure) -> {
+            probe(member.instance(), check, tls).whenComplete((problem, failure) -> {
                 String reason = failure != null ? failure.toString() : problem;
                 boolean success = reason == null;
                 if (member.recordProbe(success, check)) {
@@ -117,13 +182,18 @@ final class HealthProber implements AutoCloseable {
         }
     }
 
-    /** Completes with null when the instance is healthy, or with the reason it is not; never exceptionally. */
-    CompletableFuture<String> probe(ServiceInstance instance, UpstreamSettings.HealthCheck check) {
+    /**
+     * Completes with null when the instance is healthy, or with the reason it is not; never exceptionally.
+     *
+     * @param tls how to reach a TLS instance: the service's settings
+     */
+    CompletableFuture<String> probe(ServiceInstance instance, UpstreamSettings.HealthCheck check, TlsSettings tls) {
         try {
+            InstanceAddress address = instance.endpoint();
             return switch (check.type()) {
-                case HTTP -> httpProbe(instance, check);
-                case GRPC -> grpcProbe(instance, check);
-                case TCP -> tcpProbe(instance, check);
+                case HTTP -> httpProbe(address, check, tls);
+                case GRPC -> grpcProbe(address, check, tls);
+                case TCP -> tcpProbe(address, check);
             };
         }
         catch (RuntimeException e) {
@@ -131,9 +201,9 @@ final class HealthProber implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<String> httpProbe(ServiceInstance instance, UpstreamSettings.HealthCheck check) {
+    private CompletableFuture<String> httpProbe(InstanceAddress address, UpstreamSettings.HealthCheck check, TlsSettings tls) {
         CompletableFuture<String> result = new CompletableFuture<>();
-        request(instance, check).method(HttpMethod.GET).path(check.path()).send(outcome -> {
+        request(address, check, tls).method(HttpMethod.GET).path(check.path()).send(outcome -> {
             if (outcome.isFailed()) {
                 result.complete(reason(outcome.getFailure()));
                 return;
@@ -144,13 +214,13 @@ final class HealthProber implements AutoCloseable {
         return result;
     }
 
-    private CompletableFuture<String> grpcProbe(ServiceInstance instance, UpstreamSettings.HealthCheck check) {
+    private CompletableFuture<String> grpcProbe(InstanceAddress address, UpstreamSettings.HealthCheck check, TlsSettings tls) {
         byte[] service = check.grpcService().getBytes(StandardCharsets.UTF_8);
         // A length-prefixed message: HealthCheckRequest { string service = 1; }
         byte[] message = service.length == 0 ? new byte[0] : concat(new byte[] {0x0A}, varint(service.length), service);
         byte[] frame = concat(new byte[] {0}, intBytes(message.length), message);
         CompletableFuture<String> result = new CompletableFuture<>();
-        request(instance, check)
+        request(address, check, tls)
                 .method(HttpMethod.POST)
                 .path("/grpc.health.v1.Health/Check")
                 .version(HttpVersion.HTTP_2)
@@ -177,17 +247,15 @@ final class HealthProber implements AutoCloseable {
         return result;
     }
 
-    private CompletableFuture<String> tcpProbe(ServiceInstance instance, UpstreamSettings.HealthCheck check) {
+    private CompletableFuture<String> tcpProbe(InstanceAddress address, UpstreamSettings.HealthCheck check) {
         CompletableFuture<String> result = new CompletableFuture<>();
-        URI address = instance.address();
-        int port = port(address);
         blockingExecutor.execute(() -> {
             AsynchronousSocketChannel channel;
             InetSocketAddress target;
             try {
-                target = new InetSocketAddress(address.getHost(), port);
+                target = new InetSocketAddress(address.host(), address.port());
                 if (target.isUnresolved()) {
-                    result.complete("cannot resolve " + address.getHost());
+                    result.complete("cannot resolve " + address.host());
                     return;
                 }
                 channel = AsynchronousSocketChannel.open();
@@ -220,28 +288,14 @@ final class HealthProber implements AutoCloseable {
         return result;
     }
 
-    private Request request(ServiceInstance instance, UpstreamSettings.HealthCheck check) {
-        URI address = instance.address();
-        String scheme = address.getScheme().toLowerCase(Locale.ROOT);
-        boolean secure = scheme.equals("https") || scheme.equals("grpcs") || scheme.equals("wss") || scheme.equals("h2");
-        boolean clearHttp2 = scheme.equals("h2c") || scheme.equals("grpc");
-        Request request = client.newRequest((secure ? "https" : "http") + "://" + address.getHost() + ":" + port(address))
+    private Request request(InstanceAddress address, UpstreamSettings.HealthCheck check, TlsSettings tls) {
+        Request request = client(tls).newRequest((address.isSecure() ? "https" : "http") + "://" + address.authority())
                 .timeout(check.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .idleTimeout(check.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        if (clearHttp2) {
+        if (address.scheme().isHttp2Only()) {
             request.version(HttpVersion.HTTP_2);
         }
         return request;
-    }
-
-    private static int port(URI address) {
-        if (address.getPort() > 0) {
-            return address.getPort();
-        }
-        return switch (address.getScheme().toLowerCase(Locale.ROOT)) {
-            case "https", "wss", "h2", "grpcs" -> 443;
-            default -> 80;
-        };
     }
 
     /** The {@code status} field (1) of a length-prefixed HealthCheckResponse; -1 when absent or malformed. */
@@ -310,12 +364,17 @@ final class HealthProber implements AutoCloseable {
     public void close() {
         rounds.forEach(round -> round.cancel(false));
         rounds.clear();
-        try {
-            client.stop();
+        for (HttpClient client : clients.values()) {
+            try {
+                client.stop();
+            }
+            catch (Exception e) {
+                LOG.warn("Stopping a health probe client failed", e);
+            }
         }
-        catch (Exception e) {
-            LOG.warn("Stopping the health probe client failed", e);
-        }
+        clients.clear();
+        LifeCycle.stop(threads);
+        LifeCycle.stop(timeouts);
     }
 
 }

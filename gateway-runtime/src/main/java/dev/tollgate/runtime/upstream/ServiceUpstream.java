@@ -9,6 +9,7 @@ import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.upstream.Attempt;
 import dev.tollgate.api.upstream.RetryPolicy;
 import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.api.upstream.TlsSettings;
 import dev.tollgate.api.upstream.Upstream;
 import dev.tollgate.runtime.metrics.GatewayMetrics;
 import org.slf4j.Logger;
@@ -24,7 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Consumer;
@@ -33,22 +36,23 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * One service of the registry: its members (an immutable snapshot, swapped on every discovery
- * update together with the load balancer's picker), the choice of an instance per attempt, and
- * the bookkeeping of each attempt's outcome (latency, passive health, circuit breaker, metrics).
+ * update together with the load balancer's picker), the choice of an instance per attempt, the
+ * bookkeeping of each attempt's outcome (latency, passive health, circuit breaker, metrics), and
+ * the retry loop of {@link #execute} ({@link RetryLoop}).
  */
 public final class ServiceUpstream implements Upstream {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceUpstream.class);
     static final String METRICS_PREFIX = "tollgate.upstream";
 
     /** Attempt outcomes as exported on /metrics. */
-    enum Outcome {
-        SUCCESS, FAILURE_STATUS, CONNECT, REFUSED, RESET, TIMEOUT, CANCELLED;
+    enum AttemptOutcome {
+        SUCCESS, FAILURE_STATUS, FAILED_ANSWER, CONNECT, REFUSED, RESET, TIMEOUT, CANCELLED;
 
         String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
 
-        static Outcome of(Attempt.Failure failure) {
+        static AttemptOutcome of(Attempt.Failure failure) {
             return switch (failure) {
                 case CONNECT -> CONNECT;
                 case REFUSED -> REFUSED;
@@ -64,10 +68,11 @@ public final class ServiceUpstream implements Upstream {
     private final String source;
     private final LoadBalancer balancer;
     private final ServiceRetryPolicy retryPolicy;
-    private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
+    private final Map<AttemptOutcome, Counter> outcomes = new EnumMap<>(AttemptOutcome.class);
     private final Timer latency;
     private final Counter ejections;
     private final List<Consumer<List<ServiceInstance>>> watchers = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService scheduler;
     private volatile Snapshot snapshot;
 
     /** Members and the picker built for them, replaced together. */
@@ -76,16 +81,19 @@ public final class ServiceUpstream implements Upstream {
 
     /**
      * @param source where the instances come from, for messages: "configuration" or a discovery name
+     * @param scheduler runs retries after their back-off
      */
-    ServiceUpstream(String name, UpstreamSettings settings, List<ServiceInstance> instances, String source, GatewayMetrics metrics) {
+    ServiceUpstream(String name, UpstreamSettings settings, List<ServiceInstance> instances, String source, GatewayMetrics metrics,
+                    ScheduledExecutorService scheduler) {
         this.name = requireNonNull(name, "name is null");
+        this.scheduler = requireNonNull(scheduler, "scheduler is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.source = requireNonNull(source, "source is null");
         this.balancer = LoadBalancer.of(settings.loadBalancing());
         this.retryPolicy = new ServiceRetryPolicy(settings.retries(),
                 metrics.counter(METRICS_PREFIX, "retries", "service", name, "outcome", "allowed"),
                 metrics.counter(METRICS_PREFIX, "retries", "service", name, "outcome", "budget_exhausted"));
-        for (Outcome outcome : Outcome.values()) {
+        for (AttemptOutcome outcome : AttemptOutcome.values()) {
             outcomes.put(outcome, metrics.counter(METRICS_PREFIX, "attempts", "service", name, "outcome", outcome.label()));
         }
         this.latency = metrics.timer(METRICS_PREFIX, "latency", "service", name);
@@ -113,6 +121,17 @@ public final class ServiceUpstream implements Upstream {
     @Override
     public RetryPolicy retryPolicy() {
         return retryPolicy;
+    }
+
+    @Override
+    public TlsSettings tls() {
+        return settings.tls();
+    }
+
+    /** Runs the exchange's attempts in a {@link RetryLoop}. */
+    @Override
+    public <T> CompletionStage<T> execute(Exchange exchange, Execution<T> execution) {
+        return new RetryLoop<>(this, exchange, execution, scheduler).start();
     }
 
     UpstreamSettings settings() {
@@ -253,7 +272,7 @@ public final class ServiceUpstream implements Upstream {
         return count;
     }
 
-    private void recordFailure(InstanceState state, long now, Outcome outcome) {
+    private void recordFailure(InstanceState state, long now, AttemptOutcome outcome) {
         outcomes.get(outcome).inc();
         if (!state.recordFailure(now, settings.passiveHealth())) {
             return;
@@ -302,6 +321,16 @@ public final class ServiceUpstream implements Upstream {
 
         @Override
         public void responded(int status) {
+            recordAnswer(settings.failureStatuses().contains(status) ? AttemptOutcome.FAILURE_STATUS : null);
+        }
+
+        @Override
+        public void answered(boolean failed) {
+            recordAnswer(failed ? AttemptOutcome.FAILED_ANSWER : null);
+        }
+
+        /** An answer came: a latency sample, and a success or (with {@code failure}) a failed attempt. */
+        private void recordAnswer(AttemptOutcome failure) {
             if (!REPORTED.compareAndSet(this, 0, 1)) {
                 return;
             }
@@ -309,11 +338,11 @@ public final class ServiceUpstream implements Upstream {
             long elapsed = now - startNanos;
             state.recordLatency(elapsed);
             latency.update(elapsed, TimeUnit.NANOSECONDS);
-            if (settings.failureStatuses().contains(status)) {
-                recordFailure(state, now, Outcome.FAILURE_STATUS);
+            if (failure != null) {
+                recordFailure(state, now, failure);
             }
             else {
-                outcomes.get(Outcome.SUCCESS).inc();
+                outcomes.get(AttemptOutcome.SUCCESS).inc();
                 state.recordSuccess(now);
             }
         }
@@ -325,11 +354,11 @@ public final class ServiceUpstream implements Upstream {
                 return;
             }
             if (failure == Failure.CANCELLED) {
-                outcomes.get(Outcome.CANCELLED).inc();
+                outcomes.get(AttemptOutcome.CANCELLED).inc();
                 state.breaker().recordNeutral();
                 return;
             }
-            recordFailure(state, System.nanoTime(), Outcome.of(failure));
+            recordFailure(state, System.nanoTime(), AttemptOutcome.of(failure));
         }
 
         @Override

@@ -70,6 +70,7 @@ public final class UpstreamRegistry implements AutoCloseable {
     }
 
     /**
+     * @param scheduler runs the health probes and the retries after their back-off
      * @param blockingExecutor for the rare blocking step of a probe (resolving a host name)
      */
     public UpstreamRegistry(GatewayMetrics metrics, HealthRegistry health, ScheduledExecutorService scheduler, Executor blockingExecutor) {
@@ -95,7 +96,7 @@ public final class UpstreamRegistry implements AutoCloseable {
             return new Lease(entry, false);
         }
         ServiceUpstream service = new ServiceUpstream(definition.name(), definition.settings(), definition.instances(),
-                definition.source(), metrics);
+                definition.source(), metrics, scheduler);
         Entry created = new Entry(service, definition.settings(), definition.sourceIdentity());
         if (definition.settings().healthCheck().enabled()) {
             if (prober == null) {

@@ -1,20 +1,27 @@
 package dev.tollgate.runtime.upstream;
 
 import dev.tollgate.api.upstream.Attempt;
+import dev.tollgate.api.upstream.TlsSettings;
 import dev.tollgate.runtime.config.HoconConfig;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * The runtime-owned settings of one service ({@code gateway.service-defaults} merged under the
- * service's own block): load balancing, active and passive health, circuit breaker, retries.
+ * service's own block): load balancing, active and passive health, circuit breaker, retries, and
+ * TLS towards its instances (shared by its backend and the health probes).
  */
 public record UpstreamSettings(
         LoadBalancing loadBalancing,
@@ -22,11 +29,16 @@ public record UpstreamSettings(
         PassiveHealth passiveHealth,
         CircuitBreakerSettings circuitBreaker,
         Retries retries,
-        Set<Integer> failureStatuses) {
+        Set<Integer> failureStatuses,
+        TlsSettings tls) {
 
     /** The keys of a service block these settings come from. */
     public static final Set<String> KEYS = Set.of(
-            "load-balancer", "health-check", "passive-health", "circuit-breaker", "retries", "failure-statuses");
+            "load-balancer", "health-check", "passive-health", "circuit-breaker", "retries", "failure-statuses", "tls");
+
+    /** Keys of a service block whose values are secrets, never to be printed. */
+    public static final Set<String> SENSITIVE_KEYS = Set.of(
+            "tls.trust-store.password", "tls.key-store.password", "tls.key-store.key-password");
 
     public UpstreamSettings {
         requireNonNull(loadBalancing, "loadBalancing is null");
@@ -35,6 +47,7 @@ public record UpstreamSettings(
         requireNonNull(circuitBreaker, "circuitBreaker is null");
         requireNonNull(retries, "retries is null");
         failureStatuses = Set.copyOf(failureStatuses);
+        requireNonNull(tls, "tls is null");
     }
 
     public enum Policy {
@@ -80,16 +93,24 @@ public record UpstreamSettings(
      * Reads and checks the settings.
      *
      * @param block the service's runtime-owned keys merged over {@code gateway.service-defaults}
+     * @param home the directory relative store paths are resolved against
      * @throws dev.tollgate.api.InvalidConfigException naming the key of a bad value
      */
-    public static UpstreamSettings read(HoconConfig block) {
+    public static UpstreamSettings read(HoconConfig block, Path home) {
+        requireNonNull(home, "home is null");
         return new UpstreamSettings(
                 readLoadBalancing(block.getConfig("load-balancer")),
                 readHealthCheck(block.getConfig("health-check")),
                 readPassiveHealth(block.getConfig("passive-health")),
                 readCircuitBreaker(block.getConfig("circuit-breaker")),
                 readRetries(block.getConfig("retries")),
-                statuses(block, "failure-statuses"));
+                statuses(block, "failure-statuses"),
+                readTls(block.getConfig("tls"), home));
+    }
+
+    /** Reads the settings with relative store paths resolved against the working directory (tests, embedding). */
+    public static UpstreamSettings read(HoconConfig block) {
+        return read(block, Path.of("").toAbsolutePath());
     }
 
     private static LoadBalancing readLoadBalancing(HoconConfig block) {
@@ -184,6 +205,38 @@ public record UpstreamSettings(
         HoconConfig budget = block.getConfig("budget");
         return new Retries(block.intInRange("attempts", 1, 10), statuses(block, "statuses"), failures, backoff, maxBackoff,
                 budget.intInRange("percent", 0, 100), budget.intInRange("min-per-second", 0, 100_000));
+    }
+
+    private static TlsSettings readTls(HoconConfig block, Path home) {
+        boolean trustAll = block.getBoolean("trust-all");
+        Optional<TlsSettings.Store> trustStore = store(block, "trust-store", home);
+        Optional<TlsSettings.Store> keyStore = store(block, "key-store", home);
+        String keyPassword = block.getString("key-store.key-password");
+        if (!keyPassword.isEmpty() && keyStore.isEmpty()) {
+            throw block.error("key-store.key-password", "is set without a key-store.path");
+        }
+        return new TlsSettings(trustStore, trustAll, block.getBoolean("hostname-verification"), keyStore,
+                keyStore.map(store -> keyPassword.isEmpty() ? store.password() : keyPassword).orElse(""));
+    }
+
+    private static Optional<TlsSettings.Store> store(HoconConfig block, String key, Path home) {
+        HoconConfig store = block.getConfig(key);
+        String type = store.getString("type");
+        try {
+            KeyStore.getInstance(type);
+        }
+        catch (KeyStoreException e) {
+            throw store.error("type", "unknown key store type '" + type + "' (PKCS12 or JKS)");
+        }
+        String path = store.getString("path");
+        if (path.isEmpty()) {
+            return Optional.empty();
+        }
+        Path file = home.resolve(path).normalize();
+        if (!Files.isReadable(file)) {
+            throw store.error("path", "cannot read " + file);
+        }
+        return Optional.of(new TlsSettings.Store(file, type, store.getString("password")));
     }
 
     private static Set<Integer> statuses(HoconConfig block, String key) {

@@ -1,13 +1,19 @@
 package dev.tollgate.runtime.testing;
 
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,11 +24,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real HTTP/1.1 backend for tests, on an ephemeral port: it answers its name with a
  * configurable status (and {@code /health} with its own), optionally after a delay (without
  * holding a thread), or holds requests until released. It can be stopped and started again on
- * the same port, to play an instance that dies and comes back.
+ * the same port, to play an instance that dies and comes back. It speaks clear text, or TLS
+ * requiring a client certificate ({@link #startMutualTls}).
  */
 public final class BackendServer implements AutoCloseable {
     private final String name;
     private final Server server = new Server();
+    /** TLS with a required client certificate; null for clear text. */
+    private SslContextFactory.Server tls;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     private final AtomicInteger requests = new AtomicInteger();
     private volatile int status = 200;
@@ -36,7 +45,28 @@ public final class BackendServer implements AutoCloseable {
 
     /** A backend answering {@code name} with 200. */
     public static BackendServer start(String name) throws Exception {
+        return start(name, null);
+    }
+
+    /**
+     * A backend answering {@code name} with 200 over TLS (ALPN http/1.1) with the server identity
+     * of {@code certificates}, refusing clients without a certificate its authority issued.
+     */
+    public static BackendServer startMutualTls(String name, TestCertificates certificates) throws Exception {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(certificates.server().toString());
+        ssl.setKeyStorePassword(TestCertificates.PASSWORD);
+        ssl.setKeyStoreType("PKCS12");
+        ssl.setTrustStorePath(certificates.authority().toString());
+        ssl.setTrustStorePassword(TestCertificates.PASSWORD);
+        ssl.setTrustStoreType("PKCS12");
+        ssl.setNeedClientAuth(true);
+        return start(name, ssl);
+    }
+
+    private static BackendServer start(String name, SslContextFactory.Server tls) throws Exception {
         BackendServer backend = new BackendServer(name);
+        backend.tls = tls;
         backend.server.setHandler(new Handler.Abstract.NonBlocking() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
@@ -66,7 +96,18 @@ public final class BackendServer implements AutoCloseable {
     }
 
     private void listen(int requestedPort) throws Exception {
-        ServerConnector connector = new ServerConnector(server);
+        ServerConnector connector;
+        if (tls == null) {
+            connector = new ServerConnector(server);
+        }
+        else {
+            HttpConfiguration configuration = new HttpConfiguration();
+            configuration.addCustomizer(new SecureRequestCustomizer(false));
+            HttpConnectionFactory http11 = new HttpConnectionFactory(configuration);
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("http/1.1");
+            alpn.setDefaultProtocol(http11.getProtocol());
+            connector = new ServerConnector(server, new SslConnectionFactory(tls, alpn.getProtocol()), alpn, http11);
+        }
         connector.setHost("127.0.0.1");
         connector.setPort(requestedPort);
         connector.setReuseAddress(true);
@@ -83,9 +124,9 @@ public final class BackendServer implements AutoCloseable {
         return port;
     }
 
-    /** {@code http://127.0.0.1:<port>} */
+    /** {@code http://127.0.0.1:<port>}, or {@code https://…} for a TLS backend. */
     public String url() {
-        return "http://127.0.0.1:" + port;
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + port;
     }
 
     /** Requests answered (or being answered) so far, {@code /health} not counted. */

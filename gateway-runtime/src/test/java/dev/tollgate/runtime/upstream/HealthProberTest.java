@@ -1,7 +1,9 @@
 package dev.tollgate.runtime.upstream;
 
 import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.api.upstream.TlsSettings;
 import dev.tollgate.runtime.testing.BackendServer;
+import dev.tollgate.runtime.testing.TestCertificates;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -9,18 +11,24 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Each kind of active probe against a real server: HTTP, gRPC's standard health service, TCP. */
+/**
+ * Each kind of active probe against a real server: HTTP, gRPC's standard health service, TCP; and
+ * HTTP over mutual TLS with the service's TLS settings.
+ */
 class HealthProberTest {
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
     private HealthProber prober;
@@ -41,7 +49,36 @@ class HealthProberTest {
     }
 
     private String verdict(String url, UpstreamSettings.ProbeType type, String grpcService) throws Exception {
-        return prober.probe(ServiceInstance.of(URI.create(url)), check(type, grpcService)).get(10, TimeUnit.SECONDS);
+        return verdict(url, type, grpcService, TlsSettings.DEFAULT);
+    }
+
+    private String verdict(String url, UpstreamSettings.ProbeType type, String grpcService, TlsSettings tls) throws Exception {
+        return prober.probe(ServiceInstance.of(URI.create(url)), check(type, grpcService), tls).get(10, TimeUnit.SECONDS);
+    }
+
+    private static TlsSettings tls(TestCertificates certificates, boolean withClientCertificate) {
+        Optional<TlsSettings.Store> trust = Optional.of(new TlsSettings.Store(certificates.authority(), "PKCS12", TestCertificates.PASSWORD));
+        return withClientCertificate
+                ? new TlsSettings(trust, false, true, Optional.of(new TlsSettings.Store(certificates.client(), "PKCS12",
+                        TestCertificates.PASSWORD)), TestCertificates.PASSWORD)
+                : new TlsSettings(trust, false, true, Optional.empty(), "");
+    }
+
+    @Test
+    void probesAMutualTlsInstanceWithTheServicesTlsSettings(@TempDir Path directory) throws Exception {
+        TestCertificates certificates = TestCertificates.generate(directory);
+        try (BackendServer backend = BackendServer.startMutualTls("mtls", certificates)) {
+            String url = backend.url();
+            assertThat(verdict(url, UpstreamSettings.ProbeType.HTTP, "", tls(certificates, true))).isNull();
+            assertThat(verdict("wss" + url.substring("https".length()), UpstreamSettings.ProbeType.HTTP, "", tls(certificates, true))).isNull();
+            backend.healthStatus(503);
+            assertThat(verdict(url, UpstreamSettings.ProbeType.HTTP, "", tls(certificates, true))).isEqualTo("answered 503");
+            backend.healthStatus(200);
+            // No client certificate: the handshake fails, the instance is not healthy.
+            assertThat(verdict(url, UpstreamSettings.ProbeType.HTTP, "", tls(certificates, false))).isNotNull();
+            // The JDK's trust store does not know the test authority.
+            assertThat(verdict(url, UpstreamSettings.ProbeType.HTTP, "", TlsSettings.DEFAULT)).isNotNull();
+        }
     }
 
     @Test

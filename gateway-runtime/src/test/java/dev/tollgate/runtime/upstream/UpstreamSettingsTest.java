@@ -2,10 +2,13 @@ package dev.tollgate.runtime.upstream;
 
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.upstream.Attempt;
+import dev.tollgate.api.upstream.TlsSettings;
 import dev.tollgate.runtime.config.GatewayConfig;
 import dev.tollgate.runtime.config.GatewayConfigReader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -51,6 +54,41 @@ class UpstreamSettingsTest {
         assertThat(settings.retries().failures()).containsExactlyInAnyOrder(Attempt.Failure.CONNECT, Attempt.Failure.REFUSED, Attempt.Failure.RESET);
         assertThat(settings.retries().budgetPercent()).isEqualTo(20);
         assertThat(settings.failureStatuses()).isEqualTo(Set.of(502, 503, 504));
+        assertThat(settings.tls()).isEqualTo(TlsSettings.DEFAULT);
+        assertThat(settings.tls().trustStore()).isEmpty();
+        assertThat(settings.tls().keyStore()).isEmpty();
+        assertThat(settings.tls().trustAll()).isFalse();
+        assertThat(settings.tls().hostnameVerification()).isTrue();
+    }
+
+    @Test
+    void tlsIsTheRuntimesWithTheKeysBackendsUsedToReadAndNeverPrintsPasswords(@TempDir Path directory) throws Exception {
+        Path store = Files.createFile(directory.resolve("client.p12"));
+        GatewayConfig.Service orders = service("""
+                tls { trust-store { path = "%s", password = trusted }, hostname-verification = false,
+                      key-store { path = "%s", password = secret, type = JKS } }
+                """.formatted(store, store));
+        TlsSettings tls = orders.upstream().tls();
+        assertThat(tls.trustStore()).hasValue(new TlsSettings.Store(store, "PKCS12", "trusted"));
+        assertThat(tls.keyStore()).hasValue(new TlsSettings.Store(store, "JKS", "secret"));
+        assertThat(tls.keyPassword()).as("the store's password by default").isEqualTo("secret");
+        assertThat(tls.verifiesHostname()).isFalse();
+        assertThat(tls.toString()).doesNotContain("trusted", "secret");
+        assertThat(orders.backendConfig().keys()).doesNotContain("tls");
+        assertThat(UpstreamSettings.SENSITIVE_KEYS).containsExactlyInAnyOrder("tls.trust-store.password", "tls.key-store.password",
+                "tls.key-store.key-password");
+
+        assertThat(service("tls.key-store { path = \"%s\", password = a, key-password = b }".formatted(store)).upstream().tls().keyPassword())
+                .isEqualTo("b");
+        // Relative paths are the gateway home's.
+        assertThatThrownBy(() -> service("tls.trust-store.path = conf/ca.p12"))
+                .hasMessageContaining("gateway.services.orders.tls.trust-store.path").hasMessageContaining("cannot read /opt/tollgate/conf/ca.p12");
+        assertThatThrownBy(() -> service("tls.key-store.type = NOPE"))
+                .hasMessageContaining("gateway.services.orders.tls.key-store.type").hasMessageContaining("unknown key store type 'NOPE'");
+        assertThatThrownBy(() -> service("tls.key-store.key-password = x"))
+                .hasMessageContaining("gateway.services.orders.tls.key-store.key-password").hasMessageContaining("without a key-store.path");
+        assertThatThrownBy(() -> service("tls.trust-al = true"))
+                .hasMessageContaining("gateway.services.orders.tls.trust-al").hasMessageContaining("did you mean 'trust-all'");
     }
 
     @Test

@@ -114,7 +114,7 @@ class FailuresTest {
             assertThat(post.body()).startsWith("bytes=6 ");
         }
         assertThat(metrics()).containsPattern("tollgate_backend_http_errors_total\\{[^}]*kind=\"connect\"[^}]*service=\"half-refused\"[^}]*} [1-9]")
-                .containsPattern("tollgate_backend_http_retries_total\\{service=\"half-refused\"} [1-9]");
+                .containsPattern("tollgate_upstream_retries_total\\{outcome=\"allowed\",service=\"half-refused\"} [1-9]");
     }
 
     @Test

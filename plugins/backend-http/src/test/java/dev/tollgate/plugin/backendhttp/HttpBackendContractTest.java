@@ -8,6 +8,7 @@ import dev.tollgate.api.http.BackendFactory;
 import dev.tollgate.api.http.ExchangeHandler;
 import dev.tollgate.runtime.event.InMemoryEventBus;
 import dev.tollgate.runtime.testing.TestingPluginContext;
+import dev.tollgate.runtime.upstream.UpstreamSettings;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -60,14 +61,16 @@ class HttpBackendContractTest {
     }
 
     @Test
-    void refusesANegativeThreadCountAndMasksPasswords() {
+    void refusesANegativeThreadCountAndLeavesTheTlsPasswordsToTheRuntime() {
         BackendFactory factory = factory(new HttpBackendPlugin());
         try (TestingPluginContext context = context("threads = -1").withService("orders", "", "http://127.0.0.1:9")) {
             PluginConfig orders = TestingPluginContext.componentConfig(loader, "backends.http.service", "orders", "");
             assertThatThrownBy(() -> factory.create(orders, context)).isInstanceOf(InvalidConfigException.class)
                     .hasMessageContaining("threads").hasMessageContaining("must be 0");
         }
-        assertThat(factory.sensitiveKeys()).containsExactlyInAnyOrder("tls.trust-store.password", "tls.key-store.password",
+        // The service's TLS block (and its passwords) is a runtime-owned key now: the backend's block holds no secret.
+        assertThat(factory.sensitiveKeys()).isEmpty();
+        assertThat(UpstreamSettings.SENSITIVE_KEYS).containsExactlyInAnyOrder("tls.trust-store.password", "tls.key-store.password",
                 "tls.key-store.key-password");
     }
 }

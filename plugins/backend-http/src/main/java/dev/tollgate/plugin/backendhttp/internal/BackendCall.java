@@ -1,34 +1,43 @@
 package dev.tollgate.plugin.backendhttp.internal;
 
 import dev.tollgate.api.upstream.Attempt;
+import dev.tollgate.api.upstream.Outcome;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * One attempt of a {@link ProxyExchange} on one instance: the Jetty client request and the
- * listener of its response.
+ * One attempt of a {@link ProxyExchange} on one instance: the Jetty client request, the listener
+ * of its response, and the attempt's outcome for the runtime's retry loop.
  *
  * <p>Life cycle: {@link #send} builds the request (headers written once, the body bridged) and
  * hands it to the instance's destination. The response timeout runs from the moment the request
- * has been sent whole ({@link BackendRequest}). Then exactly one of: the response headers arrive ({@code responded} is reported and
- * the exchange relays them, or discards them for a retry), or the attempt fails (timeout, connect
- * failure, reset; {@code failed} is reported and the exchange decides about a retry). The attempt
- * is closed when the response body has been relayed, has failed, or was abandoned.
+ * has been sent whole ({@link BackendRequest}). Then exactly one of: the response headers arrive
+ * and {@link #outcome()} completes with {@code Outcome.status(status, this)}, or the attempt
+ * fails (timeout, connect failure, reset) and it completes with {@code Outcome.failure(kind,
+ * cause)}. The loop then either {@link #deliver delivers} this call — its status and headers are
+ * relayed and its body published once Jetty has handed over the body's content source, whichever
+ * comes second — or {@link #discard discards} it (the response is aborted). The attempt of a
+ * delivered call is closed here when the response body has been relayed, has failed, or was
+ * abandoned; the loop closes every other attempt.
  *
  * <p>Jetty calls the listener methods on its client threads, serially for one response; the
- * exchange's completion comes on the server's threads, so the outcome is decided by a
- * compare-and-set on {@link #state}.
+ * loop's decision comes on the thread that completed the outcome (usually the same, within
+ * {@link #onHeaders}) and the exchange's end on the server's threads. The outcome is decided by
+ * a compare-and-set on {@link #state}, the relay by a count of {@link #arrivals}.
  */
 final class BackendCall implements Response.Listener, ResponseBodyPublisher.Listener {
     private static final AtomicIntegerFieldUpdater<BackendCall> STATE = AtomicIntegerFieldUpdater.newUpdater(BackendCall.class, "state");
+    private static final AtomicIntegerFieldUpdater<BackendCall> ARRIVALS = AtomicIntegerFieldUpdater.newUpdater(BackendCall.class, "arrivals");
     private static final AtomicIntegerFieldUpdater<BackendCall> CLOSED = AtomicIntegerFieldUpdater.newUpdater(BackendCall.class, "closed");
     private static final int WAITING = 0;
     private static final int HEADERS = 1;
@@ -37,9 +46,16 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
     private final ProxyExchange owner;
     private final Attempt attempt;
     private final InstanceTarget target;
+    private final CompletableFuture<Outcome<BackendCall>> outcome = new CompletableFuture<>();
     private volatile int state;
+    /** The delivery and the body's content source (or the response's failure before one) each arrive once; the second relays. */
+    private volatile int arrivals;
     private volatile int closed;
     private volatile BackendRequest request;
+    private volatile Response response;
+    private volatile Content.Source source;
+    private volatile Throwable failedAfterHeaders;
+    private volatile boolean delivered;
     private volatile boolean discarded;
     private volatile ResponseBodyPublisher publisher;
     private RequestBodyBridge.AttemptContent content;
@@ -51,8 +67,9 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
         this.target = requireNonNull(target, "target is null");
     }
 
-    String instanceId() {
-        return attempt.instance().id();
+    /** Completes with the attempt's outcome: at the response headers, or when none will come; never exceptionally. */
+    CompletionStage<Outcome<BackendCall>> outcome() {
+        return outcome;
     }
 
     /** Builds the request and sends it to the instance. */
@@ -104,14 +121,38 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
     }
 
     /**
+     * The loop delivered this call's response: it is relayed once the body's content source is
+     * there too. If the exchange has ended, the response is abandoned instead.
+     */
+    void deliver() {
+        delivered = true;
+        // Set before reading the exchange's end, which sets its flag before reading this one's: one of the two closes.
+        if (owner.hasEnded()) {
+            exchangeEnded(owner.endedWith());
+            owner.fail(new CancellationException("the exchange ended before the response was relayed"));
+            return;
+        }
+        arrive();
+    }
+
+    /** The loop discarded this call's response (a retry replaces it): aborted, its body never read. */
+    void discard() {
+        discarded = true;
+        Response discardedResponse = response;
+        if (discardedResponse != null) {
+            discardedResponse.abort(new CancellationException("a " + discardedResponse.getStatus() + " response was discarded"));
+        }
+    }
+
+    /**
      * The exchange ended: after a failure, or with the body never relayed (a filter replaced the
-     * response), the instance's response is abandoned.
+     * response), the instance's response is abandoned, and a delivered call's attempt closed.
      */
     void exchangeEnded(Throwable failure) {
         ResponseBodyPublisher body = publisher;
         if (failure != null || body == null || !body.isSubscribed()) {
             abort(failure != null ? failure : new CancellationException("the response was not relayed"));
-            if (state == HEADERS) {
+            if (delivered) {
                 close();
             }
         }
@@ -120,36 +161,34 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
     // --- Response.Listener
 
     @Override
-    public void onHeaders(Response response) {
-        int status = response.getStatus();
-        if (HttpStatus.isInterim(status) || !STATE.compareAndSet(this, WAITING, HEADERS)) {
+    public void onHeaders(Response headers) {
+        int status = headers.getStatus();
+        if (HttpStatus.isInterim(status)) {
             return;
         }
+        if (status < 200 || status > 599) {
+            headers.abort(new IllegalStateException("the instance answered an invalid status " + status));
+            return;
+        }
+        if (!STATE.compareAndSet(this, WAITING, HEADERS)) {
+            return;
+        }
+        response = headers;
         request.answered();
         if (content != null && owner.expectsContinue()) {
             content.refuse();
         }
         owner.backend().metrics().responded(status, System.nanoTime() - sentNanos);
-        attempt.responded(status);
-        if (owner.retriesStatus(status)) {
-            discarded = true;
-            response.abort(new CancellationException("a " + status + " response was discarded for a retry"));
-            close();
-            owner.retry(this);
-            return;
-        }
-        owner.relay(response);
+        outcome.complete(Outcome.status(status, this));
     }
 
     @Override
-    public void onContentSource(Response response, Content.Source source) {
-        if (discarded || HttpStatus.isInterim(response.getStatus())) {
+    public void onContentSource(Response contentResponse, Content.Source contentSource) {
+        if (discarded || HttpStatus.isInterim(contentResponse.getStatus())) {
             return;
         }
-        ResponseBodyPublisher body = new ResponseBodyPublisher(source, this);
-        publisher = body;
-        owner.exchange().response().setBody(body);
-        owner.succeed();
+        source = contentSource;
+        arrive();
     }
 
     @Override
@@ -159,18 +198,39 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
         }
         int previous = STATE.getAndSet(this, DONE);
         if (previous == HEADERS) {
-            if (publisher == null && result.isFailed()) {
-                close();
-                owner.fail(Failures.bodyFailure(owner.backend().name(), result.getFailure()));
+            if (source == null) {
+                // No body will come: the response failed right after its headers.
+                failedAfterHeaders = result.isFailed() ? result.getFailure() : new IllegalStateException("the response ended without a body");
+                arrive();
             }
             return;
         }
+        if (previous == DONE) {
+            return;
+        }
         Throwable failure = result.getFailure();
-        Attempt.Failure kind = owner.classify(failure);
-        attempt.failed(kind);
+        Throwable clientFailure = owner.clientFailure();
+        Attempt.Failure kind = clientFailure != null || owner.hasEnded() ? Attempt.Failure.CANCELLED : Failures.classify(failure);
         owner.backend().metrics().failed(kind);
-        close();
-        owner.attemptFailed(this, kind, failure);
+        outcome.complete(Outcome.failure(kind, clientFailure != null ? clientFailure : failure));
+    }
+
+    /** The delivery or the content source arrived: the second relays the response. */
+    private void arrive() {
+        if (ARRIVALS.incrementAndGet(this) != 2) {
+            return;
+        }
+        Throwable failure = failedAfterHeaders;
+        if (failure != null) {
+            close();
+            owner.fail(Failures.bodyFailure(owner.backend().name(), failure));
+            return;
+        }
+        owner.relay(response);
+        ResponseBodyPublisher body = new ResponseBodyPublisher(source, this);
+        publisher = body;
+        owner.exchange().response().setBody(body);
+        owner.succeed();
     }
 
     // --- ResponseBodyPublisher.Listener
@@ -193,7 +253,7 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
         close();
     }
 
-    /** Ends the attempt for the registry, once. */
+    /** Ends the delivered attempt for the registry, once. */
     private void close() {
         if (CLOSED.compareAndSet(this, 0, 1)) {
             attempt.close();

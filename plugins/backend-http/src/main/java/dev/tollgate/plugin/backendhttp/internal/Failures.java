@@ -17,8 +17,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /**
- * What a failed attempt means: which {@link Attempt.Failure} it reports to the upstream registry
- * (which decides passive health and whether a retry is safe) and which error the client gets.
+ * What a failed attempt means: which {@link Attempt.Failure} its outcome reports to the runtime's
+ * retry loop (which decides passive health, whether a retry is safe, and the error the client gets
+ * when none is made), and the error a response body ends with when the instance fails mid-body.
  */
 final class Failures {
     /** Jetty's text for an HTTP/2 {@code RST_STREAM} with {@code REFUSED_STREAM}: the stream was not processed. */
@@ -53,38 +54,17 @@ final class Failures {
                 return Attempt.Failure.TIMEOUT;
             }
             if (cause instanceof RejectedExecutionException) {
+                // The gateway refused to queue more (a full per-instance queue, a stopped client):
+                // nothing about the instance; the runtime answers "too many requests waiting".
                 return Attempt.Failure.CANCELLED;
             }
         }
         return Attempt.Failure.RESET;
     }
 
-    /** Whether the failure is the gateway refusing to queue more (a full per-instance queue, a stopped client). */
-    static boolean isOverload(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof RejectedExecutionException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static boolean isConnectTimeout(Throwable timeout) {
         String message = timeout.getMessage();
         return message != null && message.toLowerCase(Locale.ROOT).contains("connect");
-    }
-
-    /** The error answered when an attempt fails this way and is not retried. */
-    static GatewayException toGatewayException(String service, Attempt.Failure kind, Throwable cause) {
-        return switch (kind) {
-            case CONNECT -> new GatewayException(ErrorCode.BAD_GATEWAY, "service '" + service + "' could not be reached", cause);
-            case REFUSED -> new GatewayException(ErrorCode.BAD_GATEWAY, "service '" + service + "' refused the request", cause);
-            case RESET -> new GatewayException(ErrorCode.BAD_GATEWAY, "service '" + service + "' failed before answering", cause);
-            case TIMEOUT -> new GatewayException(ErrorCode.GATEWAY_TIMEOUT, "service '" + service + "' did not answer in time", cause);
-            case CANCELLED -> isOverload(cause)
-                    ? new GatewayException(ErrorCode.UNAVAILABLE, "service '" + service + "' has too many requests waiting", cause)
-                    : new GatewayException(ErrorCode.UNAVAILABLE, "the request to service '" + service + "' was cancelled", cause);
-        };
     }
 
     /** The error a response body ends with when the instance fails after the headers were relayed. */

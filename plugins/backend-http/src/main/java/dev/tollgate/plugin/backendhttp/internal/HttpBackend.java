@@ -7,7 +7,9 @@ import dev.tollgate.api.event.Subscription;
 import dev.tollgate.api.http.Backend;
 import dev.tollgate.api.http.ExchangeHandler;
 import dev.tollgate.api.metrics.Metrics;
+import dev.tollgate.api.upstream.InstanceAddress;
 import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.api.upstream.TlsSettings;
 import dev.tollgate.api.upstream.Upstream;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.ContinueProtocolHandler;
@@ -30,11 +32,9 @@ import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.ToIntFunction;
 
 import static java.util.Objects.requireNonNull;
@@ -58,20 +58,18 @@ final class HttpBackend implements Backend {
     private final ServiceSettings settings;
     private final Upstream upstream;
     private final HttpClient client;
-    private final ScheduledExecutorService scheduler;
     private final ServiceMetrics metrics;
     private final ClientResources resources;
     private final Map<URI, InstanceTarget> targets = new ConcurrentHashMap<>();
     private final Subscription watch;
     private volatile boolean closed;
 
-    private HttpBackend(String name, ServiceSettings settings, Upstream upstream, HttpClient client,
-                        ScheduledExecutorService scheduler, Metrics metrics, ClientResources resources) {
+    private HttpBackend(String name, ServiceSettings settings, Upstream upstream, HttpClient client, Metrics metrics,
+                        ClientResources resources) {
         this.name = requireNonNull(name, "name is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.upstream = requireNonNull(upstream, "upstream is null");
         this.client = requireNonNull(client, "client is null");
-        this.scheduler = requireNonNull(scheduler, "scheduler is null");
         this.metrics = new ServiceMetrics(requireNonNull(metrics, "metrics is null"), name);
         this.resources = requireNonNull(resources, "resources is null");
         ServiceMetrics.registerPoolGauges(metrics, name,
@@ -81,20 +79,22 @@ final class HttpBackend implements Backend {
         this.watch = upstream.watch(this::instancesChanged);
     }
 
-    /** Starts the service's client on the plugin's shared resources. */
-    static HttpBackend start(String name, ServiceSettings settings, Upstream upstream, ClientResources resources,
-                             ScheduledExecutorService scheduler, Metrics metrics) {
+    /**
+     * Starts the service's client on the plugin's shared resources, with the service's TLS
+     * settings ({@link Upstream#tls()}).
+     */
+    static HttpBackend start(String name, ServiceSettings settings, Upstream upstream, ClientResources resources, Metrics metrics) {
         resources.clientStarted();
         HttpClient client;
         try {
-            client = newClient(name, settings, resources);
+            client = newClient(name, settings, upstream.tls(), resources);
         }
         catch (RuntimeException e) {
             resources.clientStopped();
             throw e;
         }
         try {
-            return new HttpBackend(name, settings, upstream, client, scheduler, metrics, resources);
+            return new HttpBackend(name, settings, upstream, client, metrics, resources);
         }
         catch (RuntimeException e) {
             LifeCycle.stop(client);
@@ -103,7 +103,7 @@ final class HttpBackend implements Backend {
         }
     }
 
-    private static HttpClient newClient(String name, ServiceSettings settings, ClientResources resources) {
+    private static HttpClient newClient(String name, ServiceSettings settings, TlsSettings tls, ClientResources resources) {
         ClientConnector connector = new ClientConnector();
         connector.setExecutor(resources.threads());
         connector.setScheduler(resources.scheduler());
@@ -111,7 +111,7 @@ final class HttpBackend implements Backend {
         connector.setSelectors(1);
         connector.setConnectTimeout(settings.timeouts().connect());
         connector.setIdleTimeout(settings.timeouts().idle());
-        connector.setSslContextFactory(sslContextFactory(name, settings.tls()));
+        connector.setSslContextFactory(sslContextFactory(name, tls));
 
         HTTP2Client http2 = new HTTP2Client(connector);
         http2.setMaxResponseHeadersSize(settings.maxResponseHeaderSize());
@@ -148,28 +148,26 @@ final class HttpBackend implements Backend {
         return client;
     }
 
-    private static SslContextFactory.Client sslContextFactory(String name, ServiceSettings.Tls tls) {
+    /** The service's TLS settings as Jetty's: trust, host name checks, the client certificate (mutual TLS). */
+    private static SslContextFactory.Client sslContextFactory(String name, TlsSettings tls) {
         SslContextFactory.Client ssl = new SslContextFactory.Client(tls.trustAll());
         if (tls.trustAll()) {
             LOG.warn("Service '{}' trusts every TLS certificate (tls.trust-all = true): for development only", name);
+        }
+        if (!tls.verifiesHostname()) {
             ssl.setEndpointIdentificationAlgorithm(null);
         }
-        else if (!tls.hostnameVerification()) {
-            ssl.setEndpointIdentificationAlgorithm(null);
-        }
-        if (tls.trustStore().isSet()) {
-            ssl.setTrustStorePath(tls.trustStore().path());
-            ssl.setTrustStorePassword(tls.trustStore().password());
-            ssl.setTrustStoreType(tls.trustStore().type());
-        }
-        if (tls.keyStore().isSet()) {
-            ssl.setKeyStorePath(tls.keyStore().path());
-            ssl.setKeyStorePassword(tls.keyStore().password());
-            ssl.setKeyStoreType(tls.keyStore().type());
-            if (!tls.keyPassword().isEmpty()) {
-                ssl.setKeyManagerPassword(tls.keyPassword());
-            }
-        }
+        tls.trustStore().ifPresent(store -> {
+            ssl.setTrustStorePath(store.path().toString());
+            ssl.setTrustStorePassword(store.password());
+            ssl.setTrustStoreType(store.type());
+        });
+        tls.keyStore().ifPresent(store -> {
+            ssl.setKeyStorePath(store.path().toString());
+            ssl.setKeyStorePassword(store.password());
+            ssl.setKeyStoreType(store.type());
+            ssl.setKeyManagerPassword(tls.keyPassword());
+        });
         return ssl;
     }
 
@@ -178,45 +176,47 @@ final class HttpBackend implements Backend {
         return new RouteHandler(this, RouteSettings.from(routeOptions, settings));
     }
 
-    /** The destination of an instance, created on first use. */
+    /**
+     * The destination of an instance, created on first use.
+     *
+     * @throws GatewayException {@code BAD_GATEWAY} when the instance's address is not one this
+     *         backend speaks (a WebSocket instance)
+     */
     InstanceTarget target(ServiceInstance instance) {
-        URI address = instance.address();
-        InstanceTarget target = targets.get(address);
-        return target != null ? target : targets.computeIfAbsent(address, this::newTarget);
+        InstanceTarget target = targets.get(instance.address());
+        return target != null ? target : targets.computeIfAbsent(instance.address(), address -> newTarget(instance));
     }
 
-    private InstanceTarget newTarget(URI address) {
-        String scheme = address.getScheme().toLowerCase(Locale.ROOT);
-        boolean secure;
-        int defaultPort;
-        switch (scheme) {
-            case "http", "h2c" -> {
-                secure = false;
-                defaultPort = 80;
+    private InstanceTarget newTarget(ServiceInstance instance) {
+        InstanceAddress address;
+        try {
+            address = instance.endpoint();
+            if (address.scheme().isWebSocket()) {
+                throw new IllegalArgumentException("instance address " + instance.address()
+                        + ": the http backend takes http://, https://, h2c://, h2://, grpc:// and grpcs://");
             }
-            case "https" -> {
-                secure = true;
-                defaultPort = 443;
-            }
-            default -> throw new GatewayException(ErrorCode.BAD_GATEWAY, "service '" + name + "' has an instance with an unsupported scheme",
-                    new IllegalArgumentException("instance address " + address + ": the http backend takes http://, https:// and h2c://"));
         }
-        int port = address.getPort() > 0 ? address.getPort() : defaultPort;
-        String host = address.getHost();
+        catch (IllegalArgumentException e) {
+            throw new GatewayException(ErrorCode.BAD_GATEWAY, "service '" + name + "' has an instance with an unsupported scheme", e);
+        }
+        boolean secure = address.isSecure();
         Origin.Protocol protocol = switch (settings.protocol()) {
-            case AUTO -> switch (scheme) {
-                case "https" -> new Origin.Protocol(List.of("h2", "http/1.1"), true);
-                case "h2c" -> new Origin.Protocol(List.of("h2c"), false);
-                default -> new Origin.Protocol(List.of("http/1.1"), false);
-            };
+            case AUTO -> address.scheme().isHttp2Only() ? http2(secure)
+                    : secure ? new Origin.Protocol(List.of("h2", "http/1.1"), true) : new Origin.Protocol(List.of("http/1.1"), false);
             case HTTP_1_1 -> new Origin.Protocol(List.of("http/1.1"), false);
-            case HTTP_2 -> secure ? new Origin.Protocol(List.of("h2"), true) : new Origin.Protocol(List.of("h2c"), false);
+            case HTTP_2 -> http2(secure);
         };
         String jettyScheme = secure ? "https" : "http";
-        Destination destination = client.resolveDestination(new Origin(jettyScheme, new Origin.Address(host, port), null, protocol));
-        String authority = host + ":" + port;
+        Destination destination = client.resolveDestination(new Origin(jettyScheme, new Origin.Address(address.host(), address.port()), null,
+                protocol));
         boolean http2Only = protocol.getProtocols().stream().allMatch(name -> name.equals("h2") || name.equals("h2c"));
-        return new InstanceTarget(address, destination, URI.create(jettyScheme + "://" + authority), authority, http2Only);
+        return new InstanceTarget(instance.address(), destination, URI.create(jettyScheme + "://" + address.authority()), address.authority(),
+                http2Only);
+    }
+
+    /** HTTP/2 only: ALPN h2 over TLS, prior knowledge in clear text. */
+    private static Origin.Protocol http2(boolean secure) {
+        return secure ? new Origin.Protocol(List.of("h2"), true) : new Origin.Protocol(List.of("h2c"), false);
     }
 
     /** Drops the destinations of instances that left; an idle one is closed now, a busy one when its connections idle out. */
@@ -288,10 +288,6 @@ final class HttpBackend implements Backend {
 
     HttpClient client() {
         return client;
-    }
-
-    ScheduledExecutorService scheduler() {
-        return scheduler;
     }
 
     ServiceMetrics metrics() {

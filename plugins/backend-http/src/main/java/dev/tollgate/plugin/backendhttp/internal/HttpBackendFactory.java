@@ -6,14 +6,13 @@ import dev.tollgate.api.http.Backend;
 import dev.tollgate.api.http.BackendFactory;
 import dev.tollgate.api.upstream.Upstream;
 
-import java.util.Set;
-
 /**
  * Creates the {@code http} backend of each service that names it ({@code backend = http}): reads
- * the service block into {@link ServiceSettings}, looks the service up in the upstream registry,
- * and starts its client on the threads every service of the plugin shares — a plugin-wide
- * resource ({@link PluginContext#shared}) that lives while some service uses it, so a reload that
- * replaces services restarts no thread.
+ * the service block into {@link ServiceSettings}, looks the service up in the upstream registry
+ * (which also holds its TLS settings), and starts its client on the threads every service of the
+ * plugin shares — a plugin-wide resource ({@link PluginContext#shared}) that lives while some
+ * service uses it, so a reload that replaces services restarts no thread. The block has no secret
+ * of its own: the TLS passwords are runtime-owned keys.
  */
 public final class HttpBackendFactory implements BackendFactory {
 
@@ -32,11 +31,6 @@ public final class HttpBackendFactory implements BackendFactory {
         }
         Upstream upstream = context.upstreams().service(config.name());
         ClientResources resources = context.shared(new ClientResources.Key(threads), () -> ClientResources.start(threads));
-        return HttpBackend.start(config.name(), settings, upstream, resources, context.scheduler(), context.metrics());
-    }
-
-    @Override
-    public Set<String> sensitiveKeys() {
-        return Set.of("tls.trust-store.password", "tls.key-store.password", "tls.key-store.key-password");
+        return HttpBackend.start(config.name(), settings, upstream, resources, context.metrics());
     }
 }

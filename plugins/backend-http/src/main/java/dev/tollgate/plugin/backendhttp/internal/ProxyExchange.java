@@ -5,39 +5,40 @@ import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.http.Headers;
 import dev.tollgate.api.upstream.Attempt;
-import dev.tollgate.api.upstream.RetryPolicy;
+import dev.tollgate.api.upstream.Outcome;
+import dev.tollgate.api.upstream.Upstream;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 
-import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * One exchange proxied to a service: its attempts, retries and outcome.
+ * One exchange proxied to a service: the request prepared once (path, body bridge), its attempts
+ * run by the runtime's retry loop ({@link Upstream#execute}) — this is the loop's
+ * {@link Upstream.Execution}, each attempt a {@link BackendCall} — and the delivered response
+ * relayed.
  *
- * <p>{@link #start} prepares the path and the body and sends the first {@link BackendCall}. The
- * returned stage completes when an instance's response headers have been copied and its body
- * publisher is in place (the body streams afterwards), or fails with a
- * {@link dev.tollgate.api.GatewayException} when no attempt succeeded. Each attempt goes through
- * {@code upstream.choose}; a failed one, or one answered with a status the service retries, is
- * tried again on another instance only when that is safe: the body was never sent (or there is
- * none), and the request never reached the instance or its method is idempotent; then within
- * the service's retry policy (attempts, budget), after its backoff on the plugin's scheduler.
+ * <p>{@link #start} prepares the path and the body and hands the exchange to the loop. The
+ * returned stage completes when the delivered instance's status and headers have been copied and
+ * its body publisher is in place (the body streams afterwards), or fails with the loop's
+ * {@link GatewayException} when no attempt got an answer. The loop chooses the instances, reports
+ * the outcomes and decides retries; it asks this exchange whether the request can be sent again
+ * ({@link #replayable()}: no byte of the body went to an instance) and hands back the responses a
+ * retry replaces ({@link #discard}: aborted, their bodies never read).
  *
- * <p>Threads: started on the server's thread; attempts complete on the client's threads or the
- * scheduler. State shared between them is volatile or confined to one attempt at a time.
+ * <p>Threads: started on the server's thread; attempts start there, on the client's threads that
+ * completed the previous attempt, or on the runtime's scheduler after a back-off, one at a time;
+ * the exchange's end comes on the server's threads. State shared between them is volatile.
  */
-final class ProxyExchange {
+final class ProxyExchange implements Upstream.Execution<BackendCall>, BiConsumer<BackendCall, Throwable> {
     private final HttpBackend backend;
     private final RouteSettings route;
     private final Exchange exchange;
@@ -46,10 +47,9 @@ final class ProxyExchange {
     private String query;
     private RequestBodyBridge body;
     private boolean expectsContinue;
-    private volatile int attempts;
-    private Set<String> excluded;
     private volatile BackendCall current;
-    private volatile boolean clientGone;
+    private volatile boolean ended;
+    private volatile Throwable endedWith;
 
     ProxyExchange(HttpBackend backend, RouteSettings route, Exchange exchange) {
         this.backend = requireNonNull(backend, "backend is null");
@@ -57,7 +57,7 @@ final class ProxyExchange {
         this.exchange = requireNonNull(exchange, "exchange is null");
     }
 
-    /** Sends the first attempt; see the class comment for what the stage means. */
+    /** Hands the exchange to the retry loop; see the class comment for what the stage means. */
     CompletionStage<Void> start() {
         try {
             Exchange.Request request = exchange.request();
@@ -70,7 +70,11 @@ final class ProxyExchange {
         catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        attempt();
+        if (backend.isClosed()) {
+            fail(stopped());
+            return result;
+        }
+        backend.upstream().execute(exchange, this).whenComplete(this);
         return result;
     }
 
@@ -94,106 +98,69 @@ final class ProxyExchange {
         return bridge;
     }
 
-    // --- attempts
+    // --- Upstream.Execution: the retry loop's questions
 
-    private void attempt() {
-        if (clientGone) {
-            fail(Failures.toGatewayException(backend.name(), Attempt.Failure.CANCELLED, null));
-            return;
-        }
+    /** Sends the request to the attempt's instance; the stage completes at its response headers or failure. */
+    @Override
+    public CompletionStage<Outcome<BackendCall>> attempt(Attempt attempt) {
         if (backend.isClosed()) {
-            fail(new GatewayException(ErrorCode.UNAVAILABLE, "service '" + backend.name() + "' is being reconfigured or stopped"));
-            return;
+            return CompletableFuture.completedFuture(Outcome.failure(Attempt.Failure.CANCELLED, stopped()));
         }
-        Attempt attempt;
-        try {
-            attempt = backend.upstream().choose(exchange, excluded == null ? Set.of() : excluded);
-        }
-        catch (RuntimeException e) {
-            fail(e);
-            return;
-        }
-        attempts++;
         InstanceTarget target;
         try {
             target = backend.target(attempt.instance());
         }
         catch (RuntimeException e) {
-            attempt.failed(Attempt.Failure.CONNECT);
-            attempt.close();
-            fail(e);
-            return;
+            return CompletableFuture.completedFuture(Outcome.failure(Attempt.Failure.CONNECT, e));
         }
         BackendCall call = new BackendCall(this, attempt, target);
         current = call;
-        try {
-            call.send();
-        }
-        catch (RuntimeException e) {
-            // A bug rather than a backend failure: end the attempt so the registry does not count it in flight.
-            attempt.failed(Attempt.Failure.CANCELLED);
-            attempt.close();
-            fail(e);
-            return;
-        }
-        if (clientGone) {
+        call.send();
+        if (ended) {
             call.abort(new CancellationException("the client went away"));
         }
+        return call.outcome();
     }
 
-    /** An attempt got no response; retries it when safe and allowed, else fails the exchange. */
-    void attemptFailed(BackendCall call, Attempt.Failure kind, Throwable cause) {
-        Throwable clientFailure = body == null ? null : body.clientFailure();
-        if (clientFailure != null) {
-            fail(clientFailure);
-            return;
-        }
-        RetryPolicy policy = backend.upstream().retryPolicy();
-        if (!clientGone && attempts < policy.maxAttempts() && policy.retriesFailure(kind) && bodyReplayable()
-                && (kind.neverReachedInstance() || RetryPolicy.isIdempotent(exchange.request().method())) && policy.tryAcquire()) {
-            retry(call);
-            return;
-        }
-        fail(Failures.toGatewayException(backend.name(), kind, cause));
-    }
-
-    /** The failure kind of an attempt that got no response. */
-    Attempt.Failure classify(Throwable failure) {
-        if (clientGone || body != null && body.clientFailure() != null) {
-            return Attempt.Failure.CANCELLED;
-        }
-        return Failures.classify(failure);
-    }
-
-    /** Whether a response with this status is to be discarded and the request sent again. */
-    boolean retriesStatus(int status) {
-        RetryPolicy policy = backend.upstream().retryPolicy();
-        return !clientGone && attempts < policy.maxAttempts() && policy.retriesStatus(status) && bodyReplayable()
-                && RetryPolicy.isIdempotent(exchange.request().method()) && policy.tryAcquire();
-    }
-
-    /** Tries again on another instance after the policy's backoff. */
-    void retry(BackendCall failed) {
-        if (excluded == null) {
-            excluded = new HashSet<>(4);
-        }
-        excluded.add(failed.instanceId());
-        backend.metrics().retried();
-        Duration delay = backend.upstream().retryPolicy().backoff(attempts);
-        if (delay.isZero() || delay.isNegative()) {
-            attempt();
-            return;
-        }
-        try {
-            backend.scheduler().schedule(this::attempt, delay.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        catch (RejectedExecutionException e) {
-            fail(Failures.toGatewayException(backend.name(), Attempt.Failure.CANCELLED, e));
-        }
-    }
-
-    private boolean bodyReplayable() {
+    /** Whether no byte of the body has gone to an instance (or there is no body). */
+    @Override
+    public boolean replayable() {
         return body == null || !body.isConsumed();
+    }
+
+    /** A response a retry replaces, or that came after the client left: aborted, its body never read. */
+    @Override
+    public void discard(BackendCall call) {
+        call.discard();
+    }
+
+    /** The loop's end: the delivered call's response is relayed, or the exchange fails. */
+    @Override
+    public void accept(BackendCall delivered, Throwable failure) {
+        if (failure != null) {
+            fail(failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure);
+            return;
+        }
+        delivered.deliver();
+    }
+
+    private GatewayException stopped() {
+        return new GatewayException(ErrorCode.UNAVAILABLE, "service '" + backend.name() + "' is being reconfigured or stopped");
+    }
+
+    /** Why an attempt got no response, from this exchange's side: the client's own failure, or null. */
+    Throwable clientFailure() {
+        return body == null ? null : body.clientFailure();
+    }
+
+    /** Whether the exchange has ended (the client went away, or it was answered otherwise). */
+    boolean hasEnded() {
+        return ended;
+    }
+
+    /** How the exchange ended: null after a complete response or while it runs. */
+    Throwable endedWith() {
+        return endedWith;
     }
 
     // --- outcome
@@ -257,9 +224,8 @@ final class ProxyExchange {
     }
 
     private void exchangeCompleted(Throwable failure) {
-        if (failure != null) {
-            clientGone = true;
-        }
+        endedWith = failure;
+        ended = true;
         BackendCall call = current;
         if (call != null) {
             call.exchangeEnded(failure);

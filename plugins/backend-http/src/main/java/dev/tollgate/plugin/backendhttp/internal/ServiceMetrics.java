@@ -14,15 +14,14 @@ import java.util.function.Supplier;
  *   <li>{@code response_seconds}: from sending a request to its response headers;</li>
  *   <li>{@code errors{kind="connect"|"refused"|"reset"|"timeout"|"cancelled"|"body"}}: failed attempts,
  *       and responses whose body failed after the headers were relayed;</li>
- *   <li>{@code retries}: attempts after the first;</li>
  *   <li>{@code connections{state="active"|"idle"}} and {@code queued_requests}: the pools, read on scrape.</li>
  * </ul>
+ * Retries are counted once, by the runtime's retry loop ({@code tollgate_upstream_retries_total}).
  */
 final class ServiceMetrics {
     private final Metrics.Counter[] responses = new Metrics.Counter[6];
     private final Metrics.Counter[] errors = new Metrics.Counter[Attempt.Failure.values().length];
     private final Metrics.Counter bodyErrors;
-    private final Metrics.Counter retries;
     private final Metrics.Timer responseTime;
 
     ServiceMetrics(Metrics metrics, String service) {
@@ -33,7 +32,6 @@ final class ServiceMetrics {
             errors[failure.ordinal()] = metrics.counter("errors", "service", service, "kind", failure.name().toLowerCase(Locale.ROOT));
         }
         bodyErrors = metrics.counter("errors", "service", service, "kind", "body");
-        retries = metrics.counter("retries", "service", service);
         responseTime = metrics.timer("response_seconds", "service", service);
     }
 
@@ -59,9 +57,5 @@ final class ServiceMetrics {
 
     void bodyFailed() {
         bodyErrors.increment();
-    }
-
-    void retried() {
-        retries.increment();
     }
 }

@@ -2,31 +2,26 @@ package dev.tollgate.plugin.backendhttp.internal;
 
 import dev.tollgate.api.PluginConfig;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.KeyStoreException;
 import java.time.Duration;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * One service's settings ({@code tollgate.backends.http.service} in {@code reference.conf}), read
- * and checked once when the service's backend is created.
+ * and checked once when the service's backend is created. TLS towards the instances is the
+ * runtime's ({@code Upstream.tls()}), shared with its health probes.
  *
  * @param protocol how to speak to the instances
  * @param pool connection pool sizes
  * @param timeouts connect, response and idle timeouts
- * @param tls how to trust https instances and what to present to them
  * @param maxResponseHeaderSize the largest response head accepted, in bytes
  */
-record ServiceSettings(Protocol protocol, Pool pool, Timeouts timeouts, Tls tls, int maxResponseHeaderSize) {
+record ServiceSettings(Protocol protocol, Pool pool, Timeouts timeouts, int maxResponseHeaderSize) {
 
     public ServiceSettings {
         requireNonNull(protocol, "protocol is null");
         requireNonNull(pool, "pool is null");
         requireNonNull(timeouts, "timeouts is null");
-        requireNonNull(tls, "tls is null");
     }
 
     /** Reads and checks a service block; throws {@code InvalidConfigException} naming the key. */
@@ -41,17 +36,11 @@ record ServiceSettings(Protocol protocol, Pool pool, Timeouts timeouts, Tls tls,
             throw config.error("timeouts.connect", "must be positive");
         }
         Timeouts timeouts = new Timeouts(connect, notNegative(config, "timeouts.response"), notNegative(config, "timeouts.idle"));
-        Tls tls = new Tls(
-                store(config, "tls.trust-store"),
-                config.getBoolean("tls.trust-all"),
-                config.getBoolean("tls.hostname-verification"),
-                store(config, "tls.key-store"),
-                config.getString("tls.key-store.key-password"));
         long headerSize = config.getBytes("max-response-header-size");
         if (headerSize < 1024 || headerSize > 1024 * 1024) {
             throw config.error("max-response-header-size", "must be between 1KiB and 1MiB, got " + headerSize + " bytes");
         }
-        return new ServiceSettings(protocol, pool, timeouts, tls, (int) headerSize);
+        return new ServiceSettings(protocol, pool, timeouts, (int) headerSize);
     }
 
     private static int positive(PluginConfig config, String key) {
@@ -70,27 +59,16 @@ record ServiceSettings(Protocol protocol, Pool pool, Timeouts timeouts, Tls tls,
         return value;
     }
 
-    private static Store store(PluginConfig config, String key) {
-        Store store = new Store(config.getString(key + ".path"), config.getString(key + ".password"), config.getString(key + ".type"));
-        try {
-            KeyStore.getInstance(store.type());
-        }
-        catch (KeyStoreException e) {
-            throw config.error(key + ".type", "unknown key store type '" + store.type() + "' (PKCS12 or JKS)");
-        }
-        if (store.isSet() && !Files.isReadable(Path.of(store.path()))) {
-            throw config.error(key + ".path", "cannot read " + store.path());
-        }
-        return store;
-    }
-
     /** How the backend speaks to instances. */
     public enum Protocol {
-        /** By each instance's address scheme: http HTTP/1.1, https ALPN (h2, http/1.1), h2c HTTP/2. */
+        /**
+         * By each instance's address scheme: http HTTP/1.1; https ALPN (h2, http/1.1); h2c and grpc
+         * HTTP/2 with prior knowledge; h2 and grpcs HTTP/2 over TLS.
+         */
         AUTO("auto"),
-        /** HTTP/1.1 only (over TLS for https). */
+        /** HTTP/1.1 only (over TLS for https, h2 and grpcs). */
         HTTP_1_1("http/1.1"),
-        /** HTTP/2 only: ALPN h2 for https, prior knowledge otherwise. */
+        /** HTTP/2 only: ALPN h2 over TLS, prior knowledge in clear text. */
         HTTP_2("h2");
 
         private final String configName;
@@ -128,39 +106,6 @@ record ServiceSettings(Protocol protocol, Pool pool, Timeouts timeouts, Tls tls,
             requireNonNull(connect, "connect is null");
             requireNonNull(response, "response is null");
             requireNonNull(idle, "idle is null");
-        }
-    }
-
-    /**
-     * @param trustStore certificates to trust; unset for the JDK's defaults
-     * @param trustAll trust any certificate (development only)
-     * @param hostnameVerification check that the certificate names the instance's host
-     * @param keyStore the client certificate for mutual TLS; unset for none
-     * @param keyPassword the key entry's password; empty for the store's
-     */
-    public record Tls(Store trustStore, boolean trustAll, boolean hostnameVerification, Store keyStore, String keyPassword) {
-        public Tls {
-            requireNonNull(trustStore, "trustStore is null");
-            requireNonNull(keyStore, "keyStore is null");
-            requireNonNull(keyPassword, "keyPassword is null");
-        }
-    }
-
-    /** A key or trust store file; {@link #isSet()} is false when its path is empty. */
-    public record Store(String path, String password, String type) {
-        public Store {
-            requireNonNull(path, "path is null");
-            requireNonNull(password, "password is null");
-            requireNonNull(type, "type is null");
-        }
-
-        public boolean isSet() {
-            return !path.isEmpty();
-        }
-
-        @Override
-        public String toString() {
-            return "Store[path=" + path + ", type=" + type + "]";
         }
     }
 }

@@ -7,8 +7,10 @@
  *       {@code HttpClient} per service on threads shared by every service
  *       ({@link dev.tollgate.plugin.backendhttp.internal.ClientResources}).</li>
  *   <li>{@link dev.tollgate.plugin.backendhttp.internal.RouteHandler} serves one route;
- *       {@link dev.tollgate.plugin.backendhttp.internal.ProxyExchange} carries one exchange through
- *       its attempts, each a {@link dev.tollgate.plugin.backendhttp.internal.BackendCall}.</li>
+ *       {@link dev.tollgate.plugin.backendhttp.internal.ProxyExchange} prepares one exchange and is
+ *       the runtime retry loop's {@code Upstream.Execution} for it: each attempt a
+ *       {@link dev.tollgate.plugin.backendhttp.internal.BackendCall}, whose outcome (a status at
+ *       the response headers, or a failure kind) the loop turns into health, retries and errors.</li>
  *   <li>Bodies stream without copies: {@link dev.tollgate.plugin.backendhttp.internal.RequestBodyBridge}
  *       (client publisher to Jetty content) and
  *       {@link dev.tollgate.plugin.backendhttp.internal.ResponseBodyPublisher} (Jetty content to the

@@ -28,10 +28,6 @@ class SettingsTest {
         assertThat(settings.protocol()).isEqualTo(ServiceSettings.Protocol.AUTO);
         assertThat(settings.pool()).isEqualTo(new ServiceSettings.Pool(64, 128, 1024));
         assertThat(settings.timeouts()).isEqualTo(new ServiceSettings.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60)));
-        assertThat(settings.tls().trustStore().isSet()).isFalse();
-        assertThat(settings.tls().keyStore().isSet()).isFalse();
-        assertThat(settings.tls().trustAll()).isFalse();
-        assertThat(settings.tls().hostnameVerification()).isTrue();
         assertThat(settings.maxResponseHeaderSize()).isEqualTo(16 * 1024);
     }
 
@@ -72,10 +68,8 @@ class SettingsTest {
         assertRefused(() -> ServiceSettings.from(service("timeouts.response = -1s")), "test.backends.http.service.timeouts.response", "negative");
         assertRefused(() -> ServiceSettings.from(service("max-response-header-size = 100")),
                 "test.backends.http.service.max-response-header-size", "between 1KiB and 1MiB");
-        assertRefused(() -> ServiceSettings.from(service("tls.trust-store.path = \"/no/such/store.p12\"")),
-                "test.backends.http.service.tls.trust-store.path", "cannot read /no/such/store.p12");
-        assertRefused(() -> ServiceSettings.from(service("tls.key-store.type = NOPE")), "test.backends.http.service.tls.key-store.type",
-                "unknown key store type 'NOPE'");
+        // tls is a runtime-owned key (its defaults and refusals: the runtime's UpstreamSettingsTest).
+        assertRefused(() -> service("tls.trust-all = true"), "test.backends.http.service.tls", "");
         assertRefused(() -> service("pool.max-conections-per-instance = 3"), "test.backends.http.service.pool.max-conections-per-instance",
                 "did you mean 'max-connections-per-instance'");
         assertRefused(() -> ServiceSettings.from(service("timeouts.idle = soon")), "test.backends.http.service.timeouts.idle", "");
