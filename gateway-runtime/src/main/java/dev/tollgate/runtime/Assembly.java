@@ -127,8 +127,9 @@ final class Assembly implements AutoCloseable {
             HoconConfig validated = catalog.reference(plugin.id()).validate(settings.config(), "plugins." + plugin.id());
             contexts.put(plugin.id(), new RuntimePluginContext(plugin.id(), validated, plugin.classLoader(), services.metrics(),
                     services.scheduler(), services.blockingExecutor(), () -> eventBus, () -> upstreams, services.clock(),
-                    config.dataDirectory(), services.health()));
+                    config.dataDirectory(), services.health(), config.redis()));
         }
+        config.redis().byName().values().forEach(redis -> LOG.info("Redis connection {}", redis));
     }
 
     private void createEventBus() {

@@ -6,7 +6,9 @@ import dev.tollgate.api.event.EventBus;
 import dev.tollgate.api.health.Health;
 import dev.tollgate.api.health.HealthIndicator;
 import dev.tollgate.api.metrics.Metrics;
+import dev.tollgate.api.redis.RedisSettings;
 import dev.tollgate.api.upstream.Upstreams;
+import dev.tollgate.runtime.config.GatewayConfig;
 import dev.tollgate.runtime.health.HealthRegistry;
 import dev.tollgate.runtime.metrics.GatewayMetrics;
 import dev.tollgate.runtime.metrics.PluginMetrics;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,16 +40,19 @@ public final class RuntimePluginContext implements PluginContext {
     private final Clock clock;
     private final Path dataDirectory;
     private final HealthRegistry health;
+    private final GatewayConfig.RedisConnections redis;
     private final List<String> healthNames = new CopyOnWriteArrayList<>();
 
     /**
      * @param settings the plugin's validated settings
      * @param eventBus the gateway's bus, looked up when used
      * @param upstreams the registry of services, looked up when used
+     * @param redis the connections of {@code gateway.redis}
      */
     public RuntimePluginContext(String pluginId, PluginConfig settings, ClassLoader loader, GatewayMetrics metrics,
                                 ScheduledExecutorService scheduler, Executor blockingExecutor, Supplier<EventBus> eventBus,
-                                Supplier<Upstreams> upstreams, Clock clock, Path dataRoot, HealthRegistry health) {
+                                Supplier<Upstreams> upstreams, Clock clock, Path dataRoot, HealthRegistry health,
+                                GatewayConfig.RedisConnections redis) {
         this.pluginId = requireNonNull(pluginId, "pluginId is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.loader = requireNonNull(loader, "loader is null");
@@ -58,6 +64,7 @@ public final class RuntimePluginContext implements PluginContext {
         this.clock = requireNonNull(clock, "clock is null");
         this.dataDirectory = dataRoot.resolve("plugins").resolve(pluginId);
         this.health = requireNonNull(health, "health is null");
+        this.redis = requireNonNull(redis, "redis is null");
     }
 
     @Override
@@ -130,6 +137,16 @@ public final class RuntimePluginContext implements PluginContext {
             }
         });
         healthNames.add(component);
+    }
+
+    @Override
+    public RedisSettings redis(String name) {
+        return redis.get(name);
+    }
+
+    @Override
+    public Set<String> redisNames() {
+        return redis.names();
     }
 
     /** Removes the plugin's health components (on stop). */
