@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
-/** Records what one class logs at WARN and above, for tests that check a warning is given once. */
+/** Records what one class logs, for tests that check a warning (or a note) is given once. */
 final class CapturedLogs implements AutoCloseable {
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
@@ -21,9 +21,18 @@ final class CapturedLogs implements AutoCloseable {
 
     /** The formatted messages of the warnings (and errors) logged so far. */
     List<String> warnings() {
+        return atLeast(Level.WARN);
+    }
+
+    /** The formatted messages logged so far at INFO and above. */
+    List<String> infos() {
+        return atLeast(Level.INFO);
+    }
+
+    private List<String> atLeast(Level level) {
         synchronized (appender) {
             return appender.list.stream()
-                    .filter(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
+                    .filter(event -> event.getLevel().isGreaterOrEqual(level))
                     .map(ILoggingEvent::getFormattedMessage)
                     .toList();
         }

@@ -50,7 +50,7 @@ class RedisDiscoveryTest {
     @BeforeEach
     void setUp() {
         prefix = SharedRedis.uniquePrefix();
-        context = new TestingPluginContext("discovery-redis");
+        context = new TestingPluginContext("discovery-redis").withRedis("default", "address = \"" + SharedRedis.ADDRESS + "\"");
         registrant = SharedRedis.client(SharedRedis.ADDRESS);
     }
 
