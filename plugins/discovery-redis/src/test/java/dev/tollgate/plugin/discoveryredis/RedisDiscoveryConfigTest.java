@@ -6,6 +6,7 @@ import dev.tollgate.api.redis.RedisSettings;
 import dev.tollgate.plugin.discoveryredis.internal.DiscoverySettings;
 import dev.tollgate.plugin.discoveryredis.internal.RedisConnectionSelector;
 import dev.tollgate.plugin.discoveryredis.internal.RedissonConfigs;
+import dev.tollgate.runtime.testing.CapturedLogs;
 import dev.tollgate.runtime.testing.TestingPluginContext;
 import dev.tollgate.runtime.tls.KeyStores;
 import org.junit.jupiter.api.AfterEach;

@@ -5,6 +5,7 @@ import dev.tollgate.api.event.Subscription;
 import dev.tollgate.api.health.Health;
 import dev.tollgate.api.metrics.Metrics;
 import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.runtime.testing.CapturedLogs;
 import dev.tollgate.runtime.testing.TestingPluginContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
