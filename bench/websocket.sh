@@ -89,7 +89,7 @@ trap cleanup EXIT INT TERM
 # --- The gateway, from the built distribution, with a bench configuration.
 run_id="tollgate-bench-$$-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
 if [ "$publish" = redis ]; then
-  events="events { bridge = redis, redis { address = \"redis://$redis\", channel-prefix = \"$run_id:\", key-prefix = \"$run_id:\" } }"
+  events="redis { default { address = \"redis://$redis\" } }, events { bridge = redis, redis { channel-prefix = \"$run_id:\", key-prefix = \"$run_id:\" } }"
 else
   events="events { bridge = local }"
 fi

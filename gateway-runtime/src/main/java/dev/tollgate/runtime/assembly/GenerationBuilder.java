@@ -87,7 +87,7 @@ public final class GenerationBuilder {
         this.config = config;
         this.catalog = catalog;
         this.number = number;
-        this.redis = Map.of();
+        this.redis = config.redis().byName();
     }
 
     /**
@@ -156,6 +156,9 @@ public final class GenerationBuilder {
 
     private Generation build() {
         checkPluginIds();
+        if (number <= 1) {
+            config.redis().byName().values().forEach(redis -> LOG.info("Redis connection {}", redis));
+        }
         Map<String, Discovery> discoveries = createDiscoveries();
         acquireServices(discoveries);
         createBackends();

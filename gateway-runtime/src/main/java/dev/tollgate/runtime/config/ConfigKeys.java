@@ -8,6 +8,7 @@ import dev.tollgate.api.InvalidConfigException;
 
 import java.util.Comparator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -85,11 +86,16 @@ public final class ConfigKeys {
      * of known names, or nothing when none is known.
      */
     public static String suggestion(String key, Set<String> known) {
-        return known.stream()
-                .filter(candidate -> distance(key, candidate) <= Math.max(1, Math.min(2, key.length() / 3)))
-                .min(Comparator.comparingInt((String candidate) -> distance(key, candidate)))
+        return closest(key, known)
                 .map(candidate -> " (did you mean '" + candidate + "'?)")
                 .orElse(known.isEmpty() ? "" : " (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
+    }
+
+    /** The known name closest to {@code key}, if one is within two edits (fewer for short keys). */
+    public static Optional<String> closest(String key, Set<String> known) {
+        return known.stream()
+                .filter(candidate -> distance(key, candidate) <= Math.max(1, Math.min(2, key.length() / 3)))
+                .min(Comparator.comparingInt((String candidate) -> distance(key, candidate)));
     }
 
     /** Edit distance with adjacent transpositions (optimal string alignment), ignoring case: "prot" is one edit from "port". */

@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 import dev.tollgate.api.event.HistoryRule;
+import dev.tollgate.api.redis.RedisSettings;
 import dev.tollgate.api.upstream.ServiceInstance;
 import dev.tollgate.runtime.upstream.UpstreamSettings;
 
@@ -25,6 +27,7 @@ public record GatewayConfig(
         Plugins plugins,
         Path dataDirectory,
         Events events,
+        RedisConnections redis,
         Map<String, HoconConfig> discovery,
         Map<String, Service> services,
         Map<String, FilterDefinition> filters,
@@ -40,6 +43,7 @@ public record GatewayConfig(
         requireNonNull(plugins, "plugins is null");
         requireNonNull(dataDirectory, "dataDirectory is null");
         requireNonNull(events, "events is null");
+        requireNonNull(redis, "redis is null");
         discovery = Map.copyOf(discovery);
         services = Map.copyOf(services);
         filters = Map.copyOf(filters);
@@ -134,6 +138,41 @@ public record GatewayConfig(
 
         public boolean isLocal() {
             return "local".equals(bridge);
+        }
+    }
+
+    /**
+     * The Redis connections of {@code gateway.redis}, validated, by name; lent to plugins through
+     * {@code PluginContext.redis}.
+     */
+    public record RedisConnections(Map<String, RedisSettings> byName) {
+        public RedisConnections {
+            byName = Map.copyOf(byName);
+        }
+
+        /** The names under {@code gateway.redis}. */
+        public Set<String> names() {
+            return byName.keySet();
+        }
+
+        /**
+         * The connection {@code name}.
+         *
+         * @throws IllegalArgumentException when there is none of that name; the message names the
+         *         configured ones, with a "did you mean" when one is spelled alike
+         */
+        public RedisSettings get(String name) {
+            RedisSettings settings = byName.get(requireNonNull(name, "name is null"));
+            if (settings != null) {
+                return settings;
+            }
+            if (byName.isEmpty()) {
+                throw new IllegalArgumentException("no Redis connection '" + name + "': gateway.redis has none; declare it as gateway.redis."
+                        + name + " { address = \"redis://host:6379\" }");
+            }
+            throw new IllegalArgumentException("no Redis connection '" + name + "' in gateway.redis; configured: "
+                    + String.join(", ", new TreeSet<>(byName.keySet()))
+                    + ConfigKeys.closest(name, byName.keySet()).map(close -> " (did you mean '" + close + "'?)").orElse(""));
         }
     }
 

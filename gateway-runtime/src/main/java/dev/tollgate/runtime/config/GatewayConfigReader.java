@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.event.HistoryRule;
+import dev.tollgate.api.redis.RedisSettings;
 import dev.tollgate.api.upstream.InstanceAddress;
 import dev.tollgate.api.upstream.ServiceInstance;
 import dev.tollgate.runtime.upstream.UpstreamSettings;
@@ -124,6 +125,8 @@ public final class GatewayConfigReader {
                 readPlugins(gateway.getConfig("plugins"), absoluteHome),
                 absoluteHome.resolve(gateway.getString("data-directory")).normalize(),
                 readEvents(gateway.getConfig("events")),
+                readRedis(gateway.getConfig("redis"), gateway.getConfig("redis-defaults"),
+                        reference.getConfig("gateway.redis-defaults").root(), absoluteHome),
                 readDiscovery(gateway.getConfig("discovery")),
                 services,
                 filters,
@@ -262,6 +265,23 @@ public final class GatewayConfigReader {
         }
         HoconConfig block = events.has(bridge) ? events.getConfig(bridge) : HoconConfig.empty(events.pathOf(bridge), bridge);
         return new GatewayConfig.Events(bridge, block, history);
+    }
+
+    /** {@code gateway.redis}: each entry over {@code gateway.redis-defaults}, checked against its schema. */
+    private static GatewayConfig.RedisConnections readRedis(HoconConfig redis, HoconConfig defaults, ConfigObject schema, Path home) {
+        Map<String, RedisSettings> connections = new LinkedHashMap<>();
+        for (String name : redis.keys()) {
+            if (!NAME.matcher(name).matches()) {
+                throw redis.error(name, "Redis connection names are lower-case letters, digits, '.', '_' and '-'");
+            }
+            if (redis.typeOf(name) != ConfigValueType.OBJECT) {
+                throw redis.error(name, "must be a block { address = \"redis://…\", … } of the connection's settings");
+            }
+            HoconConfig entry = redis.getConfig(name);
+            ConfigKeys.checkKnown(entry, schema, Set.of());
+            connections.put(name, RedisSettingsReader.read(name, entry, defaults.config(), home));
+        }
+        return new GatewayConfig.RedisConnections(connections);
     }
 
     private static Map<String, HoconConfig> readDiscovery(HoconConfig discovery) {

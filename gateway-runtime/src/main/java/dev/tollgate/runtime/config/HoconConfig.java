@@ -187,8 +187,23 @@ public final class HoconConfig implements PluginConfig {
 
     @Override
     public InvalidConfigException error(String key, String problem) {
-        ConfigOrigin origin = config.hasPathOrNull(key) ? config.getValue(key).origin() : config.origin();
-        return new InvalidConfigException(pathOf(key), originOf(origin), problem);
+        return new InvalidConfigException(pathOf(key), originOf(originOfKey(key)), problem);
+    }
+
+    /** Where the value at {@code key} was written, an explicit {@code null} included; the block's origin when absent. */
+    private ConfigOrigin originOfKey(String key) {
+        if (config.hasPath(key)) {
+            return config.getValue(key).origin();
+        }
+        if (config.hasPathOrNull(key)) {
+            // getValue refuses a null; the null value itself, found through its parents, has an origin.
+            ConfigValue value = config.root();
+            for (String element : ConfigUtil.splitPath(key)) {
+                value = ((ConfigObject) value).get(element);
+            }
+            return value.origin();
+        }
+        return config.origin();
     }
 
     /** An error about this block as a whole. */

@@ -9,7 +9,7 @@ import dev.tollgate.api.metrics.Metrics;
 import dev.tollgate.api.redis.RedisSettings;
 import dev.tollgate.api.upstream.Upstream;
 import dev.tollgate.api.upstream.Upstreams;
-import dev.tollgate.runtime.config.ConfigKeys;
+import dev.tollgate.runtime.config.GatewayConfig;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -166,13 +166,7 @@ public final class ComponentContext implements PluginContext {
 
     @Override
     public RedisSettings redis(String name) {
-        RedisSettings settings = redis.get(requireNonNull(name, "name is null"));
-        if (settings == null) {
-            throw new IllegalArgumentException(redis.isEmpty()
-                    ? "no Redis connection '" + name + "': declare it as gateway.redis." + name + " { address = \"redis://…\" }"
-                    : "no Redis connection '" + name + "' under gateway.redis" + ConfigKeys.suggestion(name, redis.keySet())
-                    + " (configured: " + String.join(", ", redis.keySet()) + ")");
-        }
+        RedisSettings settings = new GatewayConfig.RedisConnections(redis).get(requireNonNull(name, "name is null"));
         synchronized (this) {
             redisUsed.put(name, settings);
         }

@@ -2,13 +2,16 @@ package dev.tollgate.runtime.testing;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigUtil;
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.PluginContext;
 import dev.tollgate.api.event.EventBus;
 import dev.tollgate.api.health.HealthIndicator;
 import dev.tollgate.api.metrics.Metrics;
+import dev.tollgate.api.redis.RedisSettings;
 import dev.tollgate.api.upstream.ServiceInstance;
 import dev.tollgate.api.upstream.Upstreams;
+import dev.tollgate.runtime.config.GatewayConfig;
 import dev.tollgate.runtime.config.GatewayConfigReader;
 import dev.tollgate.runtime.health.HealthRegistry;
 import dev.tollgate.runtime.plugin.SharedResources;
@@ -31,6 +34,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -52,6 +56,7 @@ public final class TestingPluginContext implements PluginContext, AutoCloseable 
     private final HealthRegistry healthRegistry = new HealthRegistry();
     private final List<UpstreamRegistry.Lease> leases = new ArrayList<>();
     private final SharedResources sharedResources;
+    private final Map<String, RedisSettings> redis = new ConcurrentHashMap<>();
     private Path dataDirectory;
     private UpstreamRegistry registry;
     private Upstreams upstreams;
@@ -162,6 +167,37 @@ public final class TestingPluginContext implements PluginContext, AutoCloseable 
     /** How many shared resources are alive. */
     public int sharedResourceCount() {
         return sharedResources.size();
+    }
+
+    /**
+     * Adds a Redis connection to {@link #redis} and {@link #redisNames()}, read as the runtime reads
+     * {@code gateway.redis.<name>}: {@code hocon} over the runtime's defaults, with its checks, e.g.
+     * {@code withRedis("default", "address = \"redis://127.0.0.1:6379\"")}. Relative store paths
+     * are resolved against the working directory.
+     *
+     * @throws dev.tollgate.api.InvalidConfigException as the runtime would refuse it
+     */
+    public TestingPluginContext withRedis(String name, String hocon) {
+        Config user = ConfigFactory.parseString(hocon).atPath(ConfigUtil.joinPath("gateway", "redis", name));
+        GatewayConfig config = GatewayConfigReader.withRuntimeReference().read(user, Path.of("").toAbsolutePath());
+        return withRedis(config.redis().get(name));
+    }
+
+    /** Adds a Redis connection to {@link #redis} and {@link #redisNames()} as it is. */
+    public TestingPluginContext withRedis(RedisSettings settings) {
+        redis.put(settings.name(), settings);
+        return this;
+    }
+
+    /** As the runtime: a connection added with {@link #withRedis}, or the runtime's exception naming those added. */
+    @Override
+    public RedisSettings redis(String name) {
+        return new GatewayConfig.RedisConnections(redis).get(name);
+    }
+
+    @Override
+    public Set<String> redisNames() {
+        return Set.copyOf(redis.keySet());
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.tollgate.plugin.discoveryredis.internal.DiscoverySettings;
 import dev.tollgate.plugin.discoveryredis.internal.Failures;
 import dev.tollgate.plugin.discoveryredis.internal.InstanceJson;
 import dev.tollgate.plugin.discoveryredis.internal.RegistryKeys;
+import dev.tollgate.plugin.discoveryredis.internal.RedissonConfigs;
 import dev.tollgate.plugin.discoveryredis.internal.RegistryScripts;
 import dev.tollgate.plugin.discoveryredis.internal.SerialExecutor;
 import org.redisson.Redisson;
@@ -132,7 +133,7 @@ public final class RedisDiscovery implements Discovery {
         /** Validates every setting (a bad one fails with its key) and starts the discovery. */
         @Override
         public Discovery create(PluginConfig config, PluginContext context) {
-            return new RedisDiscovery(DiscoverySettings.read(config), context);
+            return new RedisDiscovery(DiscoverySettings.read(config, context), context);
         }
     }
 
@@ -255,7 +256,7 @@ public final class RedisDiscovery implements Discovery {
     }
 
     private void shutDown(RedissonClient redisson) {
-        redisson.shutdown(0, settings.connection().timeout().toMillis(), TimeUnit.MILLISECONDS);
+        redisson.shutdown(0, settings.redis().timeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     // ---- rounds: connect, then read every watched service (or ping) each refresh-interval, backing off on failure
@@ -303,7 +304,7 @@ public final class RedisDiscovery implements Discovery {
                 // Netty's threads, started from here, inherit the plugin's loader.
                 thread.setContextClassLoader(RedisDiscovery.class.getClassLoader());
                 try {
-                    RedissonClient created = Redisson.create(settings.connection().toRedissonConfig("tollgate-discovery"));
+                    RedissonClient created = Redisson.create(RedissonConfigs.create(settings.redis(), "tollgate-discovery"));
                     synchronized (lifecycle) {
                         if (!closed) {
                             client.complete(created);

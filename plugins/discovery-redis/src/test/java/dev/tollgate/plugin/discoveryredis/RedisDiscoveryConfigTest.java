@@ -2,12 +2,26 @@ package dev.tollgate.plugin.discoveryredis;
 
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PluginConfig;
+import dev.tollgate.api.redis.RedisSettings;
 import dev.tollgate.plugin.discoveryredis.internal.DiscoverySettings;
-import dev.tollgate.plugin.discoveryredis.internal.RedisConnectionSettings;
+import dev.tollgate.plugin.discoveryredis.internal.RedisConnectionSelector;
+import dev.tollgate.plugin.discoveryredis.internal.RedissonConfigs;
+import dev.tollgate.runtime.testing.CapturedLogs;
 import dev.tollgate.runtime.testing.TestingPluginContext;
+import dev.tollgate.runtime.tls.KeyStores;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.ClusterServersConfig;
 import org.redisson.config.Config;
+import org.redisson.config.EqualJitterDelay;
+import org.redisson.config.ReadMode;
+import org.redisson.config.SentinelServersConfig;
+import org.redisson.config.SingleServerConfig;
+import org.redisson.config.SslVerificationMode;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -15,9 +29,19 @@ import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Defaults as documented in reference.conf; every bad value refused with its key, in create. */
+/**
+ * Defaults as documented in reference.conf; the Redis connection chosen by {@code redis}, through
+ * the deprecated keys, or by default; the one Redisson mapping; every bad value refused with its
+ * key, in create.
+ */
 class RedisDiscoveryConfigTest {
     private final ClassLoader loader = RedisDiscoveryPlugin.class.getClassLoader();
+    private final TestingPluginContext context = new TestingPluginContext("discovery-redis");
+
+    @AfterEach
+    void tearDown() {
+        context.close();
+    }
 
     private PluginConfig config(String hocon) {
         return TestingPluginContext.componentConfig(loader, "discovery.redis", "redis", hocon);
@@ -25,17 +49,8 @@ class RedisDiscoveryConfigTest {
 
     @Test
     void defaultsAreDocumentedInReferenceConf() {
-        DiscoverySettings settings = DiscoverySettings.read(config(""));
-        RedisConnectionSettings connection = settings.connection();
-        assertThat(connection.mode()).isEqualTo(RedisConnectionSettings.Mode.SINGLE);
-        assertThat(connection.address()).isEqualTo("redis://127.0.0.1:6379");
-        assertThat(connection.addresses()).isEmpty();
-        assertThat(connection.masterName()).isEmpty();
-        assertThat(connection.username()).isEmpty();
-        assertThat(connection.password()).isEmpty();
-        assertThat(connection.database()).isZero();
-        assertThat(connection.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(connection.timeout()).isEqualTo(Duration.ofSeconds(3));
+        DiscoverySettings settings = DiscoverySettings.read(config(""), context);
+        assertThat(settings.redis()).as("no gateway.redis at all: 127.0.0.1:6379").isEqualTo(RedisSettings.builder("default").build());
         assertThat(settings.keyPrefix()).isEqualTo("tollgate:services:").isEqualTo(RedisServiceRegistration.DEFAULT_KEY_PREFIX);
         assertThat(settings.refreshInterval()).isEqualTo(Duration.ofSeconds(2));
         assertThat(settings.maxRetryInterval()).isEqualTo(Duration.ofSeconds(30));
@@ -48,34 +63,136 @@ class RedisDiscoveryConfigTest {
     }
 
     @Test
-    void readsEveryMode() {
-        DiscoverySettings sentinel = DiscoverySettings.read(config("""
-                mode = sentinel, addresses = ["redis://10.0.0.1:26379", "rediss://10.0.0.2:26379"], master-name = mymaster
-                username = gateway, password = "s3cret", database = 2, connect-timeout = 500ms, timeout = 250ms
-                """));
-        assertThat(sentinel.connection().mode()).isEqualTo(RedisConnectionSettings.Mode.SENTINEL);
-        assertThat(sentinel.connection().addresses()).containsExactly("redis://10.0.0.1:26379", "rediss://10.0.0.2:26379");
-        assertThat(sentinel.connection().masterName()).isEqualTo("mymaster");
-        assertThat(sentinel.connection().username()).contains("gateway");
-        assertThat(sentinel.connection().password()).contains("s3cret");
-        Config redisson = sentinel.connection().toRedissonConfig("test");
-        assertThat(redisson.isSentinelConfig()).isTrue();
-        assertThat(redisson.isLazyInitialization()).isFalse();
+    void usesTheGatewayRedisConnectionThatRedisNamesDefaultByDefault() {
+        context.withRedis("default", "address = \"redis://10.0.0.1:6379\"")
+                .withRedis("registry", "mode = sentinel, addresses = [\"redis://10.0.0.2:26379\"], master-name = registry");
+        assertThat(DiscoverySettings.read(config(""), context).redis()).isSameAs(context.redis("default"));
+        assertThat(DiscoverySettings.read(config("redis = registry"), context).redis()).isSameAs(context.redis("registry"));
+    }
 
-        DiscoverySettings cluster = DiscoverySettings.read(config("mode = cluster, addresses = [\"redis://10.0.0.1:7000\"]"));
-        assertThat(cluster.connection().mode()).isEqualTo(RedisConnectionSettings.Mode.CLUSTER);
-        assertThat(cluster.connection().toRedissonConfig("test").isClusterConfig()).isTrue();
+    @Test
+    void withoutAnyGatewayRedisConnectsToTheLocalRedisAndSaysSo() {
+        try (CapturedLogs logs = new CapturedLogs(RedisConnectionSelector.class)) {
+            assertThat(DiscoverySettings.read(config(""), context).redis().address()).isEqualTo("redis://127.0.0.1:6379");
+            assertThat(logs.infos()).containsExactly("test.discovery.redis: no Redis connection is configured (gateway.redis is "
+                    + "empty): using redis://127.0.0.1:6379 with the defaults of a gateway.redis entry; declare gateway.redis.default { … } to choose");
+        }
+    }
 
-        DiscoverySettings single = DiscoverySettings.read(config("address = \"rediss://redis.internal:6380\", database = 3"));
-        assertThat(single.connection().toRedissonConfig("test").isSingleConfig()).isTrue();
-        assertThat(single.connection().database()).isEqualTo(3);
+    @Test
+    void aConnectionThatDoesNotExistIsAnErrorOfTheRedisKey() {
+        assertThatThrownBy(() -> DiscoverySettings.read(config("redis = default"), context))
+                .as("written, it must exist, even when gateway.redis is empty")
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("test.discovery.redis.redis: no Redis connection 'default': gateway.redis has none");
+        context.withRedis("main", "");
+        assertThatThrownBy(() -> DiscoverySettings.read(config("redis = mian"), context))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("test.discovery.redis.redis: no Redis connection 'mian' in gateway.redis; configured: main (did you mean 'main'?)");
+        assertThatThrownBy(() -> DiscoverySettings.read(config(""), context))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("test.discovery.redis.redis: no Redis connection 'default' in gateway.redis; configured: main "
+                        + "(redis is not set, so it is 'default')");
+    }
+
+    @Test
+    void theDeprecatedKeysStillWorkWithOneWarningNamingThem() {
+        try (CapturedLogs logs = new CapturedLogs(RedisConnectionSelector.class)) {
+            DiscoverySettings settings = DiscoverySettings.read(config("""
+                    mode = sentinel, addresses = ["redis://10.0.0.1:26379", "rediss://10.0.0.2:26379"], master-name = mymaster
+                    username = gateway, password = "s3cret", database = 2, connect-timeout = 500ms, timeout = 250ms
+                    max-retry-interval = 20s
+                    """), context);
+            assertThat(settings.redis()).isEqualTo(RedisSettings.builder("test.discovery.redis")
+                    .mode(RedisSettings.Mode.SENTINEL)
+                    .addresses(List.of("redis://10.0.0.1:26379", "rediss://10.0.0.2:26379"))
+                    .masterName("mymaster")
+                    .username("gateway")
+                    .password("s3cret")
+                    .database(2)
+                    .connectTimeout(Duration.ofMillis(500))
+                    .timeout(Duration.ofMillis(250))
+                    .reconnect(Duration.ofMillis(100), Duration.ofSeconds(20))
+                    .build());
+            assertThat(logs.warnings()).containsExactly("test.discovery.redis: mode, addresses, master-name, username, password, "
+                    + "database, connect-timeout, timeout are deprecated and will be removed in discovery-redis 1.2.0: move them to "
+                    + "gateway.redis.default { … }, which this uses unless redis = <name> names another connection");
+        }
+        DiscoverySettings single = DiscoverySettings.read(config("address = \"rediss://redis.internal:6380\""), context);
+        assertThat(single.redis()).as("1.0's defaults for the keys not written")
+                .isEqualTo(RedisSettings.builder("test.discovery.redis").address("rediss://redis.internal:6380")
+                        .reconnect(Duration.ofMillis(100), Duration.ofSeconds(30)).build());
+    }
+
+    @Test
+    void theDeprecatedKeysAndRedisTogetherAreAnError() {
+        context.withRedis("default", "");
+        assertThatThrownBy(() -> DiscoverySettings.read(config("redis = default, address = \"redis://10.0.0.1:6379\", password = x"), context))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("test.discovery.redis.redis: names a gateway.redis connection, so the connection keys address, "
+                        + "password must not be written here as well: set them in gateway.redis.default");
     }
 
     @Test
     void neverPrintsThePassword() {
-        DiscoverySettings settings = DiscoverySettings.read(config("password = \"s3cret\""));
-        assertThat(settings.toString()).doesNotContain("s3cret").contains("password=***");
-        assertThat(settings.connection().password()).isEqualTo(Optional.of("s3cret"));
+        context.withRedis("default", "password = \"s3cret\"");
+        DiscoverySettings settings = DiscoverySettings.read(config(""), context);
+        assertThat(settings.toString()).doesNotContain("s3cret").contains("password=****");
+        assertThat(settings.redis().password()).isEqualTo(Optional.of("s3cret"));
+    }
+
+    @Test
+    void redissonGetsEveryConnectionSetting(@TempDir Path directory) {
+        Path store = KeyStores.selfSigned(directory, List.of("localhost")).source();
+        RedisSettings.Store keys = new RedisSettings.Store(store, Optional.of(KeyStores.SELF_SIGNED_PASSWORD), "PKCS12");
+        RedisSettings sentinel = RedisSettings.builder("main")
+                .mode(RedisSettings.Mode.SENTINEL)
+                .addresses(List.of("rediss://10.0.0.1:26379", "rediss://10.0.0.2:26379"))
+                .masterName("mymaster")
+                .username("gateway").password("s3cret")
+                .sentinelUsername("watcher").sentinelPassword("other")
+                .database(2)
+                .connectTimeout(Duration.ofMillis(1500)).timeout(Duration.ofMillis(700))
+                .reconnect(Duration.ofMillis(50), Duration.ofSeconds(4))
+                .pingInterval(Duration.ofSeconds(7))
+                .tls(new RedisSettings.Tls(Optional.of(keys), Optional.of(keys), false))
+                .build();
+        Config config = RedissonConfigs.create(sentinel, "test-client");
+        assertThat(config.getCodec()).isSameAs(StringCodec.INSTANCE);
+        assertThat(config.isLazyInitialization()).isFalse();
+        SentinelServersConfig server = sentinelConfig(config);
+        assertThat(server.getSentinelAddresses()).containsExactly("rediss://10.0.0.1:26379", "rediss://10.0.0.2:26379");
+        assertThat(server.getMasterName()).isEqualTo("mymaster");
+        assertThat(server.getDatabase()).isEqualTo(2);
+        assertThat(server.getUsername()).isEqualTo("gateway");
+        assertThat(server.getPassword()).isEqualTo("s3cret");
+        assertThat(server.getSentinelUsername()).isEqualTo("watcher");
+        assertThat(server.getSentinelPassword()).isEqualTo("other");
+        assertThat(server.isCheckSentinelsList()).isFalse();
+        assertThat(server.getReadMode()).isEqualTo(ReadMode.MASTER);
+        assertThat(server.getConnectTimeout()).isEqualTo(1500);
+        assertThat(server.getTimeout()).isEqualTo(700);
+        assertThat(server.getSubscriptionTimeout()).isEqualTo(700);
+        assertThat(server.getReconnectionDelay()).isInstanceOf(EqualJitterDelay.class);
+        assertThat(server.getPingConnectionInterval()).isEqualTo(7000);
+        assertThat(server.getRetryAttempts()).isZero();
+        assertThat(server.getClientName()).isEqualTo("test-client");
+        assertThat(server.getSslVerificationMode()).isEqualTo(SslVerificationMode.CA_ONLY);
+        assertThat(server.getSslTrustManagerFactory()).isNotNull();
+        assertThat(server.getSslKeyManagerFactory()).isNotNull();
+
+        Config cluster = RedissonConfigs.create(RedisSettings.builder("c").mode(RedisSettings.Mode.CLUSTER)
+                .addresses(List.of("redis://10.0.0.1:7000")).build(), "test-client");
+        ClusterServersConfig clusterServers = clusterConfig(cluster);
+        assertThat(clusterServers.getNodeAddresses()).containsExactly("redis://10.0.0.1:7000");
+        assertThat(clusterServers.getSslVerificationMode()).isEqualTo(SslVerificationMode.STRICT);
+        assertThat(clusterServers.getSslTrustManagerFactory()).as("the JDK's trust store").isNull();
+
+        SingleServerConfig single = singleConfig(RedissonConfigs.create(RedisSettings.builder("s").address("redis://10.0.0.3:6380")
+                .database(3).build(), "test-client"));
+        assertThat(single.getAddress()).isEqualTo("redis://10.0.0.3:6380");
+        assertThat(single.getDatabase()).isEqualTo(3);
+        assertThat(single.getPassword()).isNull();
     }
 
     @Test
@@ -84,11 +201,12 @@ class RedisDiscoveryConfigTest {
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("test.discovery.redis.refresh-intervall")
                 .hasMessageContaining("did you mean 'refresh-interval'");
-        assertThatThrownBy(() -> DiscoverySettings.read(config("timeout = soon")))
+        assertThatThrownBy(() -> DiscoverySettings.read(config("refresh-interval = soon"), context))
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("test.discovery.redis.timeout");
+                .hasMessageContaining("test.discovery.redis.refresh-interval");
     }
 
+    /** The deprecated keys are checked as 1.0 checked them; the plugin's own keys as ever. */
     @Test
     void refusesBadValuesNamingTheKey() {
         List<String[]> cases = List.of(
@@ -114,15 +232,29 @@ class RedisDiscoveryConfigTest {
                 new String[] {"refresh-interval = 5s, max-retry-interval = 1s", "max-retry-interval", "at least refresh-interval"},
                 new String[] {"instance-ttl = 0s", "instance-ttl", "at least 1ms"},
                 new String[] {"instance-ttl = 5s, heartbeat-interval = 5s", "heartbeat-interval", "shorter than instance-ttl"});
-        try (TestingPluginContext context = new TestingPluginContext("discovery-redis")) {
-            for (String[] each : cases) {
-                PluginConfig config = config(each[0]);
-                assertThatThrownBy(() -> new RedisDiscovery.Factory().create(config, context))
-                        .as(each[0])
-                        .isInstanceOf(InvalidConfigException.class)
-                        .hasMessageContaining("test.discovery.redis." + each[1])
-                        .hasMessageContaining(each[2]);
-            }
+        for (String[] each : cases) {
+            PluginConfig config = config(each[0]);
+            assertThatThrownBy(() -> new RedisDiscovery.Factory().create(config, context))
+                    .as(each[0])
+                    .isInstanceOf(InvalidConfigException.class)
+                    .hasMessageContaining("test.discovery.redis." + each[1])
+                    .hasMessageContaining(each[2]);
         }
+    }
+
+    /** The server settings Redisson holds ({@code use…} returns the ones already set). */
+    private static SentinelServersConfig sentinelConfig(Config config) {
+        assertThat(config.isSentinelConfig()).isTrue();
+        return config.useSentinelServers();
+    }
+
+    private static ClusterServersConfig clusterConfig(Config config) {
+        assertThat(config.isClusterConfig()).isTrue();
+        return config.useClusterServers();
+    }
+
+    private static SingleServerConfig singleConfig(Config config) {
+        assertThat(config.isSingleConfig()).isTrue();
+        return config.useSingleServer();
     }
 }

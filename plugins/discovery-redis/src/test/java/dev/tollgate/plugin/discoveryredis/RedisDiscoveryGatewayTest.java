@@ -1,5 +1,6 @@
 package dev.tollgate.plugin.discoveryredis;
 
+import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.upstream.ServiceInstance;
 import dev.tollgate.runtime.testing.BackendServer;
 import dev.tollgate.runtime.testing.TestGateway;
@@ -20,11 +21,13 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Through a running gateway: a service with {@code discovery = redis} routes to the instances
- * registered in the shared Redis, and follows registrations and deregistrations.
+ * registered in the shared Redis (reached through {@code gateway.redis.default}), and follows
+ * registrations and deregistrations.
  */
 class RedisDiscoveryGatewayTest {
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -56,7 +59,8 @@ class RedisDiscoveryGatewayTest {
              TestGateway gateway = TestGateway.builder()
                      .plugin("discovery-redis", new RedisDiscoveryPlugin())
                      .config("""
-                             discovery { redis { address = "%s", key-prefix = "%s", password = "" } }
+                             redis { default { address = "%s", password = "" } }
+                             discovery { redis { key-prefix = "%s" } }
                              services { found { backend = test-upstream, discovery = redis } }
                              routes = [ { path = "/svc/**", service = found } ]
                              """.formatted(SharedRedis.ADDRESS, prefix))
@@ -79,6 +83,21 @@ class RedisDiscoveryGatewayTest {
             assertThat(metrics).contains("tollgate_discovery_redis_instances{service=\"found\"} 1.0");
             second.deregister().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void aConnectionNamedAndWrittenInlineAtOnceStopsStartUp() {
+        assertThatThrownBy(() -> TestGateway.builder()
+                .plugin("discovery-redis", new RedisDiscoveryPlugin())
+                .config("""
+                        redis { default { address = "%s" } }
+                        discovery { redis { redis = default, address = "%s" } }
+                        services { found { backend = test-upstream, discovery = redis } }
+                        """.formatted(SharedRedis.ADDRESS, SharedRedis.ADDRESS))
+                .start())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("gateway.discovery.redis.redis: names a gateway.redis connection, so the connection keys address "
+                        + "must not be written here as well");
     }
 
     private RedisServiceRegistration register(String service, ServiceInstance instance) {

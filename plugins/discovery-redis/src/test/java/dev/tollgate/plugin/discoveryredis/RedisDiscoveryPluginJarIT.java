@@ -33,7 +33,7 @@ class RedisDiscoveryPluginJarIT {
 
     @Test
     void thePluginJarLoadsAndDiscovers() throws Exception {
-        Path jar = Path.of(System.getProperty("plugin.jar", "target/gateway-plugin-discovery-redis-1.0.0.jar"));
+        Path jar = Path.of(System.getProperty("plugin.jar", "target/gateway-plugin-discovery-redis-1.1.0.jar"));
         assertThat(jar).as("the packaged plugin jar (run through mvn verify)").exists();
         Path home = Files.createTempDirectory("tollgate-plugin-jar");
         Files.createDirectories(home.resolve("plugins.d"));
@@ -43,7 +43,8 @@ class RedisDiscoveryPluginJarIT {
         try (BackendServer backend = BackendServer.start("from-jar");
              TestGateway gateway = TestGateway.builder().home(home).config("""
                      plugins { discovery-redis { required = true } }
-                     discovery { redis { address = "%s", key-prefix = "%s" } }
+                     redis { default { address = "%s" } }
+                     discovery { redis { key-prefix = "%s" } }
                      services { found { backend = test-upstream, discovery = redis } }
                      routes = [ { path = "/svc/**", service = found } ]
                      """.formatted(SharedRedis.ADDRESS, prefix)).start()) {

@@ -5,6 +5,7 @@ import dev.tollgate.api.event.Subscription;
 import dev.tollgate.api.health.Health;
 import dev.tollgate.api.metrics.Metrics;
 import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.runtime.testing.CapturedLogs;
 import dev.tollgate.runtime.testing.TestingPluginContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,7 +51,7 @@ class RedisDiscoveryTest {
     @BeforeEach
     void setUp() {
         prefix = SharedRedis.uniquePrefix();
-        context = new TestingPluginContext("discovery-redis");
+        context = new TestingPluginContext("discovery-redis").withRedis("default", "address = \"" + SharedRedis.ADDRESS + "\"");
         registrant = SharedRedis.client(SharedRedis.ADDRESS);
     }
 

@@ -29,8 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Sentinel and Cluster modes against real processes of the test's own: a master watched by one
- * Sentinel, and a three-node cluster in which two services hash to different nodes.
+ * Sentinel and Cluster modes against real processes of the test's own, configured as a
+ * {@code gateway.redis} connection: a master watched by one Sentinel, and a three-node cluster in
+ * which two services hash to different nodes.
  */
 class RedisModesTest {
     private static final Duration PROMPTLY = Duration.ofSeconds(15);
@@ -62,9 +63,8 @@ class RedisModesTest {
         RedisServerProcess sentinel = started(RedisServerProcess.sentinelOnFreePort(directory, "registry", master));
         RedissonClient registrant = closing(SharedRedis.client(master.address()));
 
-        RedisDiscovery discovery = discovery("""
-                mode = sentinel, addresses = ["%s"], master-name = registry
-                """.formatted(sentinel.address()));
+        context.withRedis("default", "mode = sentinel, addresses = [\"%s\"], master-name = registry".formatted(sentinel.address()));
+        RedisDiscovery discovery = discovery("");
         RecordingListener listener = new RecordingListener();
         resources.push(discovery.watch("orders", listener));
         ServiceInstance instance = new ServiceInstance("orders-1", URI.create("http://10.2.0.1:80"), 2, Map.of("zone", "a"));
@@ -88,9 +88,8 @@ class RedisModesTest {
         config.useClusterServers().addNodeAddress(nodes.get(0).address());
         RedissonClient registrant = closing(Redisson.create(config));
 
-        RedisDiscovery discovery = discovery(NO_POLLING + """
-                mode = cluster, addresses = ["%s"]
-                """.formatted(nodes.get(1).address()));
+        context.withRedis("default", "mode = cluster, addresses = [\"%s\"]".formatted(nodes.get(1).address()));
+        RedisDiscovery discovery = discovery(NO_POLLING);
         // Hash tags {orders} and {billing} live in different slots, on different nodes.
         assertThat(registrant.getKeys().getSlot("{orders}")).isNotEqualTo(registrant.getKeys().getSlot("{billing}"));
         RecordingListener orders = new RecordingListener();

@@ -37,7 +37,12 @@ class RedisOutageTest {
     @BeforeEach
     void setUp() throws Exception {
         server = RedisServerProcess.onFreePort();
-        context = new TestingPluginContext("discovery-redis");
+        context = new TestingPluginContext("discovery-redis").withRedis("default", """
+                address = "%s"
+                connect-timeout = 500ms
+                timeout = 500ms
+                reconnect.max-delay = 1s
+                """.formatted(server.address()));
         registrant = SharedRedis.client(server.address());
     }
 
@@ -107,15 +112,12 @@ class RedisOutageTest {
 
     private RedisDiscovery discovery() {
         PluginConfig config = TestingPluginContext.componentConfig(loader, "discovery.redis", "redis", """
-                address = "%s"
                 key-prefix = "outage:"
                 refresh-interval = 200ms
                 max-retry-interval = 1s
-                connect-timeout = 500ms
-                timeout = 500ms
                 instance-ttl = 2s
                 heartbeat-interval = 500ms
-                """.formatted(server.address()));
+                """);
         RedisDiscovery discovery = (RedisDiscovery) new RedisDiscovery.Factory().create(config, context);
         resources.push(discovery);
         return discovery;

@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * Creates the {@code redis} event bridge from {@code gateway.events.redis} (defaults in the
- * plugin's {@code reference.conf}, section {@code tollgate.bridges.redis}).
+ * plugin's {@code reference.conf}, section {@code tollgate.bridges.redis}), over the
+ * {@code gateway.redis} connection its {@code redis} key names ({@code default} unless written).
  *
  * <p>{@code create} validates the whole configuration, failing with an
  * {@link dev.tollgate.api.InvalidConfigException} that names the key, and returns at once: the
@@ -27,9 +28,10 @@ public final class RedisEventBridgeFactory implements EventBridgeFactory {
 
     @Override
     public EventBridge create(PluginConfig config, PluginContext context) {
-        return RedisEventBridge.start(RedisBridgeSettings.read(config), context);
+        return RedisEventBridge.start(RedisBridgeSettings.read(config, context), context);
     }
 
+    /** The deprecated connection keys' passwords; those of gateway.redis are the runtime's. */
     @Override
     public Set<String> sensitiveKeys() {
         return Set.of("password", "sentinel-password");

@@ -13,7 +13,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * One "gateway instance" for tests: a Redis event bridge with its own Redisson client, created by
- * the factory from HOCON (over the reference defaults) with its own testing context.
+ * the factory from HOCON (over the reference defaults) with its own testing context, whose
+ * {@code gateway.redis.default} is the shared Redis unless a test gives another.
  */
 final class BridgeInstance implements AutoCloseable {
     private final TestingPluginContext context;
@@ -24,10 +25,19 @@ final class BridgeInstance implements AutoCloseable {
         this.bridge = bridge;
     }
 
-    /** A bridge configured with {@code hocon} (the block of gateway.events.redis). */
+    /** A bridge configured with {@code hocon} (the block of gateway.events.redis), over the shared Redis. */
     static BridgeInstance create(String hocon) {
+        return create("address = \"redis://127.0.0.1:6379\"", hocon);
+    }
+
+    /**
+     * A bridge configured with {@code hocon} (the block of gateway.events.redis), over the Redis
+     * connection {@code redis} (the block of gateway.redis.default).
+     */
+    static BridgeInstance create(String redis, String hocon) {
         TestingPluginContext context = new TestingPluginContext("event-bridge-redis");
         try {
+            context.withRedis("default", redis);
             PluginConfig config = config(hocon);
             return new BridgeInstance(context, new RedisEventBridgeFactory().create(config, context));
         }
@@ -37,9 +47,16 @@ final class BridgeInstance implements AutoCloseable {
         }
     }
 
-    /** A bridge as {@link #create}, once Redis answered. */
+    /** A bridge as {@link #create(String)}, once Redis answered. */
     static BridgeInstance connected(String hocon) {
         BridgeInstance instance = create(hocon);
+        instance.awaitStatus(Health.Status.UP);
+        return instance;
+    }
+
+    /** A bridge as {@link #create(String, String)}, once Redis answered. */
+    static BridgeInstance connected(String redis, String hocon) {
+        BridgeInstance instance = create(redis, hocon);
         instance.awaitStatus(Health.Status.UP);
         return instance;
     }

@@ -182,8 +182,7 @@ class RedisDeliveryLanesTest {
                         connect-timeout = 1s
                         timeout = 1s
                         reconnect { min-delay = 50ms, max-delay = 500ms }
-                        delivery { lanes = 1, queue-size = 2 }
-                        """.formatted(absent.address()));
+                        """.formatted(absent.address()), "delivery { lanes = 1, queue-size = 2 }");
                 StallingListener listener = new StallingListener()) {
             instance.bridge().subscribe(channel, listener);
             assertUnavailable(publish(instance, channel, "1"));

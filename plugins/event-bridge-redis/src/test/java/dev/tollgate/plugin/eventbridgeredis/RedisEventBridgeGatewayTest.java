@@ -29,9 +29,10 @@ class RedisEventBridgeGatewayTest {
                 TestGateway gateway = TestGateway.builder()
                         .plugin("event-bridge-redis", new RedisEventBridgePlugin())
                         .config("""
+                                redis { default { address = "redis://127.0.0.1:6379" } }
                                 events {
                                   bridge = redis
-                                  redis { address = "redis://127.0.0.1:6379", channel-prefix = "%s", key-prefix = "%s" }
+                                  redis { channel-prefix = "%s", key-prefix = "%s" }
                                 }
                                 """.formatted(prefix, prefix))
                         .start()) {
@@ -65,8 +66,9 @@ class RedisEventBridgeGatewayTest {
                         .config("""
                                 events {
                                   bridge = redis
-                                  redis { address = "%s", timeout = 1s, probe-interval = 200ms, reconnect.max-delay = 500ms }
+                                  redis { probe-interval = 200ms }
                                 }
+                                redis { default { address = "%s", timeout = 1s, reconnect.max-delay = 500ms } }
                                 """.formatted(server.address()))
                         .start()) {
             await("connected").atMost(Duration.ofSeconds(30))
@@ -92,11 +94,25 @@ class RedisEventBridgeGatewayTest {
     void aMisspelledBridgeSettingStopsStartupNamingTheKey() {
         assertThatThrownBy(() -> TestGateway.builder()
                 .plugin("event-bridge-redis", new RedisEventBridgePlugin())
-                .config("events { bridge = redis, redis { adress = \"redis://127.0.0.1:6379\" } }")
+                .config("events { bridge = redis, redis { chanel-prefix = \"app1:\" } }")
                 .start())
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("gateway.events.redis.adress")
-                .hasMessageContaining("did you mean 'address'");
+                .hasMessageContaining("gateway.events.redis.chanel-prefix")
+                .hasMessageContaining("did you mean 'channel-prefix'");
+    }
+
+    @Test
+    void aConnectionNamedAndWrittenInlineAtOnceStopsStartUp() {
+        assertThatThrownBy(() -> TestGateway.builder()
+                .plugin("event-bridge-redis", new RedisEventBridgePlugin())
+                .config("""
+                        redis { default { address = "redis://127.0.0.1:6379" } }
+                        events { bridge = redis, redis { redis = default, address = "redis://127.0.0.1:6379", reconnect.max-delay = 1s } }
+                        """)
+                .start())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("gateway.events.redis.redis: names a gateway.redis connection, so the connection keys address, "
+                        + "reconnect.max-delay must not be written here as well: set them in gateway.redis.default");
     }
 
     private HttpResponse<String> get(URI uri) throws Exception {

@@ -26,7 +26,7 @@ class RedisEventBridgePluginJarIT {
 
     @Test
     void thePluginJarLoadsAndBridgesEvents() throws Exception {
-        Path jar = Path.of(System.getProperty("plugin.jar", "target/gateway-plugin-event-bridge-redis-1.0.0.jar"));
+        Path jar = Path.of(System.getProperty("plugin.jar", "target/gateway-plugin-event-bridge-redis-1.1.0.jar"));
         assertThat(jar).as("the packaged plugin jar (run through mvn verify)").exists();
         Path home = Files.createTempDirectory("tollgate-plugin-jar");
         Files.createDirectories(home.resolve("plugins.d"));
@@ -35,9 +35,10 @@ class RedisEventBridgePluginJarIT {
         try (RawRedis redis = RawRedis.shared();
                 TestGateway gateway = TestGateway.builder().home(home).config("""
                         plugins { event-bridge-redis { required = true } }
+                        redis { default { address = "redis://127.0.0.1:6379" } }
                         events {
                           bridge = redis
-                          redis { address = "redis://127.0.0.1:6379", channel-prefix = "%s", key-prefix = "%s" }
+                          redis { channel-prefix = "%s", key-prefix = "%s" }
                         }
                         """.formatted(prefix, prefix)).start()) {
             EventBus bus = gateway.gateway().eventBus();

@@ -24,21 +24,25 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisOutageTest {
 
-    private static String config(RedisServerProcess server) {
+    private static final String CONFIG = """
+            probe-interval = 200ms
+            presence { ttl = 5s, refresh-interval = 500ms }
+            """;
+
+    /** gateway.redis.default: the test's own server, with short timeouts and back-off. */
+    private static String redis(RedisServerProcess server) {
         return """
                 address = "%s"
                 connect-timeout = 1s
                 timeout = 1s
                 reconnect { min-delay = 50ms, max-delay = 500ms }
-                probe-interval = 200ms
-                presence { ttl = 5s, refresh-interval = 500ms }
                 """.formatted(server.address());
     }
 
     @Test
     void localDeliveryContinuesWhileRedisIsLostAndEverythingResumesWhenItIsBack() {
         try (RedisServerProcess server = RedisServerProcess.onFreePort().start();
-                BridgeInstance instance = BridgeInstance.connected(config(server))) {
+                BridgeInstance instance = BridgeInstance.connected(redis(server), CONFIG)) {
             ReceivedEvents orders = new ReceivedEvents();
             ReceivedEvents notifications = new ReceivedEvents();
             instance.bridge().subscribe("orders", orders);
@@ -102,7 +106,7 @@ class RedisOutageTest {
     @Test
     void startsWhileRedisIsDownAndConnectsWhenItComes() {
         try (RedisServerProcess server = RedisServerProcess.onFreePort();
-                BridgeInstance instance = BridgeInstance.create(config(server))) {
+                BridgeInstance instance = BridgeInstance.create(redis(server), CONFIG)) {
             Health health = instance.health();
             assertThat(health.status()).isEqualTo(Health.Status.DEGRADED);
             assertThat((String) health.details().get("reason")).contains("not connected to Redis");

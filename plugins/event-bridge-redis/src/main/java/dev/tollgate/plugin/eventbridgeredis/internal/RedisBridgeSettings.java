@@ -3,9 +3,9 @@ package dev.tollgate.plugin.eventbridgeredis.internal;
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.event.HistoryRule;
+import dev.tollgate.api.PluginContext;
+import dev.tollgate.api.redis.RedisSettings;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +18,9 @@ import static java.util.Objects.requireNonNull;
  * The bridge's configuration ({@code gateway.events.redis} over {@code tollgate.bridges.redis}),
  * read and validated once by {@link #read}.
  *
- * @param connection how to reach Redis
+ * @param redis how to reach Redis: the {@code gateway.redis} connection the block names, or the
+ *        deprecated connection keys written in it ({@link RedisConnectionSelector})
+ * @param client the shape of the bridge's Redisson client
  * @param channelPrefix prepended to every channel to form its Redis channel
  * @param keyPrefix prepended to the keys of history streams and presence hashes
  * @param history channels that keep history, first match wins
@@ -27,7 +29,8 @@ import static java.util.Objects.requireNonNull;
  * @param delivery the lanes that call the event listeners
  */
 public record RedisBridgeSettings(
-        Connection connection,
+        RedisSettings redis,
+        Client client,
         String channelPrefix,
         String keyPrefix,
         List<HistoryRule> history,
@@ -35,11 +38,11 @@ public record RedisBridgeSettings(
         Presence presence,
         Delivery delivery) {
 
-    private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
     private static final long MAX_LANE_BYTES = 16L << 30;
 
     public RedisBridgeSettings {
-        requireNonNull(connection, "connection is null");
+        requireNonNull(redis, "redis is null");
+        requireNonNull(client, "client is null");
         requireNonNull(channelPrefix, "channelPrefix is null");
         requireNonNull(keyPrefix, "keyPrefix is null");
         history = List.copyOf(history);
@@ -48,79 +51,26 @@ public record RedisBridgeSettings(
         requireNonNull(delivery, "delivery is null");
     }
 
-    /** How the bridge finds Redis. */
-    public enum Mode {
-        SINGLE, SENTINEL, CLUSTER
-    }
-
     /**
-     * Connection settings. {@link #toString()} masks the passwords.
+     * The bridge's own use of its Redis connection: how it watches it and how big its client is.
      *
-     * @param addresses the one server ({@code single}), the sentinels or the cluster's seed nodes
-     * @param masterName the master's name ({@code sentinel}), else empty
-     * @param username ACL user, empty for the default user
-     * @param password empty for none
-     * @param reconnectMinDelay first delay of the reconnection back-off
-     * @param reconnectMaxDelay its ceiling
-     * @param pingInterval zero to disable connection pings
+     * @param probeInterval how often the bridge checks that Redis answers
+     * @param connections command connections, all kept open
+     * @param subscriptionConnections pub/sub connections
+     * @param subscriptionsPerConnection channels and patterns sharing one pub/sub connection
+     * @param ioThreads Netty's threads
+     * @param listenerThreads Redisson's listener threads, which only hand events to the lanes
      */
-    public record Connection(
-            Mode mode,
-            List<String> addresses,
-            String masterName,
-            String username,
-            String password,
-            String sentinelUsername,
-            String sentinelPassword,
-            int database,
-            Duration connectTimeout,
-            Duration timeout,
-            Duration reconnectMinDelay,
-            Duration reconnectMaxDelay,
+    public record Client(
             Duration probeInterval,
-            Duration pingInterval,
             int connections,
             int subscriptionConnections,
             int subscriptionsPerConnection,
             int ioThreads,
             int listenerThreads) {
 
-        public Connection {
-            requireNonNull(mode, "mode is null");
-            addresses = List.copyOf(addresses);
-            requireNonNull(masterName, "masterName is null");
-            requireNonNull(username, "username is null");
-            requireNonNull(password, "password is null");
-            requireNonNull(sentinelUsername, "sentinelUsername is null");
-            requireNonNull(sentinelPassword, "sentinelPassword is null");
-            requireNonNull(connectTimeout, "connectTimeout is null");
-            requireNonNull(timeout, "timeout is null");
-            requireNonNull(reconnectMinDelay, "reconnectMinDelay is null");
-            requireNonNull(reconnectMaxDelay, "reconnectMaxDelay is null");
+        public Client {
             requireNonNull(probeInterval, "probeInterval is null");
-            requireNonNull(pingInterval, "pingInterval is null");
-        }
-
-        /** The back-off delay before attempt {@code attempt} (0 for the first retry), with jitter. */
-        public Duration backOff(int attempt) {
-            long ceiling = reconnectMaxDelay.toMillis();
-            long exponential = Math.min(ceiling, reconnectMinDelay.toMillis() << Math.min(attempt, 30));
-            long half = exponential / 2;
-            return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(half + 1));
-        }
-
-        @Override
-        public String toString() {
-            return "Connection[mode=" + mode + ", addresses=" + addresses + ", masterName=" + masterName
-                    + ", username=" + username + ", password=" + (password.isEmpty() ? "" : "******")
-                    + ", sentinelUsername=" + sentinelUsername
-                    + ", sentinelPassword=" + (sentinelPassword.isEmpty() ? "" : "******")
-                    + ", database=" + database + ", connectTimeout=" + connectTimeout + ", timeout=" + timeout
-                    + ", reconnect=" + reconnectMinDelay + ".." + reconnectMaxDelay + ", probeInterval=" + probeInterval
-                    + ", pingInterval=" + pingInterval + ", connections=" + connections
-                    + ", subscriptionConnections=" + subscriptionConnections
-                    + ", subscriptionsPerConnection=" + subscriptionsPerConnection
-                    + ", ioThreads=" + ioThreads + ", listenerThreads=" + listenerThreads + "]";
         }
     }
 
@@ -161,6 +111,23 @@ public record RedisBridgeSettings(
         DROP_NEWEST
     }
 
+    /**
+     * The delay before retry {@code attempt} (0 for the first) of the first connection or of a
+     * subscription: the connection's reconnection back-off, doubling from its first delay to its
+     * longest, with jitter.
+     */
+    public Duration backOff(int attempt) {
+        long ceiling = redis.reconnect().maxDelay().toMillis();
+        long exponential = Math.min(ceiling, redis.reconnect().minDelay().toMillis() << Math.min(attempt, 30));
+        long half = exponential / 2;
+        return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(half + 1));
+    }
+
+    /** Where the connection starts from: the server (single mode), else the Sentinels or nodes. */
+    public List<String> addresses() {
+        return redis.mode() == RedisSettings.Mode.SINGLE ? List.of(redis.address()) : redis.addresses();
+    }
+
     /** The rule for a channel, or {@code null} when it keeps no history. */
     public HistoryRule historyRuleFor(String channel) {
         return HistoryRule.forChannel(history, channel).orElse(null);
@@ -172,13 +139,15 @@ public record RedisBridgeSettings(
     }
 
     /**
-     * Reads and validates the bridge's block.
+     * Reads and validates the bridge's block; the Redis connection it names comes from
+     * {@code context}.
      *
      * @throws InvalidConfigException naming the key of the first bad value
      */
-    public static RedisBridgeSettings read(PluginConfig config) {
+    public static RedisBridgeSettings read(PluginConfig config, PluginContext context) {
         return new RedisBridgeSettings(
-                readConnection(config),
+                RedisConnectionSelector.select(config, context),
+                readClient(config),
                 config.getString("channel-prefix"),
                 config.getString("key-prefix"),
                 HistoryRule.readAll(config, "history"),
@@ -187,85 +156,14 @@ public record RedisBridgeSettings(
                 readDelivery(config));
     }
 
-    private static Connection readConnection(PluginConfig config) {
-        Mode mode = switch (config.getString("mode").toLowerCase(Locale.ROOT)) {
-            case "single" -> Mode.SINGLE;
-            case "sentinel" -> Mode.SENTINEL;
-            case "cluster" -> Mode.CLUSTER;
-            default -> throw config.error("mode", "must be single, sentinel or cluster");
-        };
-        List<String> addresses;
-        String masterName = config.getString("master-name");
-        int database = config.getInt("database");
-        if (database < 0) {
-            throw config.error("database", "must not be negative");
-        }
-        if (mode == Mode.SINGLE) {
-            addresses = List.of(redisAddress(config, "address", config.getString("address")));
-        }
-        else {
-            List<String> written = config.getStringList("addresses");
-            if (written.isEmpty()) {
-                throw config.error("addresses", "must list at least one " + (mode == Mode.SENTINEL ? "sentinel" : "cluster node")
-                        + " address for mode = " + mode.name().toLowerCase(Locale.ROOT));
-            }
-            List<String> checked = new ArrayList<>();
-            for (String address : written) {
-                checked.add(redisAddress(config, "addresses", address));
-            }
-            addresses = checked;
-            if (mode == Mode.SENTINEL && masterName.isBlank()) {
-                throw config.error("master-name", "must name the master for mode = sentinel");
-            }
-            if (mode == Mode.CLUSTER && database != 0) {
-                throw config.error("database", "must be 0 for mode = cluster (a cluster has only database 0)");
-            }
-        }
-        Duration reconnectMin = positive(config, "reconnect.min-delay");
-        Duration reconnectMax = positive(config, "reconnect.max-delay");
-        if (reconnectMax.compareTo(reconnectMin) < 0) {
-            throw config.error("reconnect.max-delay", "must not be less than reconnect.min-delay (" + text(reconnectMin) + ")");
-        }
-        Duration pingInterval = config.getDuration("ping-interval");
-        if (pingInterval.isNegative() || pingInterval.compareTo(MAX_TIMEOUT) > 0) {
-            throw config.error("ping-interval", "must be between 0s (disabled) and 1h");
-        }
-        return new Connection(mode, addresses, masterName,
-                config.getString("username"), config.getString("password"),
-                config.getString("sentinel-username"), config.getString("sentinel-password"),
-                database,
-                timeout(config, "connect-timeout"),
-                timeout(config, "timeout"),
-                reconnectMin,
-                reconnectMax,
+    private static Client readClient(PluginConfig config) {
+        return new Client(
                 positive(config, "probe-interval"),
-                pingInterval,
                 range(config, "connections", 1, 1000),
                 range(config, "subscription-connections", 1, 1000),
                 range(config, "subscriptions-per-connection", 1, 100_000),
                 range(config, "io-threads", 1, 256),
                 range(config, "listener-threads", 1, 256));
-    }
-
-    private static String redisAddress(PluginConfig config, String key, String address) {
-        URI uri;
-        try {
-            uri = new URI(address);
-        }
-        catch (URISyntaxException e) {
-            throw config.error(key, "'" + address + "' is not an address: " + e.getReason());
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("redis") && !scheme.equals("rediss")) {
-            throw config.error(key, "'" + address + "' must start with redis:// or rediss:// (TLS)");
-        }
-        if (uri.getHost() == null || uri.getPort() < 1) {
-            throw config.error(key, "'" + address + "' must name a host and a port, e.g. redis://127.0.0.1:6379");
-        }
-        if (uri.getUserInfo() != null) {
-            throw config.error(key, "must not carry credentials; use username and password");
-        }
-        return address;
     }
 
     private static Presence readPresence(PluginConfig config) {
@@ -308,14 +206,6 @@ public record RedisBridgeSettings(
         }
         if (value.toDays() > 365) {
             throw config.error(key, "must be at most 365d");
-        }
-        return value;
-    }
-
-    private static Duration timeout(PluginConfig config, String key) {
-        Duration value = positive(config, key);
-        if (value.compareTo(MAX_TIMEOUT) > 0) {
-            throw config.error(key, "must be at most 1h");
         }
         return value;
     }

@@ -4,24 +4,13 @@ import org.redisson.Redisson;
 import org.redisson.api.NodeType;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
-import org.redisson.config.BaseConfig;
-import org.redisson.config.ClusterServersConfig;
-import org.redisson.config.Config;
-import org.redisson.config.ConstantDelay;
-import org.redisson.config.EqualJitterDelay;
-import org.redisson.config.ReadMode;
-import org.redisson.config.SentinelServersConfig;
-import org.redisson.config.ShardedSubscriptionMode;
-import org.redisson.config.SubscriptionMode;
 import org.redisson.connection.ConnectionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,7 +38,7 @@ public final class RedisConnector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisConnector.class);
     private static final String CLIENT_NAME = "tollgate-event-bridge";
 
-    private final RedisBridgeSettings.Connection settings;
+    private final RedisBridgeSettings settings;
     private final ConnectionState state;
     private final ScheduledExecutorService scheduler;
     private final Executor blockingExecutor;
@@ -61,7 +50,7 @@ public final class RedisConnector implements AutoCloseable {
     private ScheduledFuture<?> probeTask;
     private int connectAttempts;
 
-    public RedisConnector(RedisBridgeSettings.Connection settings, ConnectionState state, ScheduledExecutorService scheduler,
+    public RedisConnector(RedisBridgeSettings settings, ConnectionState state, ScheduledExecutorService scheduler,
             Executor blockingExecutor, Listener listener) {
         this.settings = requireNonNull(settings, "settings is null");
         this.state = requireNonNull(state, "state is null");
@@ -109,7 +98,7 @@ public final class RedisConnector implements AutoCloseable {
                 LOG.info("Redis is reachable again ({}): events cross gateway instances again", settings.addresses());
             }
             else {
-                LOG.info("Connected to Redis ({}, {})", settings.mode().name().toLowerCase(java.util.Locale.ROOT), settings.addresses());
+                LOG.info("Connected to Redis ({}, {})", settings.redis().mode().name().toLowerCase(java.util.Locale.ROOT), settings.addresses());
             }
             listener.reachable(everConnected);
         }
@@ -139,7 +128,7 @@ public final class RedisConnector implements AutoCloseable {
         // Redisson's and Netty's threads inherit this loader: the plugin's, wherever this runs.
         thread.setContextClassLoader(RedisConnector.class.getClassLoader());
         try {
-            created = Redisson.create(redissonConfig());
+            created = Redisson.create(RedissonConfigs.create(settings.redis(), settings.client(), CLIENT_NAME, new ConnectionEvents()));
         }
         catch (LinkageError e) {
             // A class missing from the plugin jar: no retry can help.
@@ -170,12 +159,12 @@ public final class RedisConnector implements AutoCloseable {
         }
         synchronized (this) {
             if (closed) {
-                created.shutdown(0, settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                created.shutdown(0, settings.redis().timeout().toMillis(), TimeUnit.MILLISECONDS);
                 return;
             }
             client = created;
             probeScript = created.getScript(StringCodec.INSTANCE);
-            long interval = settings.probeInterval().toMillis();
+            long interval = settings.client().probeInterval().toMillis();
             probeTask = scheduler.scheduleWithFixedDelay(this::probe, interval, interval, TimeUnit.MILLISECONDS);
         }
         reachable();
@@ -234,83 +223,8 @@ public final class RedisConnector implements AutoCloseable {
             probeScript = null;
         }
         if (current != null) {
-            current.shutdown(0, settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            current.shutdown(0, settings.redis().timeout().toMillis(), TimeUnit.MILLISECONDS);
         }
-    }
-
-    private Config redissonConfig() {
-        Config config = new Config();
-        config.setCodec(ByteArrayCodec.INSTANCE);
-        config.setNettyThreads(settings.ioThreads());
-        config.setThreads(settings.listenerThreads());
-        config.setUseScriptCache(true);
-        config.setUseThreadClassLoader(false);
-        config.setReferenceEnabled(false);
-        config.setKeepPubSubOrder(true);
-        config.setConnectionListener(new ConnectionEvents());
-        switch (settings.mode()) {
-            case SINGLE -> common(config.useSingleServer()
-                    .setAddress(settings.addresses().get(0))
-                    .setDatabase(settings.database())
-                    .setConnectionPoolSize(settings.connections())
-                    .setConnectionMinimumIdleSize(settings.connections())
-                    .setSubscriptionConnectionPoolSize(settings.subscriptionConnections())
-                    .setSubscriptionConnectionMinimumIdleSize(1));
-            case SENTINEL -> {
-                SentinelServersConfig sentinel = config.useSentinelServers()
-                        .setMasterName(settings.masterName())
-                        .setDatabase(settings.database())
-                        .setCheckSentinelsList(false)
-                        .setReadMode(ReadMode.MASTER)
-                        .setSubscriptionMode(SubscriptionMode.MASTER)
-                        .setMasterConnectionPoolSize(settings.connections())
-                        .setMasterConnectionMinimumIdleSize(settings.connections())
-                        .setSubscriptionConnectionPoolSize(settings.subscriptionConnections())
-                        .setSubscriptionConnectionMinimumIdleSize(1)
-                        .setSentinelUsername(emptyToNull(settings.sentinelUsername()))
-                        .setSentinelPassword(emptyToNull(settings.sentinelPassword()));
-                sentinel.setSentinelAddresses(List.copyOf(settings.addresses()));
-                common(sentinel);
-            }
-            case CLUSTER -> {
-                ClusterServersConfig cluster = config.useClusterServers()
-                        .setReadMode(ReadMode.MASTER)
-                        .setSubscriptionMode(SubscriptionMode.MASTER)
-                        .setShardedSubscriptionMode(ShardedSubscriptionMode.OFF)
-                        .setMasterConnectionPoolSize(settings.connections())
-                        .setMasterConnectionMinimumIdleSize(settings.connections())
-                        .setSubscriptionConnectionPoolSize(settings.subscriptionConnections())
-                        .setSubscriptionConnectionMinimumIdleSize(1);
-                cluster.setNodeAddresses(List.copyOf(settings.addresses()));
-                common(cluster);
-            }
-            default -> throw new IllegalStateException("unknown mode " + settings.mode());
-        }
-        return config;
-    }
-
-    private void common(BaseConfig<?> config) {
-        config.setClientName(CLIENT_NAME)
-                .setUsername(emptyToNull(settings.username()))
-                .setPassword(emptyToNull(settings.password()))
-                .setConnectTimeout(millis(settings.connectTimeout()))
-                .setTimeout(millis(settings.timeout()))
-                .setSubscriptionTimeout(millis(settings.timeout()))
-                // Never resend: a PUBLISH resent after a response timeout could be delivered twice.
-                .setRetryAttempts(0)
-                // With no retries, this is how long a subscription waits for a new pub/sub connection.
-                .setRetryDelay(new ConstantDelay(settings.connectTimeout()))
-                .setReconnectionDelay(new EqualJitterDelay(settings.reconnectMinDelay(), settings.reconnectMaxDelay()))
-                .setPingConnectionInterval(millis(settings.pingInterval()))
-                .setSubscriptionsPerConnection(settings.subscriptionsPerConnection());
-    }
-
-    private static int millis(Duration duration) {
-        return (int) Math.min(Integer.MAX_VALUE, duration.toMillis());
-    }
-
-    private static String emptyToNull(String value) {
-        return value.isEmpty() ? null : value;
     }
 
     /** Redisson's connection events: a master's connection closed, or one (re)connected. */

@@ -96,9 +96,9 @@ public final class RedisEventBridge implements EventBridge {
         this.names = new ChannelNames(settings.channelPrefix(), settings.keyPrefix());
         this.state = new ConnectionState(clock);
         this.lanes = new DeliveryLanes(settings.delivery(), metrics, "tollgate-event-bridge");
-        this.connector = new RedisConnector(settings.connection(), state, scheduler, blockingExecutor, this::reachable);
+        this.connector = new RedisConnector(settings, state, scheduler, blockingExecutor, this::reachable);
         LuaScripts scripts = LuaScripts.load();
-        Function<Integer, Duration> backOff = settings.connection()::backOff;
+        Function<Integer, Duration> backOff = settings::backOff;
         this.channels = new SubscriptionTable(SubscriptionTable.Kind.CHANNEL, connector, names::redisChannel, this::decode, scheduler, backOff, lanes);
         this.patterns = new SubscriptionTable(SubscriptionTable.Kind.PATTERN, connector, names::redisPattern, this::decode, scheduler, backOff, lanes);
         this.history = new HistoryStore(settings, names, scripts);
@@ -124,8 +124,8 @@ public final class RedisEventBridge implements EventBridge {
         requireNonNull(context, "context is null");
         RedisEventBridge bridge = new RedisEventBridge(settings, context.scheduler(), context.blockingExecutor(), context.metrics(),
                 context.clock());
-        LOG.info("Redis event bridge: {} {}, channel prefix '{}', key prefix '{}', {} history rule(s)",
-                settings.connection().mode().name().toLowerCase(Locale.ROOT), settings.connection().addresses(),
+        LOG.info("Redis event bridge: Redis connection {} ({} {}), channel prefix '{}', key prefix '{}', {} history rule(s)",
+                settings.redis().name(), settings.redis().mode().name().toLowerCase(Locale.ROOT), settings.addresses(),
                 settings.channelPrefix(), settings.keyPrefix(), settings.history().size());
         bridge.connector.start();
         bridge.presence.start(context.scheduler());
@@ -283,8 +283,8 @@ public final class RedisEventBridge implements EventBridge {
         }
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("bridge", "redis");
-        details.put("mode", settings.connection().mode().name().toLowerCase(Locale.ROOT));
-        details.put("redis", String.join(",", settings.connection().addresses()));
+        details.put("mode", settings.redis().mode().name().toLowerCase(Locale.ROOT));
+        details.put("redis", String.join(",", settings.addresses()));
         details.put("channels", channels.subscribedInRedis());
         details.put("patterns", patterns.subscribedInRedis());
         details.put("reconnects", state.recoveries());
@@ -334,7 +334,7 @@ public final class RedisEventBridge implements EventBridge {
             return;
         }
         closed = true;
-        long timeout = settings.connection().timeout().toMillis();
+        long timeout = settings.redis().timeout().toMillis();
         try {
             presence.close().toCompletableFuture().get(timeout, TimeUnit.MILLISECONDS);
         }

@@ -1,4 +1,4 @@
-package dev.tollgate.plugin.discoveryredis;
+package dev.tollgate.runtime.testing;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -8,22 +8,31 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
-/** Records what one class logs at WARN and above, for tests that check a warning is given once. */
-final class CapturedLogs implements AutoCloseable {
+/** Records what one class logs, for tests that check a warning (or a note) is given once. */
+public final class CapturedLogs implements AutoCloseable {
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-    CapturedLogs(Class<?> type) {
+    public CapturedLogs(Class<?> type) {
         logger = (Logger) LoggerFactory.getLogger(type);
         appender.start();
         logger.addAppender(appender);
     }
 
     /** The formatted messages of the warnings (and errors) logged so far. */
-    List<String> warnings() {
+    public List<String> warnings() {
+        return atLeast(Level.WARN);
+    }
+
+    /** The formatted messages logged so far at INFO and above. */
+    public List<String> infos() {
+        return atLeast(Level.INFO);
+    }
+
+    private List<String> atLeast(Level level) {
         synchronized (appender) {
             return appender.list.stream()
-                    .filter(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
+                    .filter(event -> event.getLevel().isGreaterOrEqual(level))
                     .map(ILoggingEvent::getFormattedMessage)
                     .toList();
         }
