@@ -17,9 +17,10 @@ import java.util.List;
  * {@code bin/gateway}: the command line.
  *
  * <pre>
- * gateway [run] [--config FILE]     run until SIGTERM/SIGINT (graceful stop)
+ * gateway [run] [--config FILE]     run until SIGTERM/SIGINT (graceful stop); SIGHUP reloads
  * gateway check [--config FILE]     validate configuration and plugins, then exit
  * gateway plugins [--config FILE]   list plugins with id, version, API version and status
+ * gateway reload [--config FILE]    make the running gateway apply the configuration again
  * </pre>
  * Relative paths resolve against the gateway home: {@code -Dgateway.home} (set by
  * {@code bin/gateway}) or the working directory. Exit codes: 0 success, 1 invalid configuration
@@ -27,10 +28,12 @@ import java.util.List;
  */
 public final class Main {
     private static final String USAGE = """
-            usage: gateway [run|check|plugins] [--config FILE]
-              run       start the gateway (default); stops gracefully on SIGTERM
+            usage: gateway [run|check|plugins|reload] [--config FILE]
+              run       start the gateway (default); stops gracefully on SIGTERM, reloads on SIGHUP
               check     validate the configuration and plugins, then exit
               plugins   list the plugins found, with versions and status
+              reload    make the running gateway (found by <data>/gateway.pid) apply the
+                        configuration again, and print the outcome
               --config  configuration file (default: <home>/conf/gateway.conf)""";
 
     private Main() {
@@ -64,7 +67,7 @@ public final class Main {
                 return 2;
             }
         }
-        if (!List.of("run", "check", "plugins").contains(command)) {
+        if (!List.of("run", "check", "plugins", "reload").contains(command)) {
             err.println("gateway: unknown command '" + command + "'\n" + USAGE);
             return 2;
         }
@@ -75,6 +78,7 @@ public final class Main {
             return switch (command) {
                 case "run" -> runGateway(builder);
                 case "check" -> check(builder, file, out);
+                case "reload" -> Reload.send(builder.readConfig(), out, err);
                 default -> listPlugins(builder, out);
             };
         }
@@ -99,8 +103,13 @@ public final class Main {
         Logger log = LoggerFactory.getLogger(Main.class);
         log.info("Tollgate {} (API {}), Java {}, home {}", version(), ApiVersion.CURRENT, Runtime.version(), config.home());
         Gateway gateway = builder.start();
-        Thread hook = new Thread(gateway::close, "gateway-shutdown");
+        Path pidFile = Reload.writePidFile(config.dataDirectory());
+        Thread hook = new Thread(() -> {
+            gateway.close();
+            Reload.deletePidFile(pidFile);
+        }, "gateway-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        Signals.onHangup(gateway::reload);
         long sinceStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
         log.info("Ready in {} ms (since JVM start)", sinceStart);
         gateway.awaitStop();

@@ -213,7 +213,10 @@ public final class FilterChain {
             if (!run.failuresAreResponses()) {
                 return rest;
             }
-            if (rest instanceof CompletableFuture<Void> future && future.isDone() && !future.isCompletedExceptionally()) {
+            // A stage already completed normally needs no wrapping (the common synchronous case). The
+            // class test keeps out CompletableFuture.failedStage's minimal stages, whose isDone throws.
+            if (rest instanceof CompletableFuture<Void> future && future.getClass() == CompletableFuture.class
+                    && future.isDone() && !future.isCompletedExceptionally()) {
                 return future;
             }
             FailureHandler failures = chain.failures;

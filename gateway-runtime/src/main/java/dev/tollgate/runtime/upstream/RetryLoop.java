@@ -116,7 +116,9 @@ final class RetryLoop<T> implements BiConsumer<Outcome<T>, Throwable>, Consumer<
             finish(e);
             return;
         }
-        if (stage instanceof CompletableFuture<Outcome<T>> future && future.isDone() && !future.isCompletedExceptionally()) {
+        // The class test keeps out CompletableFuture.completedStage's minimal stages, whose isDone throws.
+        if (stage instanceof CompletableFuture<Outcome<T>> future && future.getClass() == CompletableFuture.class
+                && future.isDone() && !future.isCompletedExceptionally()) {
             accept(future.join(), null);
         }
         else {

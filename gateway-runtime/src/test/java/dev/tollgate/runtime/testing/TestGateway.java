@@ -2,6 +2,8 @@ package dev.tollgate.runtime.testing;
 
 import dev.tollgate.api.Plugin;
 import dev.tollgate.runtime.Gateway;
+import dev.tollgate.runtime.ReloadResult;
+import dev.tollgate.runtime.config.GatewayConfigReader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -42,8 +45,24 @@ public final class TestGateway implements AutoCloseable {
         return gateway;
     }
 
+    /**
+     * Reloads the gateway with {@code config} (HOCON inside {@code gateway { … }}, over the same
+     * test defaults as {@link Builder#config}) and waits for the outcome.
+     */
+    public ReloadResult reload(String config) throws Exception {
+        return gateway.reload(GatewayConfigReader.parseString(Builder.text(config))).toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+
     public Path home() {
         return home;
+    }
+
+    /** Waits until {@code path} answers 200 on the gateway's clear-text port. */
+    public static void await200(Gateway gateway, String path) {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).until(() -> client.send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
     }
 
     public URI http(String pathAndQuery) {
@@ -102,10 +121,9 @@ public final class TestGateway implements AutoCloseable {
             return this;
         }
 
-        public TestGateway start() throws Exception {
-            boolean ownHome = home == null;
-            Path directory = ownHome ? Files.createTempDirectory("tollgate-test") : home;
-            String text = """
+        /** The whole configuration: the test defaults, then {@code config}. */
+        static String text(String config) {
+            return """
                     gateway {
                       server.host = "127.0.0.1"
                       server.http.port = 0
@@ -117,7 +135,12 @@ public final class TestGateway implements AutoCloseable {
                     %s
                     }
                     """.formatted(config);
-            Gateway.Builder builder = Gateway.builder().home(directory).configText(text);
+        }
+
+        public TestGateway start() throws Exception {
+            boolean ownHome = home == null;
+            Path directory = ownHome ? Files.createTempDirectory("tollgate-test") : home;
+            Gateway.Builder builder = Gateway.builder().home(directory).configText(text(config));
             plugins.forEach((id, plugin) -> builder.plugin(id, "test", plugin));
             try {
                 return new TestGateway(builder.start(), directory, ownHome);

@@ -90,8 +90,39 @@ public final class TestPlugin implements Plugin {
         return List.of(new TestUpstreamBackend());
     }
 
+    /** How many {@code test-counted} filters with this value were created so far. */
+    public static int countedCreated(String value) {
+        return Spi12Filters.created(value);
+    }
+
+    /** How many {@code test-counted} filters with this value were closed so far. */
+    public static int countedClosed(String value) {
+        return Spi12Filters.closed(value);
+    }
+
+    /** Requests seen by {@code test-counted} filters with this value. */
+    public static int countedRequests(String value) {
+        return Spi12Filters.requests(value);
+    }
+
+    /** How many shared resources with this key {@code test-counted} filters created so far. */
+    public static int sharedCreated(String key) {
+        return Spi12Filters.sharedCreated(key);
+    }
+
+    /** How many shared resources with this key were closed so far. */
+    public static int sharedClosed(String key) {
+        return Spi12Filters.sharedClosed(key);
+    }
+
     @Override
     public Iterable<FilterFactory> filterFactories() {
+        List<FilterFactory> all = new java.util.ArrayList<>(Spi12Filters.factories());
+        filterFactories1().forEach(all::add);
+        return List.copyOf(all);
+    }
+
+    private static List<FilterFactory> filterFactories1() {
         return List.of(
                 factory("test-tag", config -> {
                     String value = config.has("value") ? config.getString("value") : "tagged";
