@@ -143,6 +143,8 @@ final class TestBackendHandler extends Handler.Abstract {
                 text(response, callback, 200, "hop");
             }
             case "/reject" -> text(response, callback, 413, "too large for this backend");
+            case "/port" -> text(response, callback, 200, Integer.toString(
+                    ((java.net.InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress()).getPort()));
             case "/hold" -> {
                 request.addFailureListener(failure -> aborted.countDown());
                 held.incrementAndGet();
