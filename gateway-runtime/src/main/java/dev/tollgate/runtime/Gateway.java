@@ -144,7 +144,7 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig.Server server = config.server();
         ErrorResponses errors = new ErrorResponses(server.requestIdHeader());
         GatewayConfig.Limits limits = server.limits();
-        RouteTarget system = RouteTarget.unrouted("system", limits.maxRequestBodySize(), limits.maxBufferedBodySize(),
+        RouteTarget system = RouteTarget.unrouted(limits.maxRequestBodySize(), limits.maxBufferedBodySize(),
                 limits.minRequestDataRate(), limits.minResponseDataRate(), new RouteMetrics(metrics, "system"), errors);
         return new ServerSettings(server.requestIdHeader(), limits.maxUriLength(), server.security().rejectUnderscoresInHeaderNames(),
                 server.security().mergeSlashes(), server.security().rejectAmbiguousPaths(), webSockets, errors, system);

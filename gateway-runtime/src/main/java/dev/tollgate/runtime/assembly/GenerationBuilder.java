@@ -170,7 +170,7 @@ public final class GenerationBuilder {
         RoutingTable<RouteTarget> routes = createRoutes();
         ServerSettings settings = platform.serverSettings();
         GatewayConfig.Limits limits = config.server().limits();
-        RouteTarget unmatched = RouteTarget.unrouted("unmatched", limits.maxRequestBodySize(), limits.maxBufferedBodySize(),
+        RouteTarget unmatched = RouteTarget.unrouted(limits.maxRequestBodySize(), limits.maxBufferedBodySize(),
                 limits.minRequestDataRate(), limits.minResponseDataRate(), new RouteMetrics(platform.metrics(), "unmatched"),
                 settings.errors());
         Pipeline pipeline = new Pipeline(routes, global, platform.systemEndpoints(),

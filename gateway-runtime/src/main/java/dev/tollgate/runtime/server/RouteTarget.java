@@ -51,13 +51,14 @@ public record RouteTarget(
     /**
      * The binding of exchanges that no configured route answers — while the gateway-wide filters
      * run, when none matches, or for the system endpoints — with the server's limits, metrics of
-     * their own, and no filters.
+     * their own, and no filters. Its id, template and target are empty, as the SPI promises for
+     * {@code Exchange.route()} before routing.
      */
-    public static RouteTarget unrouted(String id, long maxRequestBodySize, long maxBufferedBodySize, long minRequestDataRate,
+    public static RouteTarget unrouted(long maxRequestBodySize, long maxBufferedBodySize, long minRequestDataRate,
                                        long minResponseDataRate, RouteMetrics metrics, FilterChain.FailureHandler errors) {
         FilterChain none = FilterChain.of(List.of(), FilterChain.Step.handler("router", "none",
                 exchange -> CompletableFuture.failedFuture(new GatewayException(ErrorCode.NOT_FOUND, "no route")), null), errors);
-        return new RouteTarget(id, "", "", none, maxRequestBodySize, maxBufferedBodySize, minRequestDataRate, minResponseDataRate,
+        return new RouteTarget("", "", "", none, maxRequestBodySize, maxBufferedBodySize, minRequestDataRate, minResponseDataRate,
                 metrics, RouteTarget.class.getClassLoader());
     }
 }
