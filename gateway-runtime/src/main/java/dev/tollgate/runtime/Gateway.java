@@ -87,7 +87,7 @@ public final class Gateway implements AutoCloseable {
     private volatile Map<String, String> pluginFiles;
     private volatile ReloadResult lastReload;
     private AutoCloseable eventBus;
-    private ConfigWatcher watcher;
+    private volatile ConfigWatcher watcher;
     private boolean stopped;
 
     private Gateway(Builder builder, GatewayConfig config, List<LoadedPlugin> loaded, Supplier<Config> configSource) throws Exception {
