@@ -74,6 +74,7 @@ class CorsOnErrorsGatewayTest {
                 routes = [
                   { path = "/only-get", methods = [GET], endpoint = test-echo }
                   { path = "/restricted/**", methods = [GET, POST], endpoint = test-echo }
+                  { path = "/other-policy/**", endpoint = test-echo, filters = [ { type = cors, allowed-origins = ["https://other.example"] } ] }
                   { path = "/gone/**", service = gone }
                   { path = "/limited", endpoint = test-echo, filters = [
                       { type = test-refuse, status = 429, headers { Retry-After = "1" }, order = 400 } ] }
@@ -241,6 +242,22 @@ class CorsOnErrorsGatewayTest {
         assertThat(notAPreflight.status()).as("an OPTIONS that is not a preflight is routed like any request").isEqualTo(405);
         assertThat(notAPreflight.header("Allow")).containsExactly("GET, POST");
         assertAllowedCorsHeaders(notAPreflight);
+    }
+
+    @Test
+    void withAGatewayWideInstanceItsPolicyIsTheOneClientsSee() throws Exception {
+        Answer routeOnly = globalClients.send(Transport.HTTP_1_1, "GET", "/other-policy/x", "Origin", "https://other.example");
+        assertThat(routeOnly.status()).isEqualTo(200);
+        assertThat(routeOnly.accessControlHeaders()).as("allowed by the route's instance only").isEmpty();
+        assertThat(routeOnly.varyTokens()).containsExactly("origin");
+
+        Answer gatewayWide = globalClients.send(Transport.HTTP_1_1, "GET", "/other-policy/x", "Origin", APP);
+        assertThat(gatewayWide.status()).isEqualTo(200);
+        assertAllowedCorsHeaders(gatewayWide);
+
+        Answer preflight = globalClients.send(Transport.HTTP_1_1, "OPTIONS", "/other-policy/x", "Origin", "https://other.example",
+                "Access-Control-Request-Method", "GET");
+        assertThat(preflight.status()).as("answered before routing, by the gateway-wide policy").isEqualTo(403);
     }
 
     @Test
