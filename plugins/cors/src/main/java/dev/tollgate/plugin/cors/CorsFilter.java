@@ -16,8 +16,9 @@ import java.util.concurrent.CompletionStage;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The CORS protocol of the Fetch standard for one route: answers preflights itself and puts the
- * CORS headers on the responses to actual requests.
+ * The CORS protocol of the Fetch standard for the requests one instance sees (every request, in
+ * {@code gateway.global-filters}; a route's, in its filters): answers preflights itself and puts
+ * the CORS headers on the responses to actual requests.
  *
  * <ul>
  *   <li>A <b>preflight</b> ({@code OPTIONS} with {@code Origin} and
@@ -30,17 +31,21 @@ import static java.util.Objects.requireNonNull;
  *       a preflight and goes on like any request.</li>
  *   <li>An <b>actual request</b> always goes on: the browser, not the gateway, withholds the
  *       response from a page of a disallowed origin. After it, the filter removes every
- *       {@code Access-Control-*} header the backend sent (the route's policy is this filter's
- *       alone) and, for an allowed origin, sets {@code Access-Control-Allow-Origin},
- *       {@code -Allow-Credentials} and {@code -Expose-Headers} as configured.</li>
+ *       {@code Access-Control-*} header the backend (or an instance further in) sent (the
+ *       policy is this filter's alone) and, for an allowed origin, sets
+ *       {@code Access-Control-Allow-Origin}, {@code -Allow-Credentials} and
+ *       {@code -Expose-Headers} as configured.</li>
  *   <li>{@code Vary} gains {@code Origin} (and, on preflights, the two request headers) whenever
  *       the answer depends on them, that is unless any origin is allowed; tokens already there
  *       are kept, never replaced.</li>
  * </ul>
  *
  * <p>Headers are set after {@code proceed} completes, so they land on whatever response the rest
- * of the chain produced. WebSocket upgrade requests pass untouched: browsers do not apply CORS to
- * WebSockets, and an upgraded exchange's response must not be changed.
+ * of the chain produced: since SPI 1.2 that includes the gateway's JSON error when something after
+ * this filter failed (a backend's 502, a later filter's 429, and — gateway-wide — routing's 404,
+ * 405 and 413), which {@code proceed}'s stage then completes normally with. WebSocket upgrade
+ * requests pass untouched: browsers do not apply CORS to WebSockets, and an upgraded exchange's
+ * response must not be changed.
  *
  * <p>Everything that does not depend on the request is computed at creation. Per request the
  * filter reads a few headers and compares strings in place; it allocates little (the completion
@@ -265,7 +270,7 @@ final class CorsFilter implements Filter {
         }
     }
 
-    /** Creates the filter for each use of {@code cors} in a route. */
+    /** Creates the filter for each named instance and each inline use of {@code cors}. */
     static final class Factory implements FilterFactory {
         @Override
         public String name() {

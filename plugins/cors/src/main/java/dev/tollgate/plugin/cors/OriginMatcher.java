@@ -10,7 +10,7 @@ import java.util.regex.PatternSyntaxException;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Decides whether a request's {@code Origin} is on a route's allow-list. Entries, as written in
+ * Decides whether a request's {@code Origin} is on an instance's allow-list. Entries, as written in
  * {@code allowed-origins}:
  * <ul>
  *   <li>{@code https://app.example}, {@code http://localhost:3000}: one origin, compared without

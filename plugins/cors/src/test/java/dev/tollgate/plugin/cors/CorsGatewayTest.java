@@ -228,6 +228,68 @@ class CorsGatewayTest {
     }
 
     @Test
+    void aMistakeInANamedInstanceStopsStartUpNamingItsKey() {
+        assertThatThrownBy(() -> TestGateway.builder()
+                .plugin("cors", new CorsPlugin())
+                .config("""
+                        filters { api-cors { type = cors, allowed-origins = ["*"], allow-credentials = true } }
+                        global-filters = [ api-cors ]
+                        """)
+                .start())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("gateway.filters.api-cors.allowed-origins")
+                .hasMessageContaining("cannot be combined with allow-credentials");
+    }
+
+    @Test
+    void theReadmeExampleAnswersPreflightsGatewayWide() throws Exception {
+        try (TestGateway example = TestGateway.builder()
+                .plugin("cors", new CorsPlugin())
+                .plugin("backend-http", new HttpBackendPlugin())
+                .config("""
+                        filters {
+                          api-cors {
+                            type = cors
+                            allowed-origins   = ["https://app.example", "*.example.com", "regex:^https://[a-z0-9-]+\\\\.example\\\\.org$"]
+                            allowed-methods   = [GET, POST, PUT, DELETE]
+                            allowed-headers   = [Content-Type, Authorization, X-Trace]
+                            exposed-headers   = [X-Request-Id, Retry-After]     # readable by the page, on errors too
+                            allow-credentials = true
+                            max-age           = 10m
+                          }
+                        }
+                        global-filters = [ api-cors ]
+                        services { api { backend = http, instances = ["http://127.0.0.1:%d"] } }
+                        routes = [
+                          { path = "/api/**", methods = [GET, POST, PUT, DELETE], service = api }   # no OPTIONS needed
+                        ]
+                        """.formatted(backend.port()))
+                .start()) {
+            HttpResponse<String> preflight = http1.send(HttpRequest.newBuilder(example.http("/api/things"))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", "https://shop.example.org")
+                    .header("Access-Control-Request-Method", "DELETE")
+                    .header("Access-Control-Request-Headers", "authorization")
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(preflight.statusCode()).isEqualTo(204);
+            assertThat(preflight.headers().allValues("Access-Control-Allow-Origin")).containsExactly("https://shop.example.org");
+            assertThat(preflight.headers().allValues("Access-Control-Allow-Headers")).containsExactly("Content-Type, Authorization, X-Trace");
+
+            HttpResponse<String> actual = http1.send(HttpRequest.newBuilder(example.http("/api/things"))
+                    .header("Origin", "https://www.example.com").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(actual.statusCode()).isEqualTo(200);
+            assertThat(actual.body()).isEqualTo("backend");
+            assertThat(actual.headers().allValues("Access-Control-Allow-Origin")).containsExactly("https://www.example.com");
+            assertThat(actual.headers().allValues("Access-Control-Expose-Headers")).containsExactly("X-Request-Id, Retry-After");
+
+            HttpResponse<String> missing = http1.send(HttpRequest.newBuilder(example.http("/nope"))
+                    .header("Origin", "https://app.example").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(missing.statusCode()).isEqualTo(404);
+            assertThat(missing.headers().allValues("Access-Control-Allow-Origin")).containsExactly("https://app.example");
+        }
+    }
+
+    @Test
     void misspelledKeyStopsStartUpNamingIt() {
         assertThatThrownBy(() -> TestGateway.builder()
                 .plugin("cors", new CorsPlugin())

@@ -194,6 +194,69 @@ class SecurityHeadersGatewayTest {
     }
 
     @Test
+    void theReadmeExampleRunsGatewayWideAndLetsTheHtmlRoutesInstanceDecide() throws Exception {
+        try (TestGateway example = TestGateway.builder()
+                .plugin("security-headers", new SecurityHeadersPlugin())
+                .plugin("backend-http", new HttpBackendPlugin())
+                .config("""
+                        services {
+                          api { backend = http, instances = ["http://127.0.0.1:%1$d"] }
+                          web { backend = http, instances = ["http://127.0.0.1:%1$d"] }
+                        }
+                        filters {
+                          # One instance for the whole gateway: the defaults.
+                          site-headers { type = security-headers }
+                          # Another for the routes serving HTML pages.
+                          web-pages {
+                            type = security-headers
+                            content-security-policy = "default-src 'self'; frame-ancestors 'none'"   # pages load their own assets
+                            x-frame-options         = SAMEORIGIN
+                            permissions-policy      = ""                                             # "": not sent
+                            remove                  = [Server, X-Powered-By, X-AspNet-Version]
+                          }
+                        }
+                        global-filters = [ site-headers ]
+                        routes = [
+                          { path = "/api/**", service = api }                                        # the gateway-wide defaults
+                          { path = "/app/**", service = web, filters = [ web-pages ] }               # web-pages decides here
+                        ]
+                        """.formatted(backend.port()))
+                .start()) {
+            HttpResponse<String> api = get(clearText, example.http("/api/x"));
+            assertThat(api.statusCode()).isEqualTo(200);
+            assertThat(api.headers().allValues("Content-Security-Policy")).containsExactly("default-src 'none'; frame-ancestors 'none'");
+            assertThat(api.headers().allValues("X-Frame-Options")).containsExactly("DENY");
+            assertThat(api.headers().allValues("Server")).isEmpty();
+
+            HttpResponse<String> app = get(clearText, example.http("/app/x"));
+            assertThat(app.statusCode()).isEqualTo(200);
+            assertThat(app.headers().allValues("Content-Security-Policy")).containsExactly("default-src 'self'; frame-ancestors 'none'");
+            assertThat(app.headers().allValues("X-Frame-Options")).containsExactly("SAMEORIGIN");
+            assertThat(app.headers().allValues("Permissions-Policy")).as("turned off on this route").isEmpty();
+            assertThat(app.headers().allValues("X-Powered-By")).isEmpty();
+
+            HttpResponse<String> missing = get(clearText, example.http("/nope"));
+            assertThat(missing.statusCode()).isEqualTo(404);
+            assertThat(missing.headers().allValues("X-Frame-Options")).containsExactly("DENY");
+            assertThat(missing.headers().allValues("Permissions-Policy")).hasSize(1);
+        }
+    }
+
+    @Test
+    void aMistakeInANamedInstanceStopsStartUpNamingItsKey() {
+        assertThatThrownBy(() -> TestGateway.builder()
+                .plugin("security-headers", new SecurityHeadersPlugin())
+                .config("""
+                        filters { web-pages { type = security-headers, x-frame-options = ALLOWALL } }
+                        global-filters = [ web-pages ]
+                        """)
+                .start())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("gateway.filters.web-pages.x-frame-options")
+                .hasMessageContaining("must be DENY or SAMEORIGIN");
+    }
+
+    @Test
     void aValueWithALineBreakStopsStartUpNamingTheKey() {
         assertThatThrownBy(() -> TestGateway.builder()
                 .plugin("security-headers", new SecurityHeadersPlugin())
