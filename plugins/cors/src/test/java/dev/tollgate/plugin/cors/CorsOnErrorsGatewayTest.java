@@ -1,8 +1,9 @@
 package dev.tollgate.plugin.cors;
 
+import dev.tollgate.runtime.testing.GatewayClients;
+import dev.tollgate.runtime.testing.GatewayClients.Answer;
+import dev.tollgate.runtime.testing.GatewayClients.Transport;
 import dev.tollgate.plugin.backendhttp.HttpBackendPlugin;
-import dev.tollgate.plugin.cors.GatewayClients.Answer;
-import dev.tollgate.plugin.cors.GatewayClients.Transport;
 import dev.tollgate.runtime.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,8 +1,9 @@
 package dev.tollgate.plugin.securityheaders;
 
+import dev.tollgate.runtime.testing.GatewayClients;
+import dev.tollgate.runtime.testing.GatewayClients.Answer;
+import dev.tollgate.runtime.testing.GatewayClients.Transport;
 import dev.tollgate.plugin.cors.CorsPlugin;
-import dev.tollgate.plugin.securityheaders.GatewayClients.Answer;
-import dev.tollgate.plugin.securityheaders.GatewayClients.Transport;
 import dev.tollgate.runtime.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

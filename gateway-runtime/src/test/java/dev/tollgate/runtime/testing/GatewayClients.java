@@ -1,7 +1,5 @@
-package dev.tollgate.plugin.securityheaders;
+package dev.tollgate.runtime.testing;
 
-import dev.tollgate.runtime.testing.Clients;
-import dev.tollgate.runtime.testing.TestGateway;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpField;
@@ -24,15 +22,15 @@ import java.util.concurrent.TimeUnit;
  * Real clients for one test gateway, trusting its development certificate: the JDK's over
  * HTTP/1.1 in clear text and over HTTP/2 with TLS, Jetty's over h2c with prior knowledge.
  */
-final class GatewayClients implements AutoCloseable {
+public final class GatewayClients implements AutoCloseable {
     /** How a request reaches the gateway. */
-    enum Transport {
+    public enum Transport {
         HTTP_1_1("HTTP/1.1", false),
         HTTP_2_TLS("HTTP/2", true),
         H2C("HTTP/2", false);
 
-        final String version;
-        final boolean secure;
+        public final String version;
+        public final boolean secure;
 
         Transport(String version, boolean secure) {
             this.version = version;
@@ -45,7 +43,7 @@ final class GatewayClients implements AutoCloseable {
     private final HttpClient http2;
     private final org.eclipse.jetty.client.HttpClient h2c;
 
-    GatewayClients(TestGateway gateway) throws Exception {
+    public GatewayClients(TestGateway gateway) throws Exception {
         this.gateway = gateway;
         this.http1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         this.http2 = Clients.jdk(gateway.home(), HttpClient.Version.HTTP_2);
@@ -53,12 +51,12 @@ final class GatewayClients implements AutoCloseable {
     }
 
     /** Sends a request without a body; {@code headers} are name, value pairs. */
-    Answer send(Transport transport, String method, String path, String... headers) throws Exception {
+    public Answer send(Transport transport, String method, String path, String... headers) throws Exception {
         return sendWithBody(transport, method, path, null, headers);
     }
 
     /** Sends a request with a text body ({@code null}: none); {@code headers} are name, value pairs. */
-    Answer sendWithBody(Transport transport, String method, String path, String body, String... headers) throws Exception {
+    public Answer sendWithBody(Transport transport, String method, String path, String body, String... headers) throws Exception {
         if (transport == Transport.H2C) {
             org.eclipse.jetty.client.Request request = h2c.newRequest(gateway.http(path)).method(method).timeout(10, TimeUnit.SECONDS);
             if (body != null) {
@@ -94,19 +92,19 @@ final class GatewayClients implements AutoCloseable {
     }
 
     /** A response as the client saw it; header names compared without case. */
-    record Answer(int status, String version, Map<String, List<String>> headers, String body) {
-        Answer {
+    public record Answer(int status, String version, Map<String, List<String>> headers, String body) {
+        public Answer {
             Map<String, List<String>> byName = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             headers.forEach((name, values) -> byName.computeIfAbsent(name, key -> new ArrayList<>()).addAll(values));
             headers = byName;
         }
 
-        List<String> header(String name) {
+        public List<String> header(String name) {
             return headers.getOrDefault(name, List.of());
         }
 
         /** The Access-Control-* headers, by lower-case name. */
-        Map<String, List<String>> accessControlHeaders() {
+        public Map<String, List<String>> accessControlHeaders() {
             Map<String, List<String>> found = new TreeMap<>();
             headers.forEach((name, values) -> {
                 if (name.toLowerCase(Locale.ROOT).startsWith("access-control-")) {
@@ -117,7 +115,7 @@ final class GatewayClients implements AutoCloseable {
         }
 
         /** Every token of every Vary field, lower case. */
-        List<String> varyTokens() {
+        public List<String> varyTokens() {
             return header("Vary").stream()
                     .flatMap(value -> Arrays.stream(value.split(",")))
                     .map(token -> token.strip().toLowerCase(Locale.ROOT))
