@@ -103,11 +103,7 @@ public final class RedissonConnection {
 
     /** Applies {@code settings} (pool sizes) to the server in single mode; nothing in the others. */
     public RedissonConnection single(Consumer<? super SingleServerConfig> settings) {
-        requireNonNull(settings, "settings is null");
-        if (redis.mode() == RedisSettings.Mode.SINGLE) {
-            settings.accept((SingleServerConfig) server);
-        }
-        return this;
+        return applyIf(redis.mode() == RedisSettings.Mode.SINGLE, settings);
     }
 
     /**
@@ -115,26 +111,26 @@ public final class RedissonConnection {
      * sizes) to the servers in sentinel and cluster modes; nothing in single mode.
      */
     public RedissonConnection masterAndReplicas(Consumer<? super BaseMasterSlaveServersConfig<?>> settings) {
-        requireNonNull(settings, "settings is null");
-        if (redis.mode() != RedisSettings.Mode.SINGLE) {
-            settings.accept((BaseMasterSlaveServersConfig<?>) server);
-        }
-        return this;
+        return applyIf(redis.mode() != RedisSettings.Mode.SINGLE, settings);
     }
 
     /** Applies {@code settings} (sharded pub/sub, say) to the cluster in cluster mode; nothing in the others. */
     public RedissonConnection cluster(Consumer<? super ClusterServersConfig> settings) {
-        requireNonNull(settings, "settings is null");
-        if (redis.mode() == RedisSettings.Mode.CLUSTER) {
-            settings.accept((ClusterServersConfig) server);
-        }
-        return this;
+        return applyIf(redis.mode() == RedisSettings.Mode.CLUSTER, settings);
     }
 
     /** Applies {@code settings} (retries, subscriptions per connection) to the server(s), whatever the mode. */
     public RedissonConnection everyMode(Consumer<? super BaseConfig<?>> settings) {
+        return applyIf(true, settings);
+    }
+
+    /** {@code inThisMode} guarantees that {@link #server} is a {@code T}: the type {@link #configure} chose for the mode. */
+    @SuppressWarnings("unchecked")
+    private <T extends BaseConfig<?>> RedissonConnection applyIf(boolean inThisMode, Consumer<? super T> settings) {
         requireNonNull(settings, "settings is null");
-        settings.accept(server);
+        if (inThisMode) {
+            settings.accept((T) server);
+        }
         return this;
     }
 
