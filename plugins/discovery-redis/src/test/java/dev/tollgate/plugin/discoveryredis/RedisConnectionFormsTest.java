@@ -2,7 +2,7 @@ package dev.tollgate.plugin.discoveryredis;
 
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.upstream.ServiceInstance;
-import dev.tollgate.plugin.discoveryredis.internal.RedisConnectionSelector;
+import dev.tollgate.plugin.support.redis.RedisConnectionSelector;
 import dev.tollgate.runtime.testing.CapturedLogs;
 import dev.tollgate.runtime.testing.TestingPluginContext;
 import org.junit.jupiter.api.AfterEach;

@@ -4,24 +4,19 @@ import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.redis.RedisSettings;
 import dev.tollgate.plugin.discoveryredis.internal.DiscoverySettings;
-import dev.tollgate.plugin.discoveryredis.internal.RedisConnectionSelector;
 import dev.tollgate.plugin.discoveryredis.internal.RedissonConfigs;
+import dev.tollgate.plugin.support.redis.RedisConnectionSelector;
 import dev.tollgate.runtime.testing.CapturedLogs;
 import dev.tollgate.runtime.testing.TestingPluginContext;
-import dev.tollgate.runtime.tls.KeyStores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.ClusterServersConfig;
 import org.redisson.config.Config;
-import org.redisson.config.EqualJitterDelay;
 import org.redisson.config.ReadMode;
 import org.redisson.config.SentinelServersConfig;
 import org.redisson.config.SingleServerConfig;
-import org.redisson.config.SslVerificationMode;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -31,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Defaults as documented in reference.conf; the Redis connection chosen by {@code redis}, through
- * the deprecated keys, or by default; the one Redisson mapping; every bad value refused with its
- * key, in create.
+ * the deprecated keys, or by default; the plugin's Redisson client on that connection;
+ * every bad value refused with its key, in create.
  */
 class RedisDiscoveryConfigTest {
     private final ClassLoader loader = RedisDiscoveryPlugin.class.getClassLoader();
@@ -141,58 +136,43 @@ class RedisDiscoveryConfigTest {
         assertThat(settings.redis().password()).isEqualTo(Optional.of("s3cret"));
     }
 
+    /** The connection itself is mapped by redis-support (RedissonConnectionTest has every setting); here, the discovery's shape. */
     @Test
-    void redissonGetsEveryConnectionSetting(@TempDir Path directory) {
-        Path store = KeyStores.selfSigned(directory, List.of("localhost")).source();
-        RedisSettings.Store keys = new RedisSettings.Store(store, Optional.of(KeyStores.SELF_SIGNED_PASSWORD), "PKCS12");
-        RedisSettings sentinel = RedisSettings.builder("main")
+    void redissonGetsTheConnectionInTheDiscoverysShape() {
+        Config config = RedissonConfigs.create(RedisSettings.builder("main")
                 .mode(RedisSettings.Mode.SENTINEL)
-                .addresses(List.of("rediss://10.0.0.1:26379", "rediss://10.0.0.2:26379"))
+                .addresses(List.of("redis://10.0.0.1:26379"))
                 .masterName("mymaster")
-                .username("gateway").password("s3cret")
-                .sentinelUsername("watcher").sentinelPassword("other")
-                .database(2)
-                .connectTimeout(Duration.ofMillis(1500)).timeout(Duration.ofMillis(700))
-                .reconnect(Duration.ofMillis(50), Duration.ofSeconds(4))
-                .pingInterval(Duration.ofSeconds(7))
-                .tls(new RedisSettings.Tls(Optional.of(keys), Optional.of(keys), false))
-                .build();
-        Config config = RedissonConfigs.create(sentinel, "test-client");
+                .password("s3cret")
+                .build(), "test-client");
         assertThat(config.getCodec()).isSameAs(StringCodec.INSTANCE);
         assertThat(config.isLazyInitialization()).isFalse();
+        assertThat(config.getNettyThreads()).isEqualTo(2);
+        assertThat(config.getThreads()).isEqualTo(2);
         SentinelServersConfig server = sentinelConfig(config);
-        assertThat(server.getSentinelAddresses()).containsExactly("rediss://10.0.0.1:26379", "rediss://10.0.0.2:26379");
+        assertThat(server.getSentinelAddresses()).containsExactly("redis://10.0.0.1:26379");
         assertThat(server.getMasterName()).isEqualTo("mymaster");
-        assertThat(server.getDatabase()).isEqualTo(2);
-        assertThat(server.getUsername()).isEqualTo("gateway");
         assertThat(server.getPassword()).isEqualTo("s3cret");
-        assertThat(server.getSentinelUsername()).isEqualTo("watcher");
-        assertThat(server.getSentinelPassword()).isEqualTo("other");
-        assertThat(server.isCheckSentinelsList()).isFalse();
-        assertThat(server.getReadMode()).isEqualTo(ReadMode.MASTER);
-        assertThat(server.getConnectTimeout()).isEqualTo(1500);
-        assertThat(server.getTimeout()).isEqualTo(700);
-        assertThat(server.getSubscriptionTimeout()).isEqualTo(700);
-        assertThat(server.getReconnectionDelay()).isInstanceOf(EqualJitterDelay.class);
-        assertThat(server.getPingConnectionInterval()).isEqualTo(7000);
-        assertThat(server.getRetryAttempts()).isZero();
         assertThat(server.getClientName()).isEqualTo("test-client");
-        assertThat(server.getSslVerificationMode()).isEqualTo(SslVerificationMode.CA_ONLY);
-        assertThat(server.getSslTrustManagerFactory()).isNotNull();
-        assertThat(server.getSslKeyManagerFactory()).isNotNull();
+        assertThat(server.getReadMode()).isEqualTo(ReadMode.MASTER);
+        assertThat(server.getMasterConnectionPoolSize()).isEqualTo(4);
+        assertThat(server.getSubscriptionConnectionPoolSize()).isEqualTo(8);
+        assertThat(server.getRetryAttempts()).isZero();
 
-        Config cluster = RedissonConfigs.create(RedisSettings.builder("c").mode(RedisSettings.Mode.CLUSTER)
-                .addresses(List.of("redis://10.0.0.1:7000")).build(), "test-client");
-        ClusterServersConfig clusterServers = clusterConfig(cluster);
-        assertThat(clusterServers.getNodeAddresses()).containsExactly("redis://10.0.0.1:7000");
-        assertThat(clusterServers.getSslVerificationMode()).isEqualTo(SslVerificationMode.STRICT);
-        assertThat(clusterServers.getSslTrustManagerFactory()).as("the JDK's trust store").isNull();
+        ClusterServersConfig cluster = clusterConfig(RedissonConfigs.create(RedisSettings.builder("c").mode(RedisSettings.Mode.CLUSTER)
+                .addresses(List.of("redis://10.0.0.1:7000")).build(), "test-client"));
+        assertThat(cluster.getNodeAddresses()).containsExactly("redis://10.0.0.1:7000");
+        assertThat(cluster.getReadMode()).isEqualTo(ReadMode.MASTER);
+        assertThat(cluster.getMasterConnectionPoolSize()).isEqualTo(4);
+        assertThat(cluster.getRetryAttempts()).isZero();
 
         SingleServerConfig single = singleConfig(RedissonConfigs.create(RedisSettings.builder("s").address("redis://10.0.0.3:6380")
                 .database(3).build(), "test-client"));
         assertThat(single.getAddress()).isEqualTo("redis://10.0.0.3:6380");
         assertThat(single.getDatabase()).isEqualTo(3);
-        assertThat(single.getPassword()).isNull();
+        assertThat(single.getConnectionPoolSize()).isEqualTo(4);
+        assertThat(single.getSubscriptionConnectionPoolSize()).isEqualTo(8);
+        assertThat(single.getRetryAttempts()).isZero();
     }
 
     @Test

@@ -4,41 +4,36 @@ import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.redis.RedisSettings;
 import dev.tollgate.plugin.eventbridgeredis.internal.RedisBridgeSettings;
-import dev.tollgate.plugin.eventbridgeredis.internal.RedisConnectionSelector;
 import dev.tollgate.plugin.eventbridgeredis.internal.RedissonConfigs;
+import dev.tollgate.plugin.support.redis.RedisConnectionSelector;
 import dev.tollgate.runtime.testing.CapturedLogs;
 import dev.tollgate.runtime.testing.TestingPluginContext;
-import dev.tollgate.runtime.tls.KeyStores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.config.ClusterServersConfig;
 import org.redisson.config.Config;
-import org.redisson.config.EqualJitterDelay;
+import org.redisson.config.ConstantDelay;
 import org.redisson.config.ReadMode;
 import org.redisson.config.SentinelServersConfig;
 import org.redisson.config.ShardedSubscriptionMode;
 import org.redisson.config.SingleServerConfig;
-import org.redisson.config.SslVerificationMode;
 import org.redisson.config.SubscriptionMode;
 import org.redisson.connection.ConnectionListener;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Defaults as documented in reference.conf; the Redis connection chosen by {@code redis}, through
- * the deprecated keys, or by default; the one Redisson mapping; unknown keys and bad values
- * refused, naming the key.
+ * the deprecated keys, or by default; the plugin's Redisson client on that connection;
+ * unknown keys and bad values refused, naming the key.
  */
 class RedisBridgeConfigTest {
     private final TestingPluginContext context = new TestingPluginContext("event-bridge-redis");
@@ -191,54 +186,40 @@ class RedisBridgeConfigTest {
         assertThat(settings.backOff(40)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(1));
     }
 
+    /** The connection itself is mapped by redis-support (RedissonConnectionTest has every setting); here, the bridge's shape. */
     @Test
-    void redissonGetsEveryConnectionSetting(@TempDir Path directory) {
-        Path store = KeyStores.selfSigned(directory, List.of("localhost")).source();
-        RedisSettings.Store keys = new RedisSettings.Store(store, Optional.of(KeyStores.SELF_SIGNED_PASSWORD), "PKCS12");
+    void redissonGetsTheConnectionInTheBridgesShape() {
         RedisSettings sentinel = RedisSettings.builder("main")
                 .mode(RedisSettings.Mode.SENTINEL)
-                .addresses(List.of("rediss://10.0.0.1:26379", "rediss://10.0.0.2:26379"))
+                .addresses(List.of("redis://10.0.0.1:26379"))
                 .masterName("mymaster")
-                .username("gateway").password("s3cret")
-                .sentinelUsername("watcher").sentinelPassword("other")
-                .database(2)
-                .connectTimeout(Duration.ofMillis(1500)).timeout(Duration.ofMillis(700))
-                .reconnect(Duration.ofMillis(50), Duration.ofSeconds(4))
-                .pingInterval(Duration.ofSeconds(7))
-                .tls(new RedisSettings.Tls(Optional.of(keys), Optional.of(keys), false))
+                .password("s3cret")
+                .connectTimeout(Duration.ofMillis(1500))
                 .build();
         RedisBridgeSettings.Client client = new RedisBridgeSettings.Client(Duration.ofSeconds(1), 5, 3, 100, 2, 1);
         Config config = RedissonConfigs.create(sentinel, client, "test-client", new NoEvents());
         assertThat(config.getCodec()).isSameAs(ByteArrayCodec.INSTANCE);
         assertThat(config.getNettyThreads()).isEqualTo(2);
         assertThat(config.getThreads()).isEqualTo(1);
+        assertThat(config.isUseScriptCache()).isTrue();
+        assertThat(config.isReferenceEnabled()).isFalse();
         assertThat(config.isKeepPubSubOrder()).isTrue();
         assertThat(config.getConnectionListener()).isInstanceOf(NoEvents.class);
         assertThat(config.isSentinelConfig()).isTrue();
         SentinelServersConfig server = config.useSentinelServers();
-        assertThat(server.getSentinelAddresses()).containsExactly("rediss://10.0.0.1:26379", "rediss://10.0.0.2:26379");
+        assertThat(server.getSentinelAddresses()).containsExactly("redis://10.0.0.1:26379");
         assertThat(server.getMasterName()).isEqualTo("mymaster");
-        assertThat(server.getDatabase()).isEqualTo(2);
-        assertThat(server.getUsername()).isEqualTo("gateway");
         assertThat(server.getPassword()).isEqualTo("s3cret");
-        assertThat(server.getSentinelUsername()).isEqualTo("watcher");
-        assertThat(server.getSentinelPassword()).isEqualTo("other");
-        assertThat(server.isCheckSentinelsList()).isFalse();
+        assertThat(server.getClientName()).isEqualTo("test-client");
         assertThat(server.getReadMode()).isEqualTo(ReadMode.MASTER);
         assertThat(server.getSubscriptionMode()).isEqualTo(SubscriptionMode.MASTER);
         assertThat(server.getMasterConnectionPoolSize()).isEqualTo(5);
+        assertThat(server.getMasterConnectionMinimumIdleSize()).isEqualTo(5);
         assertThat(server.getSubscriptionConnectionPoolSize()).isEqualTo(3);
         assertThat(server.getSubscriptionsPerConnection()).isEqualTo(100);
-        assertThat(server.getConnectTimeout()).isEqualTo(1500);
-        assertThat(server.getTimeout()).isEqualTo(700);
-        assertThat(server.getSubscriptionTimeout()).isEqualTo(700);
-        assertThat(server.getReconnectionDelay()).isInstanceOf(EqualJitterDelay.class);
-        assertThat(server.getPingConnectionInterval()).isEqualTo(7000);
         assertThat(server.getRetryAttempts()).isZero();
-        assertThat(server.getClientName()).isEqualTo("test-client");
-        assertThat(server.getSslVerificationMode()).isEqualTo(SslVerificationMode.CA_ONLY);
-        assertThat(server.getSslTrustManagerFactory()).isNotNull();
-        assertThat(server.getSslKeyManagerFactory()).isNotNull();
+        assertThat(server.getRetryDelay()).isInstanceOfSatisfying(ConstantDelay.class,
+                delay -> assertThat(delay.calcDelay(1)).isEqualTo(Duration.ofMillis(1500)));
 
         Config cluster = RedissonConfigs.create(RedisSettings.builder("c").mode(RedisSettings.Mode.CLUSTER)
                 .addresses(List.of("redis://10.0.0.1:7000")).build(), client, "test-client", new NoEvents());
@@ -246,8 +227,9 @@ class RedisBridgeConfigTest {
         ClusterServersConfig clusterServers = cluster.useClusterServers();
         assertThat(clusterServers.getNodeAddresses()).containsExactly("redis://10.0.0.1:7000");
         assertThat(clusterServers.getShardedSubscriptionMode()).isEqualTo(ShardedSubscriptionMode.OFF);
-        assertThat(clusterServers.getSslVerificationMode()).isEqualTo(SslVerificationMode.STRICT);
-        assertThat(clusterServers.getSslTrustManagerFactory()).as("the JDK's trust store").isNull();
+        assertThat(clusterServers.getSubscriptionMode()).isEqualTo(SubscriptionMode.MASTER);
+        assertThat(clusterServers.getMasterConnectionPoolSize()).isEqualTo(5);
+        assertThat(clusterServers.getRetryAttempts()).isZero();
 
         Config single = RedissonConfigs.create(RedisSettings.builder("s").address("redis://10.0.0.3:6380").database(3).build(),
                 client, "test-client", new NoEvents());
@@ -256,7 +238,9 @@ class RedisBridgeConfigTest {
         assertThat(singleServer.getAddress()).isEqualTo("redis://10.0.0.3:6380");
         assertThat(singleServer.getDatabase()).isEqualTo(3);
         assertThat(singleServer.getConnectionPoolSize()).isEqualTo(5);
-        assertThat(singleServer.getPassword()).isNull();
+        assertThat(singleServer.getSubscriptionConnectionPoolSize()).isEqualTo(3);
+        assertThat(singleServer.getSubscriptionsPerConnection()).isEqualTo(100);
+        assertThat(singleServer.getRetryAttempts()).isZero();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.tollgate.plugin.eventbridgeredis;
 
-import dev.tollgate.plugin.eventbridgeredis.internal.RedisConnectionSelector;
+import dev.tollgate.plugin.support.redis.RedisConnectionSelector;
 import dev.tollgate.runtime.testing.CapturedLogs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

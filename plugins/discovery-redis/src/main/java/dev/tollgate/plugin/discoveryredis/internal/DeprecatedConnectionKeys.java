@@ -2,6 +2,7 @@ package dev.tollgate.plugin.discoveryredis.internal;
 
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.redis.RedisSettings;
+import dev.tollgate.plugin.support.redis.RedisConnectionSelector;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -11,32 +12,32 @@ import java.util.List;
 /**
  * The connection keys that discovery-redis 1.0 read from the discovery block itself, deprecated
  * since 1.1.0 in favour of {@code gateway.redis} and removed in 1.2.0 (delete this class, the keys
- * in reference.conf and their branch in {@link RedisConnectionSelector} then).
+ * in reference.conf and their use in {@link DiscoverySettings} then).
  *
  * <p>They are checked as 1.0 checked them, a key not written takes 1.0's default (those of a
  * {@code gateway.redis} entry), and reconnection backs off up to {@code max-retry-interval} as in
  * 1.0; the result is a {@link RedisSettings} named after the block, so that the rest of the plugin
- * knows one form only.
+ * knows one form only. {@link RedisConnectionSelector} chooses between them and {@code redis}.
  */
 final class DeprecatedConnectionKeys {
-    static final List<String> KEYS = List.of(
-            "mode", "address", "addresses", "master-name", "username", "password", "database", "connect-timeout", "timeout");
-
     /** 1.0's first reconnection delay. */
     private static final Duration FIRST_RECONNECT_DELAY = Duration.ofMillis(100);
 
     private DeprecatedConnectionKeys() {
     }
 
-    /** The deprecated keys written in {@code config}, in the order of the documentation. */
-    static List<String> written(PluginConfig config) {
-        return KEYS.stream().filter(config::has).toList();
+    /** The keys, read with {@code maxReconnectDelay} (the block's {@code max-retry-interval}) as 1.0's longest reconnection delay. */
+    static RedisConnectionSelector.DeprecatedKeys keys(Duration maxReconnectDelay) {
+        return new RedisConnectionSelector.DeprecatedKeys(
+                List.of("mode", "address", "addresses", "master-name", "username", "password", "database", "connect-timeout", "timeout"),
+                "discovery-redis 1.2.0",
+                config -> read(config, maxReconnectDelay));
     }
 
     /**
      * @throws dev.tollgate.api.InvalidConfigException naming the key of a bad value
      */
-    static RedisSettings read(PluginConfig config, Duration maxReconnectDelay) {
+    private static RedisSettings read(PluginConfig config, Duration maxReconnectDelay) {
         RedisSettings defaults = RedisSettings.builder(config.path()).build();
         String modeText = config.findString("mode").orElse("single");
         RedisSettings.Mode mode = switch (modeText) {

@@ -3,6 +3,7 @@ package dev.tollgate.plugin.discoveryredis.internal;
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.PluginContext;
 import dev.tollgate.api.redis.RedisSettings;
+import dev.tollgate.plugin.support.redis.RedisConnectionSelector;
 
 import java.time.Duration;
 
@@ -65,7 +66,7 @@ public record DiscoverySettings(
             throw config.error("heartbeat-interval", "must be shorter than instance-ttl (" + instanceTtl.toMillis()
                     + "ms), or registrations expire between heartbeats; a third of it is usual");
         }
-        RedisSettings redis = RedisConnectionSelector.select(config, context, maxRetryInterval);
+        RedisSettings redis = RedisConnectionSelector.select(config, context, DeprecatedConnectionKeys.keys(maxRetryInterval));
         return new DiscoverySettings(redis, keyPrefix, refreshInterval, maxRetryInterval, instanceTtl, heartbeatInterval);
     }
 

@@ -2,6 +2,7 @@ package dev.tollgate.plugin.eventbridgeredis.internal;
 
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.redis.RedisSettings;
+import dev.tollgate.plugin.support.redis.RedisConnectionSelector;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -13,33 +14,31 @@ import java.util.Locale;
 /**
  * The connection keys that event-bridge-redis 1.0 read from the bridge's block itself, deprecated
  * since 1.1.0 in favour of {@code gateway.redis} and removed in 1.2.0 (delete this class, the keys
- * in reference.conf and their branch in {@link RedisConnectionSelector} then).
+ * in reference.conf and their use in {@link RedisBridgeSettings} then).
  *
  * <p>They are checked as 1.0 checked them (except that a user now needs a password: 1.0 ignored
  * a user without one, connecting as the default user), and a key not written takes 1.0's default (those of a
  * {@code gateway.redis} entry); keys 1.0 ignored in a mode (a master name or Sentinel credentials
  * outside sentinel mode) are still ignored. The result is a {@link RedisSettings} named after the
- * block, so that the rest of the plugin knows one form only.
+ * block, so that the rest of the plugin knows one form only. {@link RedisConnectionSelector} chooses
+ * between them and {@code redis}.
  */
 final class DeprecatedConnectionKeys {
-    static final List<String> KEYS = List.of(
-            "mode", "address", "addresses", "master-name", "username", "password", "sentinel-username", "sentinel-password",
-            "database", "connect-timeout", "timeout", "reconnect.min-delay", "reconnect.max-delay", "ping-interval");
+    static final RedisConnectionSelector.DeprecatedKeys KEYS = new RedisConnectionSelector.DeprecatedKeys(
+            List.of("mode", "address", "addresses", "master-name", "username", "password", "sentinel-username", "sentinel-password",
+                    "database", "connect-timeout", "timeout", "reconnect.min-delay", "reconnect.max-delay", "ping-interval"),
+            "event-bridge-redis 1.2.0",
+            DeprecatedConnectionKeys::read);
 
     private static final Duration LONGEST = Duration.ofHours(1);
 
     private DeprecatedConnectionKeys() {
     }
 
-    /** The deprecated keys written in {@code config}, in the order of the documentation. */
-    static List<String> written(PluginConfig config) {
-        return KEYS.stream().filter(config::has).toList();
-    }
-
     /**
      * @throws dev.tollgate.api.InvalidConfigException naming the key of a bad value
      */
-    static RedisSettings read(PluginConfig config) {
+    private static RedisSettings read(PluginConfig config) {
         RedisSettings defaults = RedisSettings.builder(config.path()).build();
         RedisSettings.Mode mode = switch (config.findString("mode").orElse("single").toLowerCase(Locale.ROOT)) {
             case "single" -> RedisSettings.Mode.SINGLE;

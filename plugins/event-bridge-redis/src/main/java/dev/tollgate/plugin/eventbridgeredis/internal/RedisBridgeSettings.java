@@ -5,6 +5,7 @@ import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.event.HistoryRule;
 import dev.tollgate.api.PluginContext;
 import dev.tollgate.api.redis.RedisSettings;
+import dev.tollgate.plugin.support.redis.RedisConnectionSelector;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -146,7 +147,7 @@ public record RedisBridgeSettings(
      */
     public static RedisBridgeSettings read(PluginConfig config, PluginContext context) {
         return new RedisBridgeSettings(
-                RedisConnectionSelector.select(config, context),
+                RedisConnectionSelector.select(config, context, DeprecatedConnectionKeys.KEYS),
                 readClient(config),
                 config.getString("channel-prefix"),
                 config.getString("key-prefix"),
