@@ -8,8 +8,13 @@ import static java.util.Objects.requireNonNull;
  * Limits and timers of a WebSocket session, fixed when it is accepted. The defaults are
  * conservative; an endpoint usually builds them once from its configuration.
  *
- * @param idleTimeout close the session (1001) when nothing was received for this long
- * @param pingInterval send a protocol ping after this much silence; {@link Duration#ZERO} disables
+ * @param idleTimeout close the session (1001) when nothing was received from the peer for this
+ *        long: no message, no pong, no frame at all (what the gateway sends does not count), with
+ *        the queued messages dropped; the connection is dropped if the peer does not complete the
+ *        closing handshake within a few seconds after
+ * @param pingInterval send a protocol ping after this much silence, so that a live peer that has
+ *        nothing to say answers with a pong; shorter than {@code idleTimeout}, or a quiet peer is
+ *        closed. {@link Duration#ZERO} disables pings: the peer must then send within the idle timeout
  * @param maxMessageSize the largest message accepted, in bytes; larger ones close with 1009
  * @param maxQueuedBytes the outgoing queue's limit in bytes
  * @param maxQueuedMessages the outgoing queue's limit in messages

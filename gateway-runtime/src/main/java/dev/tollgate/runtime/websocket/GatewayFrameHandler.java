@@ -10,6 +10,8 @@ import org.eclipse.jetty.websocket.core.CoreSession;
 import org.eclipse.jetty.websocket.core.Frame;
 import org.eclipse.jetty.websocket.core.FrameHandler;
 import org.eclipse.jetty.websocket.core.OpCode;
+import org.eclipse.jetty.websocket.core.exception.WebSocketTimeoutException;
+import org.eclipse.jetty.websocket.core.exception.WebSocketWriteTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +26,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * Adapts Jetty's frame-level {@link FrameHandler} to the SPI's message-level
  * {@link WebSocketHandler}: aggregates fragments within the size limit, validates UTF-8, keeps
- * the heartbeat clock, and calls the plugin's handler under its class loader. Jetty answers
- * pings and close frames itself.
+ * the heartbeat clock (every frame received, pongs included, is a sign of life), and calls the
+ * plugin's handler under its class loader. Jetty answers pings and close frames itself.
  */
 final class GatewayFrameHandler implements FrameHandler {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayFrameHandler.class);
@@ -143,6 +145,10 @@ final class GatewayFrameHandler implements FrameHandler {
 
     @Override
     public void onError(Throwable cause, Callback callback) {
+        if (session != null && cause instanceof WebSocketTimeoutException && !(cause instanceof WebSocketWriteTimeoutException)) {
+            // Jetty's own idle timer (no byte read nor written for the idle timeout) came before the sweep.
+            session.idleTimedOut();
+        }
         if (session != null) {
             call(() -> handler.onError(session, cause));
         }

@@ -27,6 +27,8 @@ import static java.util.Objects.requireNonNull;
  * pre-encoded {@link WebSocketMessage}: sending to N sessions copies nothing.
  */
 final class GatewaySession implements WebSocketSession, Callback {
+    static final String IDLE_TIMEOUT_REASON = "idle timeout";
+
     private final String id;
     private final Exchange exchange;
     private final CoreSession coreSession;
@@ -41,8 +43,12 @@ final class GatewaySession implements WebSocketSession, Callback {
     private final AtomicReference<WebSocketMessage> inFlight = new AtomicReference<>();
     private volatile int closeCode;
     private volatile String closeReason;
+    private final AtomicBoolean idleTimedOut = new AtomicBoolean();
+    /** When a frame of any kind (message, pong, ping, close) last arrived: what the idle timeout counts. */
     volatile long lastReceivedNanos = System.nanoTime();
     volatile long lastPingNanos;
+    /** When {@link #closeIdle} started the closing handshake; 0 before. */
+    volatile long idleCloseNanos;
 
     GatewaySession(String id, Exchange exchange, CoreSession coreSession, WebSocketSettings settings, SessionStatistics statistics) {
         this.id = requireNonNull(id, "id is null");
@@ -127,6 +133,44 @@ final class GatewaySession implements WebSocketSession, Callback {
     void ping() {
         lastPingNanos = System.nanoTime();
         coreSession.sendFrame(new Frame(OpCode.PING), Callback.NOOP, false);
+    }
+
+    /**
+     * Nothing was received for the idle timeout: counts it, drops what is queued and starts the
+     * closing handshake with 1001 at once rather than after the queue, which a peer that does not
+     * read would never let through. Does nothing when the session timed out already.
+     */
+    void closeIdle(long nowNanos) {
+        if (!idleTimedOut()) {
+            return;
+        }
+        idleCloseNanos = nowNanos;
+        if (closeCode == 0) {
+            closeReason = IDLE_TIMEOUT_REASON;
+            closeCode = 1001;
+        }
+        closed();
+        coreSession.close(1001, IDLE_TIMEOUT_REASON, Callback.NOOP);
+    }
+
+    /**
+     * Counts the session as idle-timed-out, once, whoever noticed (the heartbeat sweep or Jetty's
+     * own idle timer).
+     *
+     * @return whether this call counted it
+     */
+    boolean idleTimedOut() {
+        if (idleTimedOut.compareAndSet(false, true)) {
+            statistics.idleTimeouts.increment();
+            return true;
+        }
+        return false;
+    }
+
+    /** Drops the connection without waiting for the closing handshake to finish. */
+    void abort() {
+        closed();
+        coreSession.abort();
     }
 
     /** The connection is gone: drop what is queued. */

@@ -10,4 +10,6 @@ final class SessionStatistics {
     final LongAdder rejected = new LongAdder();
     final LongAdder dropped = new LongAdder();
     final LongAdder queuedBytes = new LongAdder();
+    /** Sessions closed because nothing was received from the peer for their idle timeout. */
+    final LongAdder idleTimeouts = new LongAdder();
 }

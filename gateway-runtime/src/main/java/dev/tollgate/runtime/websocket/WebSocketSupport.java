@@ -21,7 +21,10 @@ import org.eclipse.jetty.websocket.core.server.ServerUpgradeRequest;
 import org.eclipse.jetty.websocket.core.server.ServerUpgradeResponse;
 import org.eclipse.jetty.websocket.core.server.WebSocketNegotiator;
 import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -38,11 +41,23 @@ import static java.util.Objects.requireNonNull;
  * WebSocket for endpoints, on Jetty's core WebSocket implementation: HTTP/1.1 upgrades and
  * RFC 8441 extended CONNECT over HTTP/2, both through Jetty's {@link Handshaker}.
  *
- * <p>Keeps every open session for the heartbeat sweep (one task pings sessions that have been
- * silent for their ping interval, instead of one timer per session) and for shutdown, which
- * closes them all with 1001.
+ * <p>Keeps every open session for the heartbeat sweep and for shutdown, which closes them all
+ * with 1001. The sweep, one task every second instead of timers per session:
+ * <ul>
+ *   <li>closes with 1001 a session that has received nothing — no message, no pong — for its idle
+ *       timeout, dropping what it has queued, and counts it. Jetty's own idle timer cannot do
+ *       this: it counts bytes written as activity, so the pings below would keep a silent peer
+ *       connected for ever;</li>
+ *   <li>drops the connection of such a session whose peer has not completed the closing
+ *       handshake {@link #CLOSE_HANDSHAKE_GRACE} later (a peer that stopped reading never will);</li>
+ *   <li>pings a session that has been silent for its ping interval.</li>
+ * </ul>
  */
 public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketSupport.class);
+    /** How long a session closed for its idle timeout has to complete the closing handshake before it is dropped. */
+    static final Duration CLOSE_HANDSHAKE_GRACE = Duration.ofSeconds(2);
+
     private final Handshaker handshaker = Handshaker.newInstance();
     private final WebSocketComponents components;
     private final Set<GatewaySession> sessions = ConcurrentHashMap.newKeySet();
@@ -60,7 +75,8 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
         metrics.gauge("tollgate.websocket", "messages_received_total", statistics.received::sum);
         metrics.gauge("tollgate.websocket", "messages_dropped_total", statistics.dropped::sum);
         metrics.gauge("tollgate.websocket", "messages_rejected_total", statistics.rejected::sum);
-        heartbeats = scheduler.scheduleWithFixedDelay(this::sendHeartbeats, 1, 1, TimeUnit.SECONDS);
+        metrics.gauge("tollgate.websocket", "idle_timeouts_total", statistics.idleTimeouts::sum);
+        heartbeats = scheduler.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
     }
 
     @Override
@@ -135,14 +151,35 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
         closeAll("gateway stopping");
     }
 
-    private void sendHeartbeats() {
+    private void sweep() {
         long now = System.nanoTime();
         for (GatewaySession session : sessions) {
-            long interval = session.settings().pingInterval().toNanos();
-            if (interval > 0 && session.isOpen()
-                    && now - Math.max(session.lastReceivedNanos, session.lastPingNanos) >= interval) {
-                session.ping();
+            try {
+                sweep(session, now);
             }
+            catch (RuntimeException e) {
+                // One session's failure must not end the sweep, which the scheduler would not run again.
+                LOG.warn("The WebSocket heartbeat failed on {}", session, e);
+            }
+        }
+    }
+
+    private static void sweep(GatewaySession session, long now) {
+        long idleClose = session.idleCloseNanos;
+        if (idleClose != 0) {
+            if (now - idleClose >= CLOSE_HANDSHAKE_GRACE.toNanos()) {
+                session.abort();
+            }
+            return;
+        }
+        WebSocketSettings settings = session.settings();
+        if (now - session.lastReceivedNanos >= settings.idleTimeout().toNanos()) {
+            session.closeIdle(now);
+            return;
+        }
+        long interval = settings.pingInterval().toNanos();
+        if (interval > 0 && session.isOpen() && now - Math.max(session.lastReceivedNanos, session.lastPingNanos) >= interval) {
+            session.ping();
         }
     }
 }

@@ -25,9 +25,11 @@ class HubConfigurationTest {
         assertThat(settings.getInt("max-connections")).isEqualTo(10000);
         assertThat(settings.getInt("max-connections-per-user")).isZero();
         assertThat(settings.getBytes("queue-budget")).isEqualTo(256L * 1024 * 1024);
+        assertThat(settings.getBytes("queue-reservation")).isEqualTo(8L * 1024);
         assertThat(settings.getString("broadcast-channel")).isEqualTo("broadcast");
         assertThat(settings.getString("user-channel-prefix")).isEqualTo("user:");
         assertThat(settings.getInt("max-channel-length")).isEqualTo(256);
+        assertThat(settings.getStringList("reserved-channels")).isEmpty();
         assertThat(settings.getConfigList("channels")).isEmpty();
         PluginConfig defaults = settings.getConfig("channel-defaults");
         assertThat(defaults.getBoolean("binary")).isFalse();
@@ -51,6 +53,8 @@ class HubConfigurationTest {
         assertThat(route.getBoolean("client-subscriptions")).isTrue();
         assertThat(route.getInt("max-subscriptions")).isEqualTo(64);
         assertThat(route.getBytes("max-message-size")).isEqualTo(64 * 1024);
+        assertThat(route.getInt("max-messages-per-second")).isEqualTo(100);
+        assertThat(route.getInt("max-publishes-in-flight")).isEqualTo(16);
         assertThat(route.getBytes("max-queued-bytes")).isEqualTo(1024 * 1024);
         assertThat(route.getInt("max-queued-messages")).isEqualTo(1024);
         assertThat(route.getDuration("idle-timeout")).isEqualTo(Duration.ofSeconds(60));
@@ -86,6 +90,8 @@ class HubConfigurationTest {
     @CsvSource(delimiter = '|', value = {
             "max-connections = 0 | | plugins.websocket-hub.max-connections | at least 1",
             "queue-budget = 0 | | plugins.websocket-hub.queue-budget | positive",
+            "queue-reservation = 0 | | plugins.websocket-hub.queue-reservation | positive",
+            "queue-budget = 1MiB, queue-reservation = 2MiB | | plugins.websocket-hub.queue-reservation | at most queue-budget",
             "channel-defaults.slow-consumer = sometimes | | plugins.websocket-hub.channel-defaults.slow-consumer | close or drop-oldest",
             "channel-defaults.close-code = 1000 | | plugins.websocket-hub.channel-defaults.close-code | 1013",
             "channels = [ { channels = \"a:*\", close-code = 1001 } ] | | plugins.websocket-hub.channels[0].close-code | 1008",
@@ -95,6 +101,8 @@ class HubConfigurationTest {
             "permissions = [ { channels = \"*\", roles = [admin], anonymous = true } ] | | plugins.websocket-hub.permissions[0].anonymous | no roles",
             "permissions = [ { channels = \"user:{user}\", anonymous = true } ] | | plugins.websocket-hub.permissions[0].anonymous | no user",
             "broadcast-channel = \"$presence:x\" | | plugins.websocket-hub.broadcast-channel | reserved",
+            "broadcast-channel = \"tollgate:all\" | | plugins.websocket-hub.broadcast-channel | reserved for the gateway",
+            "reserved-channels = [ \"internal:{user}\" ] | | plugins.websocket-hub.reserved-channels | not allowed here",
             "fan-out.lanes = -1 | | plugins.websocket-hub.fan-out.lanes | between 0 and 256",
             "fan-out.chunk-size = 0 | | plugins.websocket-hub.fan-out.chunk-size | between 1 and",
             "fan-out.queue-messages = 0 | | plugins.websocket-hub.fan-out.queue-messages | between 1 and",
@@ -103,7 +111,10 @@ class HubConfigurationTest {
             " | subscribe = [ \"simulation:{\" ] | endpoints.hub.subscribe | unclosed",
             " | subscribe = [ \"a\", \"b\" ], max-subscriptions = 1 | endpoints.hub.max-subscriptions | number of channels in subscribe",
             " | idle-timeout = 0s | endpoints.hub.idle-timeout | positive",
+            " | idle-timeout = 20s, ping-interval = 20s | endpoints.hub.ping-interval | shorter than idle-timeout",
             " | max-queued-messages = 0 | endpoints.hub.max-queued-messages | at least 1",
+            " | max-messages-per-second = 0 | endpoints.hub.max-messages-per-second | between 1 and",
+            " | max-publishes-in-flight = 0 | endpoints.hub.max-publishes-in-flight | between 1 and",
             " | max-queued-bytes = 512MiB | endpoints.hub.max-queued-bytes | queue-budget",
             " | auth.timeout = 0s | endpoints.hub.auth.timeout | positive",
             " | auth.header = \"X Token\" | endpoints.hub.auth.header | HTTP header name",

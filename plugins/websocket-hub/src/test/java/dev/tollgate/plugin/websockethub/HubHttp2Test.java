@@ -108,7 +108,7 @@ class HubHttp2Test {
     }
 
     private static JsonNode next(LinkedBlockingQueue<String> received) throws Exception {
-        String text = received.poll(10, TimeUnit.SECONDS);
+        String text = received.poll(30, TimeUnit.SECONDS);
         assertThat(text).as("a message").isNotNull();
         return HubClient.JSON.readTree(text);
     }

@@ -1,5 +1,6 @@
 package dev.tollgate.plugin.websockethub.internal;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static java.util.Objects.requireNonNull;
@@ -12,21 +13,40 @@ import static java.util.Objects.requireNonNull;
  * that authenticates with its first message is admitted without a user and counted as its
  * user's once authenticated ({@link #bindUser}).
  *
+ * <p>Its bytes of the queue budget follow what the connection's queue holds: at least the
+ * reservation it was admitted with, more in whole steps of that reservation while the queue holds
+ * more ({@link #coverQueue}, before a message is queued), less again once it drained
+ * ({@link #trimQueue}, from a periodic task). The queue budget therefore bounds the bytes queued
+ * on the instance, approximately: a trim racing with a send may leave one message uncovered until
+ * the next send or trim.
+ *
  * <p>Thread-safe: the user is read and changed under the admission's lock, so giving the share
- * back never races with binding it to a user.
+ * back never races with binding it to a user; the queue bytes are changed lock-free (they are
+ * covered on the fan-out's hot path), and once given back can no longer grow.
  */
 final class Admission {
     private final Capacity capacity;
     private String user;
-    private final long queueBytes;
+    private final long reservation;
+    /** Bytes of the queue budget held; {@link #RELEASED_QUEUE} once given back. */
+    private final AtomicLong queueBytes;
     private final long createdNanos = System.nanoTime();
     private final AtomicReference<State> state = new AtomicReference<>(State.PENDING);
 
-    /** @param user the user already counted for this admission, or null */
-    Admission(Capacity capacity, String user, long queueBytes) {
+    private static final long RELEASED_QUEUE = -1;
+
+    /**
+     * @param user the user already counted for this admission, or null
+     * @param reservation the bytes of the queue budget already taken for it
+     */
+    Admission(Capacity capacity, String user, long reservation) {
         this.capacity = requireNonNull(capacity, "capacity is null");
+        if (reservation < 1) {
+            throw new IllegalArgumentException("the reservation must be positive");
+        }
         this.user = user;
-        this.queueBytes = queueBytes;
+        this.reservation = reservation;
+        this.queueBytes = new AtomicLong(reservation);
     }
 
     /** The user holding it, or null for an anonymous connection (or one not authenticated yet). */
@@ -55,8 +75,50 @@ final class Admission {
         return true;
     }
 
-    long queueBytes() {
-        return queueBytes;
+    /**
+     * Makes the bytes of the queue budget held cover a queue of {@code queued} bytes, taking whole
+     * steps of the reservation from the budget when it holds less.
+     *
+     * @return false when the budget cannot cover them, or the share was given back; nothing is
+     *         taken then
+     */
+    boolean coverQueue(long queued) {
+        while (true) {
+            long held = queueBytes.get();
+            if (held == RELEASED_QUEUE) {
+                return false;
+            }
+            if (queued <= held) {
+                return true;
+            }
+            long wanted = roundUp(queued);
+            if (!capacity.reserveQueueBytes(wanted - held)) {
+                return false;
+            }
+            if (queueBytes.compareAndSet(held, wanted)) {
+                return true;
+            }
+            capacity.releaseQueueBytes(wanted - held);
+        }
+    }
+
+    /** Gives back what the queue, now holding {@code queued} bytes, no longer needs: all but the reservation once it is empty. */
+    void trimQueue(long queued) {
+        long wanted = roundUp(Math.max(queued, 1));
+        long held = queueBytes.get();
+        if (held > wanted && queueBytes.compareAndSet(held, wanted)) {
+            capacity.releaseQueueBytes(held - wanted);
+        }
+    }
+
+    /** The smallest multiple of the reservation that is at least {@code bytes}. */
+    private long roundUp(long bytes) {
+        return (bytes + reservation - 1) / reservation * reservation;
+    }
+
+    /** The reservation it was admitted with. */
+    long reservation() {
+        return reservation;
     }
 
     long createdNanos() {
@@ -75,17 +137,22 @@ final class Admission {
     /** Gives the capacity back; only the first call does. */
     synchronized void release() {
         if (state.getAndSet(State.RELEASED) != State.RELEASED) {
-            capacity.release(this);
+            giveBack();
         }
     }
 
     /** Releases a share whose session never opened; false when it has opened meanwhile. */
     synchronized boolean expire() {
         if (state.compareAndSet(State.PENDING, State.RELEASED)) {
-            capacity.release(this);
+            giveBack();
             return true;
         }
         return false;
+    }
+
+    private void giveBack() {
+        capacity.releaseQueueBytes(queueBytes.getAndSet(RELEASED_QUEUE));
+        capacity.release(this);
     }
 
     private enum State {

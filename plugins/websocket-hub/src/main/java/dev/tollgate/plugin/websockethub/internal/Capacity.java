@@ -19,11 +19,18 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The capacity of the hub, shared by all its routes on this instance: connection slots
- * ({@code max-connections}), the queue budget from which each connection reserves its route's
- * {@code max-queued-bytes} ({@code queue-budget}), and connections per user
+ * ({@code max-connections}), the queue budget ({@code queue-budget}) and connections per user
  * ({@code max-connections-per-user}). It hands out an {@link Admission} for each accepted upgrade
  * and takes the share back when the admission is released, or when the session has not opened
  * 30 seconds after the upgrade was accepted (the client left during the handshake).
+ *
+ * <p>The queue budget bounds what the outgoing queues hold, not how many connections there are:
+ * a connection reserves {@code queue-reservation} when it is admitted, and its queue takes more
+ * from the budget only while it really holds more ({@link Admission#coverQueue}), giving it back
+ * as it drains ({@link Admission#trimQueue}). An upgrade is refused when the budget cannot cover
+ * one more reservation, so idle connections cost little of it; queues that fill it up are what
+ * refuses new connections (and, for the messages that do not fit, the channel's slow-consumer
+ * policy decides).
  *
  * <p>Thread-safe, with no lock of its own (counters are updated by compare-and-set, per-user
  * counts atomically per user): upgrades are admitted on I/O threads, admissions released on I/O
@@ -51,39 +58,40 @@ final class Capacity implements AutoCloseable {
         this.expiry = scheduler.scheduleWithFixedDelay(this::expireAdmissions, period, period, TimeUnit.MILLISECONDS);
     }
 
-    /** A route with this queue size uses the hub (for {@link #refusalReason()}); undone by {@link #routeRemoved}. */
-    void routeAdded(long queueBytes) {
-        routeReservations.merge(queueBytes, 1, Integer::sum);
+    /** A route whose connections reserve this much uses the hub (for {@link #refusalReason()}); undone by {@link #routeRemoved}. */
+    void routeAdded(long reservation) {
+        routeReservations.merge(reservation, 1, Integer::sum);
     }
 
-    void routeRemoved(long queueBytes) {
-        routeReservations.computeIfPresent(queueBytes, (key, count) -> count == 1 ? null : count - 1);
+    void routeRemoved(long reservation) {
+        routeReservations.computeIfPresent(reservation, (key, count) -> count == 1 ? null : count - 1);
     }
 
     /**
      * Takes a connection's share of the capacity.
      *
      * @param user the connection's user, or null
-     * @param queueBytes the connection's queue limit, reserved from the queue budget
+     * @param reservation what the connection reserves from the queue budget while it is open, and
+     *        the step in which its queue takes more ({@link Admission#coverQueue})
      * @throws GatewayException {@code UNAVAILABLE} at the connection cap or when the queue budget
      *         is used up, {@code TOO_MANY_REQUESTS} when the user has as many connections as allowed
      */
-    Admission admit(String user, long queueBytes) {
+    Admission admit(String user, long reservation) {
         if (!tryIncrement(admitted, settings.maxConnections())) {
             metrics.refusedForCapacity();
             throw new GatewayException(ErrorCode.UNAVAILABLE, "the WebSocket hub is at its connection limit");
         }
-        if (!tryReserve(queueBytes)) {
+        if (!reserveQueueBytes(reservation)) {
             admitted.decrementAndGet();
             metrics.refusedForQueueBudget();
             throw new GatewayException(ErrorCode.UNAVAILABLE, "the WebSocket hub's queue budget is used up");
         }
         if (user != null && !addUserConnection(user)) {
-            reservedQueueBytes.addAndGet(-queueBytes);
+            releaseQueueBytes(reservation);
             admitted.decrementAndGet();
             throw new GatewayException(ErrorCode.TOO_MANY_REQUESTS, userLimitMessage());
         }
-        Admission admission = new Admission(this, user, queueBytes);
+        Admission admission = new Admission(this, user, reservation);
         pendingAdmissions.add(admission);
         return admission;
     }
@@ -111,14 +119,34 @@ final class Capacity implements AutoCloseable {
         metrics.opened();
     }
 
-    /** Gives an admission's share back; called once per admission by {@link Admission}. */
+    /**
+     * Gives an admission's slot and user count back; called once per admission by
+     * {@link Admission}, which gives its queue bytes back itself.
+     */
     void release(Admission admission) {
         pendingAdmissions.remove(admission);
         if (admission.user() != null && settings.maxConnectionsPerUser() > 0) {
             connectionsPerUser.computeIfPresent(admission.user(), (user, count) -> count == 1 ? null : count - 1);
         }
-        reservedQueueBytes.addAndGet(-admission.queueBytes());
         admitted.decrementAndGet();
+    }
+
+    /** Takes bytes from the queue budget; false, taking nothing, when the budget cannot cover them. */
+    boolean reserveQueueBytes(long bytes) {
+        long current;
+        do {
+            current = reservedQueueBytes.get();
+            if (current + bytes > settings.queueBudget()) {
+                return false;
+            }
+        }
+        while (!reservedQueueBytes.compareAndSet(current, current + bytes));
+        return true;
+    }
+
+    /** Gives bytes back to the queue budget. */
+    void releaseQueueBytes(long bytes) {
+        reservedQueueBytes.addAndGet(-bytes);
     }
 
     /** Connections admitted and not released. */
@@ -126,15 +154,15 @@ final class Capacity implements AutoCloseable {
         return admitted.get();
     }
 
-    /** Bytes of the queue budget the admitted connections reserve. */
+    /** Bytes of the queue budget the admitted connections reserve (their reservations and what their queues took beyond). */
     long reservedQueueBytes() {
         return reservedQueueBytes.get();
     }
 
     /**
      * Why new connections are refused now, for the health report: the connection cap is reached,
-     * or the queue budget cannot cover a connection of the route with the smallest queue; null
-     * while there is room.
+     * or the queue budget cannot cover the reservation of a connection of the route reserving the
+     * least; null while there is room.
      */
     String refusalReason() {
         if (admitted.get() >= settings.maxConnections()) {
@@ -156,18 +184,6 @@ final class Capacity implements AutoCloseable {
             }
         }
         while (!counter.compareAndSet(current, current + 1));
-        return true;
-    }
-
-    private boolean tryReserve(long bytes) {
-        long current;
-        do {
-            current = reservedQueueBytes.get();
-            if (current + bytes > settings.queueBudget()) {
-                return false;
-            }
-        }
-        while (!reservedQueueBytes.compareAndSet(current, current + bytes));
         return true;
     }
 

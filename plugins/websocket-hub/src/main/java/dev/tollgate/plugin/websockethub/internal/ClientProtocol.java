@@ -18,7 +18,9 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>Each request gets exactly one reply with its {@code id}; a request that cannot be carried out
  * gets an {@code error} instead and leaves the connection as it was (only {@code auth} may close
- * it). The messages and codes are the module README's.
+ * it, and the {@link ClientLimits}: every message counts against the client's rate, every
+ * {@code publish} waits for the bus within its publishes in flight, and a client that goes on
+ * after being refused for them is closed with 1008). The messages and codes are the module README's.
  *
  * <p>Threading: {@link #receiveText} and {@link #receiveBinary} are called by the connection's I/O
  * thread, one message at a time, and never block. Replies to requests the bus answers
@@ -33,25 +35,37 @@ final class ClientProtocol {
     private final ConnectionSender sender;
     private final ConnectionAuthentication authentication;
     private final ConnectionSubscriptions subscriptions;
+    private final ClientLimits limits;
+    /** Closed for abuse: what the client still sends is ignored. I/O thread only. */
+    private boolean closing;
 
     ClientProtocol(Hub hub, RouteSettings route, ConnectionSender sender, ConnectionAuthentication authentication,
-                   ConnectionSubscriptions subscriptions) {
+                   ConnectionSubscriptions subscriptions, ClientLimits limits) {
         this.hub = requireNonNull(hub, "hub is null");
         this.route = requireNonNull(route, "route is null");
         this.sender = requireNonNull(sender, "sender is null");
         this.authentication = requireNonNull(authentication, "authentication is null");
         this.subscriptions = requireNonNull(subscriptions, "subscriptions is null");
+        this.limits = requireNonNull(limits, "limits is null");
     }
 
     /** A text message from the client. */
     void receiveText(String text) {
         hub.metrics().received();
+        if (closing) {
+            return;
+        }
         ClientRequest request;
         try {
             request = ClientRequest.parse(text);
         }
         catch (ProtocolException e) {
-            sender.reply(ServerMessages.error(null, null, e.error(), e.getMessage()));
+            if (withinRate(null, null)) {
+                sender.reply(ServerMessages.error(null, null, e.error(), e.getMessage()));
+            }
+            return;
+        }
+        if (!withinRate(request.id(), request.channel())) {
             return;
         }
         try {
@@ -65,7 +79,31 @@ final class ClientProtocol {
     /** A binary message from the client: the protocol has none. */
     void receiveBinary() {
         hub.metrics().received();
-        sender.reply(ServerMessages.error(null, null, ProtocolError.BAD_MESSAGE, "the hub takes JSON text messages, not binary ones"));
+        if (!closing && withinRate(null, null)) {
+            sender.reply(ServerMessages.error(null, null, ProtocolError.BAD_MESSAGE, "the hub takes JSON text messages, not binary ones"));
+        }
+    }
+
+    /** Counts a message against the client's rate; false when it is refused (answered, or the connection closed). */
+    private boolean withinRate(String id, String channel) {
+        ClientLimits.Verdict verdict = limits.admitMessage();
+        if (verdict == ClientLimits.Verdict.ACCEPT) {
+            return true;
+        }
+        hub.metrics().refusedForRate();
+        refuse(verdict, id, channel, "at most " + limits.messagesPerSecond() + " messages per second");
+        return false;
+    }
+
+    /** Answers a message refused by a limit with {@code TOO_MANY_REQUESTS}, and closes the connection (1008) on abuse. */
+    private void refuse(ClientLimits.Verdict verdict, String id, String channel, String message) {
+        sender.reply(ServerMessages.error(id, channel, ProtocolError.TOO_MANY_REQUESTS, message));
+        if (verdict == ClientLimits.Verdict.CLOSE) {
+            closing = true;
+            hub.metrics().abuseClosed();
+            LOG.debug("Closing {}: it went on sending after being refused", sender);
+            sender.close(1008, "too many messages");
+        }
     }
 
     private void handle(ClientRequest request) throws ProtocolException {
@@ -119,8 +157,15 @@ final class ClientProtocol {
         if (!rightsOn(channel).publish()) {
             throw new ProtocolException(ProtocolError.FORBIDDEN, "not allowed to publish to " + channel);
         }
+        if (!limits.tryStartPublish()) {
+            hub.metrics().refusedForPublishesInFlight();
+            refuse(limits.refused(), request.id(), channel,
+                    "at most " + limits.maxPublishesInFlight() + " publishes in flight: wait for their published replies");
+            return;
+        }
         hub.metrics().published();
         Hub.call(() -> hub.bus().publish(channel, ByteBuffer.wrap(request.data()))).whenComplete((ignored, failure) -> {
+            limits.publishDone();
             if (failure == null) {
                 sender.reply(ServerMessages.published(request.id(), channel));
             }
@@ -154,7 +199,7 @@ final class ClientProtocol {
         }
     }
 
-    /** The request's channel, checked as a name a client may use. */
+    /** The request's channel, checked as a name a client may use and not reserved for the gateway. */
     private String channelOf(ClientRequest request) throws ProtocolException {
         String channel = request.channel();
         if (channel == null) {
@@ -163,6 +208,10 @@ final class ClientProtocol {
         String problem = ChannelNames.problem(channel, hub.settings().maxChannelLength());
         if (problem != null) {
             throw new ProtocolException(ProtocolError.BAD_MESSAGE, problem);
+        }
+        String reserved = hub.settings().permissions().reserved().reason(channel);
+        if (reserved != null) {
+            throw new ProtocolException(ProtocolError.FORBIDDEN, reserved);
         }
         return channel;
     }

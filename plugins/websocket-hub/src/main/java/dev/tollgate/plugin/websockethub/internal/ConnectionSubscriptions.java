@@ -4,10 +4,14 @@ import dev.tollgate.api.event.PresenceMember;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -29,6 +33,8 @@ import static java.util.Objects.requireNonNull;
  */
 final class ConnectionSubscriptions {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionSubscriptions.class);
+    /** How long a subscription waits for the bus to confirm it before going live regardless. */
+    private static final Duration ACTIVE_WAIT = Duration.ofSeconds(5);
 
     private final Hub hub;
     private final ConnectionSender sender;
@@ -128,10 +134,32 @@ final class ConnectionSubscriptions {
             release(subscription);
             return;
         }
-        if (subscription.local().policy().presence()) {
-            subscription.joined(hub.join(channel, member.get()));
-        }
-        recovery.start(subscription, id, since);
+        // "subscribed" means the bus delivers: wait until its subscription is active (at once on the
+        // in-memory bus or a channel already subscribed here; a Redis round trip on the bridge).
+        // Refused (no room on the bridge): the client is told. Not confirmed in time (Redis is
+        // unreachable): the subscription goes live anyway, as local publications reach it and the
+        // bridge subscribes when Redis is back.
+        subscription.local().active().toCompletableFuture().orTimeout(ACTIVE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ignored, failure) -> {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                    if (cause != null && !(cause instanceof TimeoutException)) {
+                        LOG.debug("The event bus refused the subscription to {}: {}", channel, cause.toString());
+                        subscriptions.remove(channel, subscription);
+                        release(subscription);
+                        sender.reply(ServerMessages.error(id, channel, ProtocolError.UNAVAILABLE,
+                                "the event bus cannot subscribe to " + channel + " now"));
+                        return;
+                    }
+                    if (closed) {
+                        subscriptions.remove(channel, subscription);
+                        release(subscription);
+                        return;
+                    }
+                    if (subscription.local().policy().presence()) {
+                        subscription.joined(hub.join(channel, member.get()));
+                    }
+                    recovery.start(subscription, id, since);
+                });
     }
 
     /**

@@ -19,6 +19,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -35,7 +37,8 @@ import static java.util.Objects.requireNonNull;
  * so with a bridged bus every instance runs its own hub over the same channels.
  *
  * <p>Events are fanned out on the hub's own {@link FanOutLanes} (see {@link LocalChannel}), which
- * it starts with itself and stops on {@link #close()}.
+ * it starts with itself and stops on {@link #close()}. Every second it has its connections give
+ * back to the queue budget what their drained queues no longer need ({@link Capacity}).
  *
  * <p>Thread-safe: connections call it from their I/O threads, the bus from its delivery
  * threads, the scheduler from its own.
@@ -56,6 +59,7 @@ final class Hub implements AutoCloseable {
     private final Map<String, LocalChannel> channels = new ConcurrentHashMap<>();
     private final Set<HubConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger subscriptions = new AtomicInteger();
+    private final ScheduledFuture<?> queueTrimming;
 
     Hub(HubSettings settings, PluginContext context) {
         this.settings = requireNonNull(settings, "settings is null");
@@ -73,6 +77,7 @@ final class Hub implements AutoCloseable {
         metrics.gauge("queue_budget_bytes", settings::queueBudget);
         metrics.gauge("queued_bytes", this::queuedBytes);
         context.registerHealth("hub", this::health);
+        this.queueTrimming = scheduler.scheduleWithFixedDelay(this::trimQueueReservations, 1, 1, TimeUnit.SECONDS);
     }
 
     HubSettings settings() {
@@ -114,6 +119,13 @@ final class Hub implements AutoCloseable {
 
     void connectionClosed(HubConnection connection) {
         connections.remove(connection);
+    }
+
+    /** Gives back to the queue budget what drained queues no longer need; every second, on the scheduler. */
+    private void trimQueueReservations() {
+        for (HubConnection connection : connections) {
+            connection.trimQueueReservation();
+        }
     }
 
     private long queuedBytes() {
@@ -260,6 +272,7 @@ final class Hub implements AutoCloseable {
     /** Closes every connection with 1001, leaves every bus channel and stops the fan-out lanes. */
     @Override
     public void close() {
+        queueTrimming.cancel(false);
         capacity.close();
         for (HubConnection connection : connections) {
             connection.close(1001, "gateway stopping");

@@ -27,8 +27,8 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>Threading: the session's events arrive one at a time on I/O threads, {@link #onOpen} first
  * and {@link #onClose} last; the parts are built in {@code onOpen} and published through volatile
- * fields before the connection is registered with the hub, so {@link #close} and
- * {@link #queuedBytes}, called from any thread for a registered connection, see them. Nothing
+ * fields before the connection is registered with the hub, so {@link #close},
+ * {@link #queuedBytes} and {@link #trimQueueReservation}, called from any thread for a registered connection, see them. Nothing
  * here blocks.
  */
 final class HubConnection implements WebSocketHandler {
@@ -77,7 +77,7 @@ final class HubConnection implements WebSocketHandler {
             session.close(1013, "try again later");
             return;
         }
-        ConnectionSender newSender = new ConnectionSender(session, route.webSocket(), hub.metrics());
+        ConnectionSender newSender = new ConnectionSender(session, route.webSocket(), admission, hub.metrics());
         ConnectionAuthentication newAuthentication = new ConnectionAuthentication(hub, endpoint, route.authentication(), session,
                 newSender, admission, principal, awaitingAuthentication, this::startActing);
         ConnectionSubscriptions newSubscriptions = new ConnectionSubscriptions(hub, newSender, route.maxSubscriptions(),
@@ -85,7 +85,8 @@ final class HubConnection implements WebSocketHandler {
         sender = newSender;
         authentication = newAuthentication;
         subscriptions = newSubscriptions;
-        protocol = new ClientProtocol(hub, route, newSender, newAuthentication, newSubscriptions);
+        protocol = new ClientProtocol(hub, route, newSender, newAuthentication, newSubscriptions,
+                new ClientLimits(route.maxMessagesPerSecond(), route.maxPublishesInFlight(), System::nanoTime));
         hub.connectionOpened(this);
         endpoint.connectionOpened(this);
         if (newAuthentication.start()) {
@@ -128,6 +129,14 @@ final class HubConnection implements WebSocketHandler {
         ConnectionSender current = sender;
         if (current != null) {
             current.close(code, reason);
+        }
+    }
+
+    /** Gives back the bytes of the queue budget its drained queue no longer needs; any thread. */
+    void trimQueueReservation() {
+        ConnectionSender current = sender;
+        if (current != null) {
+            current.trimQueueReservation();
         }
     }
 

@@ -62,7 +62,7 @@ final class HubEndpoint implements Endpoint {
         try {
             channels = awaitingAuthentication ? List.of() : routeChannels(exchange.route(), principal);
             since = routeSince(exchange);
-            admission = hub.capacity().admit(principal == null ? null : principal.name(), route.webSocket().maxQueuedBytes());
+            admission = hub.capacity().admit(principal == null ? null : principal.name(), queueReservation(hub.settings(), route));
         }
         catch (GatewayException e) {
             return CompletableFuture.failedFuture(e);
@@ -83,11 +83,16 @@ final class HubEndpoint implements Endpoint {
         });
     }
 
+    /** What a connection of the route reserves from the queue budget: the hub's reservation, or the route's whole queue when smaller. */
+    static long queueReservation(HubSettings settings, RouteSettings route) {
+        return Math.min(settings.queueReservation(), route.webSocket().maxQueuedBytes());
+    }
+
     /**
      * The route's channels for a connection of {@code principal} (null: anonymous), each permitted.
      *
      * @throws GatewayException {@code UNAUTHORIZED} or {@code FORBIDDEN} for a channel the
-     *         connection may not subscribe to, {@code BAD_REQUEST} for an invalid channel name,
+     *         connection may not subscribe to ({@code FORBIDDEN} for a reserved one, whoever asks), {@code BAD_REQUEST} for an invalid channel name,
      *         {@code INTERNAL_ERROR} for a template the route's path cannot fill
      */
     List<String> routeChannels(Exchange.Route matched, Principal principal) {
@@ -108,6 +113,10 @@ final class HubEndpoint implements Endpoint {
             String problem = ChannelNames.problem(channel, hub.settings().maxChannelLength());
             if (problem != null) {
                 throw new GatewayException(ErrorCode.BAD_REQUEST, problem);
+            }
+            String reserved = hub.settings().permissions().reserved().reason(channel);
+            if (reserved != null) {
+                throw new GatewayException(ErrorCode.FORBIDDEN, reserved);
             }
             if (!hub.settings().permissions().rightsOf(channel, principal).subscribe()) {
                 throw principal == null

@@ -32,8 +32,9 @@ public final class HubEndpointFactory implements EndpointFactory {
             throw config.error("max-queued-bytes", "must not exceed gateway.plugins." + context.pluginId()
                     + ".queue-budget (" + hub.settings().queueBudget() + " bytes)");
         }
-        hub.capacity().routeAdded(route.webSocket().maxQueuedBytes());
-        return new HubEndpoint(hub, route, () -> hub.capacity().routeRemoved(route.webSocket().maxQueuedBytes()));
+        long reservation = HubEndpoint.queueReservation(hub.settings(), route);
+        hub.capacity().routeAdded(reservation);
+        return new HubEndpoint(hub, route, () -> hub.capacity().routeRemoved(reservation));
     }
 
     /** What the shared hub is keyed on: the plugin-wide settings as written (equal values, one hub). */

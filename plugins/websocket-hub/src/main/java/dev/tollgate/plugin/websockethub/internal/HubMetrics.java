@@ -22,8 +22,12 @@ final class HubMetrics {
     private final Metrics.Counter droppedQueueFull;
     private final Metrics.Counter droppedTooLarge;
     private final Metrics.Counter droppedFanOutFull;
+    private final Metrics.Counter droppedQueueBudget;
     private final Metrics.Counter slowConsumerCloses;
     private final Metrics.Counter published;
+    private final Metrics.Counter refusedRate;
+    private final Metrics.Counter refusedPublishesInFlight;
+    private final Metrics.Counter abuseCloses;
     private final Metrics.Counter authenticationsAccepted;
     private final Metrics.Counter authenticationsRefused;
     private final Metrics.Counter authenticationsTimedOut;
@@ -42,8 +46,12 @@ final class HubMetrics {
         this.droppedQueueFull = metrics.counter("messages_dropped", "reason", "queue_full");
         this.droppedTooLarge = metrics.counter("messages_dropped", "reason", "too_large");
         this.droppedFanOutFull = metrics.counter("messages_dropped", "reason", "fan_out_full");
+        this.droppedQueueBudget = metrics.counter("messages_dropped", "reason", "queue_budget");
         this.slowConsumerCloses = metrics.counter("slow_consumer_closes");
         this.published = metrics.counter("messages_published");
+        this.refusedRate = metrics.counter("messages_refused", "reason", "rate_limit");
+        this.refusedPublishesInFlight = metrics.counter("messages_refused", "reason", "publishes_in_flight");
+        this.abuseCloses = metrics.counter("abuse_closes");
         this.authenticationsAccepted = metrics.counter("authentications", "result", "accepted");
         this.authenticationsRefused = metrics.counter("authentications", "result", "refused");
         this.authenticationsTimedOut = metrics.counter("authentications", "result", "timed_out");
@@ -96,6 +104,11 @@ final class HubMetrics {
         droppedTooLarge.increment();
     }
 
+    /** A message (or reply) was not queued because the queue budget could not cover its queue growing. */
+    void droppedQueueBudget() {
+        droppedQueueBudget.increment();
+    }
+
     /**
      * An event was not fanned out to a chunk of subscribers because its lane was full: the gateway
      * cannot write as fast as events arrive.
@@ -125,6 +138,21 @@ final class HubMetrics {
     /** A client published to the bus. */
     void published() {
         published.increment();
+    }
+
+    /** A client message was refused: the client sent more than its route's max-messages-per-second. */
+    void refusedForRate() {
+        refusedRate.increment();
+    }
+
+    /** A client publish was refused: the client had its route's max-publishes-in-flight waiting for the bus. */
+    void refusedForPublishesInFlight() {
+        refusedPublishesInFlight.increment();
+    }
+
+    /** A connection was closed (1008) for going on after being refused by its limits. */
+    void abuseClosed() {
+        abuseCloses.increment();
     }
 
     /** A first-message authentication succeeded. */

@@ -18,20 +18,25 @@ import static java.util.Objects.requireNonNull;
  *
  * @param maxConnections hub connections this instance accepts over all routes
  * @param maxConnectionsPerUser connections of one user on this instance; 0 for no limit
- * @param queueBudget bytes of heap set aside for the outgoing queues of all connections; each
- *        connection reserves its route's {@code max-queued-bytes}
+ * @param queueBudget bytes of heap set aside for the outgoing queues of all connections: what
+ *        their queues hold together, counted in whole reservations
+ * @param queueReservation bytes of the budget each connection reserves while it is open (or its
+ *        route's {@code max-queued-bytes}, when smaller), and the step in which its queue takes
+ *        more while it holds more
  * @param broadcastChannel the channel every connection is subscribed to, or empty
  * @param userChannelPrefix prefix of per-user channels, whose messages arrive as notifications;
  *        empty for none
  * @param maxChannelLength the longest channel name accepted
  * @param channelPolicies how each channel is delivered
- * @param permissions who may subscribe, publish and see presence on which channel
+ * @param permissions who may subscribe, publish and see presence on which channel, and which
+ *        channels are reserved for the gateway whatever the rules say
  * @param fanOut how an event is spread over the subscribers
  */
 record HubSettings(
         int maxConnections,
         int maxConnectionsPerUser,
         long queueBudget,
+        long queueReservation,
         Optional<String> broadcastChannel,
         String userChannelPrefix,
         int maxChannelLength,
@@ -43,6 +48,9 @@ record HubSettings(
     private static final Set<String> PERMISSION_KEYS = Set.of("channels", "roles", "anonymous", "subscribe", "publish", "presence");
 
     HubSettings {
+        if (queueReservation < 1 || queueReservation > queueBudget) {
+            throw new IllegalArgumentException("the queue reservation must be positive and within the budget");
+        }
         requireNonNull(broadcastChannel, "broadcastChannel is null");
         requireNonNull(userChannelPrefix, "userChannelPrefix is null");
         requireNonNull(channelPolicies, "channelPolicies is null");
@@ -86,13 +94,21 @@ record HubSettings(
         if (queueBudget < 1) {
             throw config.error("queue-budget", "must be positive");
         }
+        long queueReservation = config.getBytes("queue-reservation");
+        if (queueReservation < 1 || queueReservation > queueBudget) {
+            throw config.error("queue-reservation", "must be positive and at most queue-budget (" + queueBudget + " bytes)");
+        }
         int maxChannelLength = config.getInt("max-channel-length");
         if (maxChannelLength < 1 || maxChannelLength > 4096) {
             throw config.error("max-channel-length", "must be between 1 and 4096");
         }
+        ReservedChannels reserved = reservedChannels(config);
         String broadcast = config.getString("broadcast-channel");
         if (!broadcast.isEmpty()) {
             String problem = ChannelNames.problem(broadcast, maxChannelLength);
+            if (problem == null) {
+                problem = reserved.reason(broadcast);
+            }
             if (problem != null) {
                 throw config.error("broadcast-channel", problem);
             }
@@ -109,9 +125,22 @@ record HubSettings(
             checkKeys(entry, PERMISSION_KEYS);
             rules.add(rule(entry));
         }
-        return new HubSettings(maxConnections, maxConnectionsPerUser, queueBudget,
+        return new HubSettings(maxConnections, maxConnectionsPerUser, queueBudget, queueReservation,
                 broadcast.isEmpty() ? Optional.empty() : Optional.of(broadcast), userChannelPrefix, maxChannelLength,
-                new ChannelPolicies(policies, defaults), new Permissions(rules), fanOut(config));
+                new ChannelPolicies(policies, defaults), new Permissions(rules, reserved), fanOut(config));
+    }
+
+    private static ReservedChannels reservedChannels(PluginConfig config) {
+        List<ChannelPattern> patterns = new ArrayList<>();
+        for (String text : config.getStringList("reserved-channels")) {
+            try {
+                patterns.add(ChannelPattern.compile(text, false));
+            }
+            catch (IllegalArgumentException e) {
+                throw config.error("reserved-channels", e.getMessage());
+            }
+        }
+        return new ReservedChannels(patterns);
     }
 
     private static FanOut fanOut(PluginConfig config) {

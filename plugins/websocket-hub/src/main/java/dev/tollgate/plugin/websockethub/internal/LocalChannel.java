@@ -8,6 +8,8 @@ import dev.tollgate.api.websocket.WebSocketMessage;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.util.Objects.requireNonNull;
@@ -58,6 +60,7 @@ final class LocalChannel implements EventListener {
     /** Tasks of this channel queued on the lanes or running. */
     private final AtomicInteger pendingTasks = new AtomicInteger();
     private volatile Subscription busSubscription;
+    private volatile CompletionStage<Void> active;
 
     LocalChannel(String name, Kind kind, ChannelPolicy policy, boolean keepsHistory, HubMetrics metrics, FanOutLanes lanes) {
         this.name = requireNonNull(name, "name is null");
@@ -85,6 +88,16 @@ final class LocalChannel implements EventListener {
     /** Records the bus subscription to close when the last subscriber leaves. */
     void listenTo(Subscription subscription) {
         this.busSubscription = requireNonNull(subscription, "subscription is null");
+        this.active = subscription.active();
+    }
+
+    /**
+     * Completes once the bus delivers this channel's events (its subscription is active), or
+     * fails when the bus refused it ({@link Subscription#active()}).
+     */
+    CompletionStage<Void> active() {
+        CompletionStage<Void> stage = active;
+        return stage != null ? stage : CompletableFuture.completedFuture(null);
     }
 
     /** Adds a subscriber to the first chunk with room, or to a new chunk. */

@@ -10,7 +10,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * Who may do what on which channel.
  *
- * <p>Rules are tried in order; the <em>first rule whose channel pattern matches the channel</em>
+ * <p>A {@linkplain ReservedChannels reserved} channel is refused to every connection, before any
+ * rule is looked at. Otherwise rules are tried in order; the <em>first rule whose channel pattern matches the channel</em>
  * decides, a {@code {user}} placeholder matching any value there. That rule grants its rights to
  * the connections it admits and refuses them to every other: it admits a connection when
  * <ul>
@@ -27,19 +28,29 @@ import static java.util.Objects.requireNonNull;
  */
 final class Permissions {
     private final List<Rule> rules;
+    private final ReservedChannels reserved;
 
-    Permissions(List<Rule> rules) {
+    Permissions(List<Rule> rules, ReservedChannels reserved) {
         this.rules = List.copyOf(rules);
+        this.reserved = requireNonNull(reserved, "reserved is null");
     }
 
     /** The rights of a connection on a channel; {@code principal} is null for anonymous connections. */
     Rights rightsOf(String channel, Principal principal) {
+        if (reserved.isReserved(channel)) {
+            return Rights.NONE;
+        }
         for (Rule rule : rules) {
             if (rule.channels().matchesAnyUser(channel)) {
                 return rule.admits(channel, principal) ? rule.rights() : Rights.NONE;
             }
         }
         return Rights.NONE;
+    }
+
+    /** The channels no rule can open. */
+    ReservedChannels reserved() {
+        return reserved;
     }
 
     /** What a rule grants. */

@@ -18,18 +18,23 @@ import static java.util.Objects.requireNonNull;
  * @param clientSubscriptions whether clients may subscribe and unsubscribe with messages
  * @param maxSubscriptions subscriptions a connection may hold, the route's own included (the
  *        broadcast channel is not counted)
+ * @param maxMessagesPerSecond messages a client may send per second (and in a burst); see {@link ClientLimits}
+ * @param maxPublishesInFlight publishes of a client that may wait for the bus at once
  * @param webSocket the sessions' limits and timers
  * @param authentication whether and how connections without a principal authenticate with a
  *        first message
  */
 record RouteSettings(List<ChannelTemplate> subscribe, boolean clientSubscriptions, int maxSubscriptions,
-                     WebSocketSettings webSocket, Authentication authentication) {
+                     int maxMessagesPerSecond, int maxPublishesInFlight, WebSocketSettings webSocket, Authentication authentication) {
 
     /** An HTTP field name: a token of RFC 9110. */
     private static final Pattern FIELD_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     RouteSettings {
         subscribe = List.copyOf(subscribe);
+        if (maxMessagesPerSecond < 1 || maxPublishesInFlight < 1) {
+            throw new IllegalArgumentException("client limits must be positive");
+        }
         requireNonNull(webSocket, "webSocket is null");
         requireNonNull(authentication, "authentication is null");
     }
@@ -100,10 +105,24 @@ record RouteSettings(List<ChannelTemplate> subscribe, boolean clientSubscription
         if (pingInterval.isNegative()) {
             throw config.error("ping-interval", "must not be negative (0 disables pings)");
         }
+        if (pingInterval.compareTo(idleTimeout) >= 0) {
+            // Only what the client sends counts against the idle timeout: a quiet client must be
+            // pinged, and have time to answer, before it runs out.
+            throw config.error("ping-interval", "must be shorter than idle-timeout (" + idleTimeout.toMillis()
+                    + " ms), or 0s to disable pings (clients must then send within idle-timeout)");
+        }
         WebSocketSettings webSocket = new WebSocketSettings(idleTimeout, pingInterval, (int) maxMessageSize, maxQueuedBytes,
                 maxQueuedMessages, config.getBoolean("permessage-deflate"));
-        return new RouteSettings(subscribe, config.getBoolean("client-subscriptions"), maxSubscriptions, webSocket,
-                authentication(config.getConfig("auth")));
+        int maxMessagesPerSecond = config.getInt("max-messages-per-second");
+        if (maxMessagesPerSecond < 1 || maxMessagesPerSecond > 1_000_000) {
+            throw config.error("max-messages-per-second", "must be between 1 and 1000000");
+        }
+        int maxPublishesInFlight = config.getInt("max-publishes-in-flight");
+        if (maxPublishesInFlight < 1 || maxPublishesInFlight > 100_000) {
+            throw config.error("max-publishes-in-flight", "must be between 1 and 100000");
+        }
+        return new RouteSettings(subscribe, config.getBoolean("client-subscriptions"), maxSubscriptions, maxMessagesPerSecond,
+                maxPublishesInFlight, webSocket, authentication(config.getConfig("auth")));
     }
 
     private static Authentication authentication(PluginConfig auth) {

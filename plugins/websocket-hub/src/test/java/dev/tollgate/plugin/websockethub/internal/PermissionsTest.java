@@ -16,11 +16,13 @@ class PermissionsTest {
     private static final Principal ALICE = Principal.of("alice", "test", Set.of(), Map.of());
     private static final Principal ROOT = Principal.of("root", "test", Set.of("admin"), Map.of());
 
+    private static final ReservedChannels NOTHING_CONFIGURED = new ReservedChannels(List.of());
+
     private final Permissions permissions = new Permissions(List.of(
             rule("user:{user}", Set.of(), false, SUBSCRIBE),
             rule("admin:*", Set.of("admin"), false, ALL),
             rule("team:*", Set.of(), false, ALL),
-            rule("*", Set.of(), true, new Permissions.Rights(true, false, true))));
+            rule("*", Set.of(), true, new Permissions.Rights(true, false, true))), NOTHING_CONFIGURED);
 
     @Test
     void theFirstMatchingRuleDecides() {
@@ -37,9 +39,24 @@ class PermissionsTest {
 
     @Test
     void aChannelNoRuleMatchesIsRefused() {
-        Permissions narrow = new Permissions(List.of(rule("chat:*", Set.of(), true, ALL)));
+        Permissions narrow = new Permissions(List.of(rule("chat:*", Set.of(), true, ALL)), NOTHING_CONFIGURED);
         assertThat(narrow.rightsOf("news", ALICE)).isEqualTo(Permissions.Rights.NONE);
-        assertThat(new Permissions(List.of()).rightsOf("news", ALICE)).isEqualTo(Permissions.Rights.NONE);
+        assertThat(new Permissions(List.of(), NOTHING_CONFIGURED).rightsOf("news", ALICE)).isEqualTo(Permissions.Rights.NONE);
+    }
+
+    @Test
+    void noRuleOpensAReservedChannel() {
+        Permissions open = new Permissions(List.of(rule("*", Set.of(), true, ALL)),
+                new ReservedChannels(List.of(ChannelPattern.compile("internal:*", false))));
+        for (String channel : List.of("tollgate:services:orders:changes", "tollgate:", "__keyspace@0__:x", "__sentinel__:hello", "internal:audit")) {
+            assertThat(open.rightsOf(channel, ROOT)).as(channel).isEqualTo(Permissions.Rights.NONE);
+            assertThat(open.rightsOf(channel, null)).as(channel).isEqualTo(Permissions.Rights.NONE);
+            assertThat(open.reserved().reason(channel)).as(channel).contains("reserved");
+        }
+        for (String channel : List.of("tollgate", "tollgate-news", "_private", "internal", "news:tollgate:x")) {
+            assertThat(open.rightsOf(channel, null)).as(channel).isEqualTo(ALL);
+            assertThat(open.reserved().reason(channel)).as(channel).isNull();
+        }
     }
 
     @Test
