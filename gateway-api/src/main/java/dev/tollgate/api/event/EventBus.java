@@ -35,10 +35,13 @@ public interface EventBus {
      */
     CompletionStage<Void> publish(String channel, ByteBuffer payload);
 
-    /** Subscribes to one channel. */
+    /**
+     * Subscribes to one channel. Returns at once; {@link Subscription#active()} says when the
+     * listener receives what is published anywhere, or that the bus refused the subscription.
+     */
     Subscription subscribe(String channel, EventListener listener);
 
-    /** Subscribes to every channel matching a glob pattern. */
+    /** Subscribes to every channel matching a glob pattern; as {@link #subscribe}. */
     Subscription subscribePattern(String pattern, EventListener listener);
 
     /** Whether the bus keeps history for this channel (its events carry offsets). */

@@ -65,6 +65,14 @@ final class BridgeInstance implements AutoCloseable {
         return TestingPluginContext.componentConfig(RedisEventBridgeFactory.class.getClassLoader(), "bridges.redis", "redis", hocon);
     }
 
+    /** The bridge's default channel-prefix (reference.conf). */
+    static final String CHANNEL_PREFIX = "tollgate:events:";
+
+    /** The Redis channel of a bus channel under the default channel-prefix: where a backend publishes to it. */
+    static String redisChannel(String channel) {
+        return CHANNEL_PREFIX + channel;
+    }
+
     /** A prefix no other test uses, for channels and keys on the shared Redis. */
     static String uniquePrefix() {
         return "tollgate-test-" + UUID.randomUUID().toString().substring(0, 8) + ":";

@@ -59,7 +59,7 @@ class RedisBridgeConfigTest {
         assertThat(client.subscriptionsPerConnection()).isEqualTo(1000);
         assertThat(client.ioThreads()).isEqualTo(4);
         assertThat(client.listenerThreads()).isEqualTo(2);
-        assertThat(settings.channelPrefix()).isEmpty();
+        assertThat(settings.channelPrefix()).as("never the whole of Redis' channels").isEqualTo("tollgate:events:");
         assertThat(settings.keyPrefix()).isEqualTo("tollgate:");
         assertThat(settings.history()).isEmpty();
         assertThat(settings.historyIdleExpiry()).isEqualTo(Duration.ofHours(1));
@@ -293,6 +293,9 @@ class RedisBridgeConfigTest {
             "delivery.queue-size = 0 | delivery.queue-size | must be between 1 and",
             "delivery.queue-bytes = 100 | delivery.queue-bytes | must be between 1KiB and 16GiB",
             "delivery.overflow = block | delivery.overflow | must be drop-oldest or drop-newest",
+            "channel-prefix = \"tollgate:\" | channel-prefix | would make Redis channels starting with 'tollgate:services:'",
+            "channel-prefix = \"tollgate:services:\" | channel-prefix | starting with 'tollgate:services:', which are not",
+            "channel-prefix = \"__\" | channel-prefix | starting with '__keyspace@'",
     })
     void refusesBadValuesNamingTheKey(String hocon, String key, String problem) {
         PluginConfig config = BridgeInstance.config(hocon);

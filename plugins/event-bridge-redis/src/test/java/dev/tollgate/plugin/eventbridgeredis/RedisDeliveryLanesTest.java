@@ -62,7 +62,7 @@ class RedisDeliveryLanesTest {
             List<String> sent = IntStream.range(0, 100).mapToObj(Integer::toString).toList();
             for (String text : sent) {
                 for (String channel : channels) {
-                    redis.publish(channel, text);
+                    redis.publish(BridgeInstance.redisChannel(channel), text);
                 }
             }
 
@@ -83,12 +83,12 @@ class RedisDeliveryLanesTest {
                 StallingListener listener = new StallingListener()) {
             instance.bridge().subscribe(channel, listener);
             instance.awaitSubscribed(1, 0);
-            redis.publish(channel, "1");
+            redis.publish(BridgeInstance.redisChannel(channel), "1");
             listener.awaitStalled();
 
             // The lane holds 3 events while the listener stalls on the first: of 2..10, 2..7 make way.
             for (int n = 2; n <= 10; n++) {
-                redis.publish(channel, Integer.toString(n));
+                redis.publish(BridgeInstance.redisChannel(channel), Integer.toString(n));
             }
             await("all read from Redis, 6 dropped").atMost(WAIT).untilAsserted(() -> {
                 assertThat(instance.counter("received")).isEqualTo(10);
@@ -101,7 +101,7 @@ class RedisDeliveryLanesTest {
 
             listener.release();
             assertThat(listener.awaitCount(4)).containsExactly("1", "8", "9", "10");
-            redis.publish(channel, "11");
+            redis.publish(BridgeInstance.redisChannel(channel), "11");
             assertThat(listener.awaitCount(5)).containsExactly("1", "8", "9", "10", "11");
             assertThat(instance.counter("events_dropped", "reason", "lane_bytes")).isZero();
         }
@@ -115,12 +115,12 @@ class RedisDeliveryLanesTest {
                 StallingListener listener = new StallingListener()) {
             instance.bridge().subscribe(channel, listener);
             instance.awaitSubscribed(1, 0);
-            redis.publish(channel, "1");
+            redis.publish(BridgeInstance.redisChannel(channel), "1");
             listener.awaitStalled();
 
             // Events of about 400 bytes on a lane of 1 KiB: 2 and 3 fit, 4, 5 and 6 do not.
             for (int n = 2; n <= 6; n++) {
-                redis.publish(channel, n + padding);
+                redis.publish(BridgeInstance.redisChannel(channel), n + padding);
             }
             await("all read from Redis, 3 dropped").atMost(WAIT).untilAsserted(() -> {
                 assertThat(instance.counter("received")).isEqualTo(6);
@@ -128,7 +128,7 @@ class RedisDeliveryLanesTest {
             });
 
             listener.release();
-            redis.publish(channel, "7");
+            redis.publish(BridgeInstance.redisChannel(channel), "7");
             assertThat(listener.awaitCount(4)).containsExactly("1", 2 + padding, 3 + padding, "7");
             assertThat(instance.counter("events_dropped", "reason", "lane_full")).isZero();
         }
@@ -147,16 +147,16 @@ class RedisDeliveryLanesTest {
             instance.bridge().subscribe(slowChannel, slow);
             instance.bridge().subscribe(fastChannel, fast);
             instance.awaitSubscribed(2, 0);
-            redis.publish(slowChannel, "first");
+            redis.publish(BridgeInstance.redisChannel(slowChannel), "first");
             slow.awaitStalled();
 
             // Twice what its lane holds.
             for (int n = 0; n < 200; n++) {
-                redis.publish(slowChannel, Integer.toString(n));
+                redis.publish(BridgeInstance.redisChannel(slowChannel), Integer.toString(n));
             }
             List<String> sent = IntStream.range(0, 20).mapToObj(Integer::toString).toList();
             for (String text : sent) {
-                redis.publish(fastChannel, text);
+                redis.publish(BridgeInstance.redisChannel(fastChannel), text);
             }
 
             assertThat(fast.awaitText("19")).containsExactlyElementsOf(sent);

@@ -6,6 +6,8 @@ import dev.tollgate.api.Plugin;
 import dev.tollgate.api.event.EventBridge;
 import dev.tollgate.api.event.EventBridgeFactory;
 import dev.tollgate.api.health.Health;
+import dev.tollgate.plugin.eventbridgeredis.internal.RedisEventBridge;
+import dev.tollgate.runtime.testing.CapturedLogs;
 import dev.tollgate.runtime.testing.TestingPluginContext;
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +58,19 @@ class RedisEventBridgeContractTest {
                     .cause().isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
             assertThatThrownBy(() -> bridge.subscribe("after-close", event -> { }))
                     .isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void saysAtStartWhereBackendsPublishAndWarnsWhenTheChannelPrefixIsEmpty() {
+        try (CapturedLogs logs = new CapturedLogs(RedisEventBridge.class); BridgeInstance ignored = BridgeInstance.create("")) {
+            assertThat(logs.infos()).anySatisfy(line -> assertThat(line)
+                    .contains("channel-prefix 'tollgate:events:'", "backends PUBLISH to tollgate:events:<channel>"));
+            assertThat(logs.warnings()).isEmpty();
+        }
+        try (CapturedLogs logs = new CapturedLogs(RedisEventBridge.class); BridgeInstance ignored = BridgeInstance.create("channel-prefix = \"\"")) {
+            assertThat(logs.warnings()).singleElement().asString()
+                    .contains("channel-prefix is empty", "every Redis channel", "tollgate:services:");
         }
     }
 }

@@ -45,7 +45,7 @@ class RedisEventBridgeTest {
         first.bridge().subscribe(channel, received);
         first.awaitSubscribed(1, 0);
 
-        assertThat(redis.publish(channel, "{\"from\":\"backend\"}")).isEqualTo(1);
+        assertThat(redis.publish(BridgeInstance.redisChannel(channel), "{\"from\":\"backend\"}")).isEqualTo(1);
         second.bridge().publish(channel, ByteBuffer.wrap("{\"from\":\"second\"}".getBytes(StandardCharsets.UTF_8)))
                 .toCompletableFuture().join();
         // The first instance's own publication also goes through Redis and comes back once.
@@ -53,7 +53,7 @@ class RedisEventBridgeTest {
                 .toCompletableFuture().join();
         // Redis delivers in order on the subscription's connection: once the marker is here,
         // any duplicate of the earlier events would be too.
-        redis.publish(channel, "marker");
+        redis.publish(BridgeInstance.redisChannel(channel), "marker");
 
         assertThat(received.awaitText("marker"))
                 .containsExactly("{\"from\":\"backend\"}", "{\"from\":\"second\"}", "{\"from\":\"first\"}", "marker");
@@ -74,7 +74,7 @@ class RedisEventBridgeTest {
         byte[] bytes = {0, 1, 2, (byte) 0xff, (byte) 0xfe, 'x', 0};
 
         second.bridge().publish(channel, ByteBuffer.wrap(bytes)).toCompletableFuture().join();
-        redis.publish(channel, "marker");
+        redis.publish(BridgeInstance.redisChannel(channel), "marker");
 
         received.awaitText("marker");
         ByteBuffer payload = received.events().get(0).payload();
@@ -91,10 +91,10 @@ class RedisEventBridgeTest {
         first.bridge().subscribe(prefix + "simulation:1", exact);
         first.awaitSubscribed(1, 1);
 
-        redis.publish(prefix + "simulation:1", "one");
+        redis.publish(BridgeInstance.redisChannel(prefix + "simulation:1"), "one");
         second.bridge().publish(prefix + "simulation:2", ByteBuffer.wrap("two".getBytes(StandardCharsets.UTF_8))).toCompletableFuture().join();
-        redis.publish(prefix + "other:1", "not matching");
-        redis.publish(prefix + "simulation:marker", "marker");
+        redis.publish(BridgeInstance.redisChannel(prefix + "other:1"), "not matching");
+        redis.publish(BridgeInstance.redisChannel(prefix + "simulation:marker"), "marker");
 
         // Order is promised within a channel only: channels are delivered on their own lanes.
         simulations.awaitText("one");
@@ -102,7 +102,7 @@ class RedisEventBridgeTest {
         assertThat(simulations.awaitText("marker")).containsExactlyInAnyOrder("one", "two", "marker");
         assertThat(simulations.events()).extracting(Event::channel)
                 .containsExactlyInAnyOrder(prefix + "simulation:1", prefix + "simulation:2", prefix + "simulation:marker");
-        redis.publish(prefix + "simulation:1", "exact marker");
+        redis.publish(BridgeInstance.redisChannel(prefix + "simulation:1"), "exact marker");
         assertThat(exact.awaitText("exact marker")).containsExactly("one", "exact marker");
     }
 
@@ -128,13 +128,35 @@ class RedisEventBridgeTest {
             assertThat(users.awaitText("a notification")).containsExactly("a notification");
             assertThat(users.events().get(0).channel()).isEqualTo("user:7");
 
-            // What this instance publishes goes to the prefixed Redis channel.
-            ReceivedEvents raw = new ReceivedEvents();
-            second.bridge().subscribe(application + "orders", raw);
-            second.awaitSubscribed(1, 0);
-            prefixed.bridge().publish("orders", ByteBuffer.wrap("published".getBytes(StandardCharsets.UTF_8))).toCompletableFuture().join();
-            assertThat(raw.awaitText("published")).containsExactly("published");
-            assertThat(orders.awaitText("published")).containsExactly("from a backend", "marker", "published");
+            // What this instance publishes goes to the prefixed Redis channel: another bridge, whose
+            // prefix is the start of this one's, sees it there.
+            try (BridgeInstance outer = BridgeInstance.connected("channel-prefix = \"" + prefix + "\"")) {
+                ReceivedEvents raw = new ReceivedEvents();
+                outer.bridge().subscribe("app1:orders", raw);
+                outer.awaitSubscribed(1, 0);
+                prefixed.bridge().publish("orders", ByteBuffer.wrap("published".getBytes(StandardCharsets.UTF_8))).toCompletableFuture().join();
+                assertThat(raw.awaitText("published")).containsExactly("published");
+                assertThat(orders.awaitText("published")).containsExactly("from a backend", "marker", "published");
+            }
+        }
+    }
+
+    @Test
+    void byDefaultTheBusChannelsAreRedisChannelsOfTheirOwnWhichNeverIncludeTheGatewaysInternalOnes() {
+        try (BridgeInstance instance = BridgeInstance.connected("key-prefix = \"" + prefix + "\", delivery.lanes = 1")) {
+            // What an anonymous hub client may subscribe to with the shipped permissions.
+            ReceivedEvents everything = new ReceivedEvents();
+            instance.bridge().subscribePattern("*", everything);
+            instance.awaitSubscribed(0, 1);
+
+            // discovery-redis's changes channel of a service, and a name under the bridge's own key prefix.
+            redis.publish("tollgate:services:{" + prefix + "orders}:changes", "discovery " + prefix);
+            redis.publish(prefix + "presence:room", "internal " + prefix);
+            // A backend publishing to the bus channel "<prefix>orders"; one lane keeps Redis' order.
+            redis.publish("tollgate:events:" + prefix + "orders", "marker " + prefix);
+
+            assertThat(everything.awaitText("marker " + prefix)).doesNotContain("discovery " + prefix, "internal " + prefix);
+            assertThat(everything.awaitEvent("marker " + prefix).channel()).isEqualTo(prefix + "orders");
         }
     }
 
@@ -146,24 +168,24 @@ class RedisEventBridgeTest {
         Subscription firstSubscription = first.bridge().subscribe(channel, one);
         Subscription secondSubscription = first.bridge().subscribe(channel, two);
         first.awaitSubscribed(1, 0);
-        assertThat(redis.subscribers(channel)).isEqualTo(1);
+        assertThat(redis.subscribers(BridgeInstance.redisChannel(channel))).isEqualTo(1);
 
         firstSubscription.close();
         firstSubscription.close();
-        redis.publish(channel, "after one left");
+        redis.publish(BridgeInstance.redisChannel(channel), "after one left");
         assertThat(two.awaitText("after one left")).containsExactly("after one left");
         assertThat(one.texts()).isEmpty();
-        assertThat(redis.subscribers(channel)).isEqualTo(1);
+        assertThat(redis.subscribers(BridgeInstance.redisChannel(channel))).isEqualTo(1);
 
         secondSubscription.close();
         first.awaitSubscribed(0, 0);
-        assertThat(redis.subscribers(channel)).isZero();
+        assertThat(redis.subscribers(BridgeInstance.redisChannel(channel))).isZero();
 
         // Subscribing again subscribes in Redis again.
         ReceivedEvents three = new ReceivedEvents();
         first.bridge().subscribe(channel, three);
         first.awaitSubscribed(1, 0);
-        redis.publish(channel, "again");
+        redis.publish(BridgeInstance.redisChannel(channel), "again");
         assertThat(three.awaitText("again")).containsExactly("again");
     }
 
@@ -176,13 +198,13 @@ class RedisEventBridgeTest {
         ReceivedEvents last = new ReceivedEvents();
         Subscription subscription = first.bridge().subscribe(channel, last);
         first.awaitSubscribed(1, 0);
-        redis.publish(channel, "once");
-        redis.publish(channel, "marker");
+        redis.publish(BridgeInstance.redisChannel(channel), "once");
+        redis.publish(BridgeInstance.redisChannel(channel), "marker");
         assertThat(last.awaitText("marker")).containsExactly("once", "marker");
 
         subscription.close();
         first.awaitSubscribed(0, 0);
-        assertThat(redis.subscribers(channel)).isZero();
+        assertThat(redis.subscribers(BridgeInstance.redisChannel(channel))).isZero();
     }
 
     @Test
@@ -194,8 +216,8 @@ class RedisEventBridgeTest {
         });
         first.bridge().subscribe(channel, received);
         first.awaitSubscribed(1, 0);
-        redis.publish(channel, "one");
-        redis.publish(channel, "two");
+        redis.publish(BridgeInstance.redisChannel(channel), "one");
+        redis.publish(BridgeInstance.redisChannel(channel), "two");
         assertThat(received.awaitText("two")).containsExactly("one", "two");
     }
 

@@ -78,7 +78,7 @@ class RedisHistoryTest {
         assertThat(join(second.bridge().latestOffset(channel))).isEqualTo(step2.offset());
 
         // A backend's plain PUBLISH on a history channel is delivered live, without an offset.
-        redis.publish(channel, "plain");
+        redis.publish(BridgeInstance.redisChannel(channel), "plain");
         assertThat(onFirst.awaitEvent("plain").offset()).isNull();
         assertThat(onFirst.texts()).containsExactly("{\"step\":1}", "{\"step\":2}", "plain");
     }
@@ -160,7 +160,8 @@ class RedisHistoryTest {
         first.awaitSubscribed(1, 0);
         String script = readScript("publish.lua");
 
-        Object offset = redis.command("EVAL", script, "1", prefix + "history:" + channel, channel, "{\"from\":\"backend\"}", "5", "60000");
+        String redisChannel = BridgeInstance.redisChannel(channel);
+        Object offset = redis.command("EVAL", script, "1", prefix + "history:" + redisChannel, redisChannel, "{\"from\":\"backend\"}", "5", "60000");
 
         Event event = received.awaitEvent("{\"from\":\"backend\"}");
         assertThat(event.offset()).isEqualTo(offset);

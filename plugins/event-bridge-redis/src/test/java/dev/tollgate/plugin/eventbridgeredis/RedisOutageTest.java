@@ -4,6 +4,7 @@ import com.codahale.metrics.Gauge;
 import dev.tollgate.api.ErrorCode;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.event.PresenceMember;
+import dev.tollgate.api.event.Subscription;
 import dev.tollgate.api.health.Health;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
@@ -49,7 +51,7 @@ class RedisOutageTest {
             instance.bridge().subscribePattern("user:*", notifications);
             instance.awaitSubscribed(1, 1);
             try (RawRedis redis = server.client()) {
-                redis.publish("orders", "before");
+                redis.publish(BridgeInstance.redisChannel("orders"), "before");
             }
             orders.awaitText("before");
 
@@ -72,19 +74,24 @@ class RedisOutageTest {
 
             // Subscriptions and presence made during the outage take effect when Redis is back.
             ReceivedEvents late = new ReceivedEvents();
-            instance.bridge().subscribe("late", late);
+            Subscription lateSubscription = instance.bridge().subscribe("late", late);
             PresenceMember member = new PresenceMember("instance/1", "alice", Map.of());
             assertThatThrownBy(() -> join(instance.bridge().presence().join("room", member))).isInstanceOf(CompletionException.class);
+
+            assertThat(lateSubscription.active()).as("not active before Redis confirmed it").isNotDone();
 
             server.start();
 
             instance.awaitStatus(Health.Status.UP);
+            assertThat(lateSubscription.active()).succeedsWithin(Duration.ofSeconds(30));
             try (RawRedis redis = server.client()) {
+                assertThat(redis.subscribers(BridgeInstance.redisChannel("late"))).as("active means subscribed in Redis").isEqualTo(1);
                 await("subscriptions restored in the new Redis").atMost(Duration.ofSeconds(30)).until(() ->
-                        redis.subscribers("orders") == 1 && redis.subscribers("late") == 1 && redis.patternSubscriptions() == 1);
-                redis.publish("orders", "after");
-                redis.publish("user:8", "notification after");
-                redis.publish("late", "late after");
+                        redis.subscribers(BridgeInstance.redisChannel("orders")) == 1 && redis.subscribers(BridgeInstance.redisChannel("late")) == 1
+                                && redis.patternSubscriptions() == 1);
+                redis.publish(BridgeInstance.redisChannel("orders"), "after");
+                redis.publish(BridgeInstance.redisChannel("user:8"), "notification after");
+                redis.publish(BridgeInstance.redisChannel("late"), "late after");
             }
             assertThat(orders.awaitText("after")).containsExactly("before", "while down", "after");
             assertThat(notifications.awaitText("notification after")).containsExactly("notification while down", "notification after");
@@ -97,7 +104,7 @@ class RedisOutageTest {
             // Publishing goes through Redis again: delivered once, not also locally.
             join(publish(instance, "orders", "through Redis"));
             try (RawRedis redis = server.client()) {
-                redis.publish("orders", "marker");
+                redis.publish(BridgeInstance.redisChannel("orders"), "marker");
             }
             assertThat(orders.awaitText("marker")).containsExactly("before", "while down", "after", "through Redis", "marker");
         }
@@ -111,21 +118,44 @@ class RedisOutageTest {
             assertThat(health.status()).isEqualTo(Health.Status.DEGRADED);
             assertThat((String) health.details().get("reason")).contains("not connected to Redis");
             ReceivedEvents orders = new ReceivedEvents();
-            instance.bridge().subscribe("orders", orders);
+            Subscription subscription = instance.bridge().subscribe("orders", orders);
             assertUnavailable(publish(instance, "orders", "local only"));
             assertThat(orders.awaitText("local only")).containsExactly("local only");
+            assertThat(subscription.active()).as("local deliveries, but not active before Redis confirmed it").isNotDone();
+            Subscription closedEarly = instance.bridge().subscribe("gone", new ReceivedEvents());
+            closedEarly.close();
+            assertThat(closedEarly.active()).as("closed before it was active").failsWithin(Duration.ofSeconds(5))
+                    .withThrowableThat().havingCause().isInstanceOf(CancellationException.class);
             assertThatThrownBy(() -> join(instance.bridge().presence().members("room"))).isInstanceOf(CompletionException.class);
 
             server.start();
 
             instance.awaitStatus(Health.Status.UP);
-            instance.awaitSubscribed(1, 0);
+            assertThat(subscription.active()).succeedsWithin(Duration.ofSeconds(30));
             try (RawRedis redis = server.client()) {
-                assertThat(redis.subscribers("orders")).isEqualTo(1);
-                redis.publish("orders", "from Redis");
+                assertThat(redis.subscribers(BridgeInstance.redisChannel("orders"))).isEqualTo(1);
+                redis.publish(BridgeInstance.redisChannel("orders"), "from Redis");
             }
             assertThat(orders.awaitText("from Redis")).containsExactly("local only", "from Redis");
             assertThat(instance.counter("reconnects")).isZero();
+        }
+    }
+
+    @Test
+    void closingTheBridgeFailsTheSubscriptionsThatAreNotActiveYet() {
+        try (RedisServerProcess server = RedisServerProcess.onFreePort()) {
+            BridgeInstance instance = BridgeInstance.create(redis(server), CONFIG);
+            Subscription subscription;
+            try {
+                subscription = instance.bridge().subscribe("orders", new ReceivedEvents());
+                assertThat(subscription.active()).isNotDone();
+            }
+            finally {
+                instance.close();
+            }
+            assertThat(subscription.active()).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingCause()
+                    .isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE))
+                    .withMessageContaining("closed");
         }
     }
 

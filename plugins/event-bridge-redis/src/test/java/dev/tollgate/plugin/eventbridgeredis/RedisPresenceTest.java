@@ -56,7 +56,7 @@ class RedisPresenceTest {
 
         // Refreshes keep members present well past their ttl.
         join(first.bridge().presence().join(channel, alice));
-        String key = prefix + "presence:" + channel;
+        String key = prefix + "presence:" + BridgeInstance.redisChannel(channel);
         long expiry = expiryOf(key, alice.id());
         await("a refresh").atMost(Duration.ofSeconds(10)).until(() -> expiryOf(key, alice.id()) > expiry);
         assertThat(join(second.bridge().presence().members(channel))).containsExactlyInAnyOrder(alice, bob);
@@ -77,7 +77,7 @@ class RedisPresenceTest {
 
             await("the vanished instance's member expires").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                     .until(() -> join(first.bridge().presence().members(channel)).equals(List.of(survivor)));
-            assertThat(redis.command("HEXISTS", prefix + "presence:" + channel, ghost.id())).isEqualTo(0L);
+            assertThat(redis.command("HEXISTS", prefix + "presence:" + BridgeInstance.redisChannel(channel), ghost.id())).isEqualTo(0L);
         }
         assertThat(join(second.bridge().presence().members(channel))).containsExactly(survivor);
     }
@@ -101,7 +101,7 @@ class RedisPresenceTest {
         String channel = prefix + "room:5";
         PresenceMember member = new PresenceMember("first/1", "frank", Map.of());
         join(first.bridge().presence().join(channel, member));
-        String key = prefix + "presence:" + channel;
+        String key = prefix + "presence:" + BridgeInstance.redisChannel(channel);
         redis.command("HSET", key, "junk", "99999999999999 not json");
 
         assertThat(join(second.bridge().presence().members(channel))).containsExactly(member);

@@ -40,6 +40,11 @@ public record RedisBridgeSettings(
         Delivery delivery) {
 
     private static final long MAX_LANE_BYTES = 16L << 30;
+    /**
+     * How the Redis channels that others use internally start: discovery-redis's changes channels
+     * (its default key-prefix), Redis' keyspace notifications, Redisson's locks and services.
+     */
+    private static final List<String> INTERNAL_CHANNELS = List.of("tollgate:services:", "__keyspace@", "__keyevent@", "redisson");
 
     public RedisBridgeSettings {
         requireNonNull(redis, "redis is null");
@@ -149,12 +154,33 @@ public record RedisBridgeSettings(
         return new RedisBridgeSettings(
                 RedisConnectionSelector.select(config, context, DeprecatedConnectionKeys.KEYS),
                 readClient(config),
-                config.getString("channel-prefix"),
+                channelPrefix(config),
                 config.getString("key-prefix"),
                 HistoryRule.readAll(config, "history"),
                 positive(config, "history-idle-expiry"),
                 readPresence(config),
                 readDelivery(config));
+    }
+
+    /**
+     * The channel prefix, which must keep the bus's channels apart from the Redis channels that
+     * others use internally ({@link #INTERNAL_CHANNELS}): neither may start with the other.
+     * {@code ""} is the exception, allowed for backends that still publish to unprefixed channels;
+     * the bridge warns about it when it starts.
+     */
+    private static String channelPrefix(PluginConfig config) {
+        String channelPrefix = config.getString("channel-prefix");
+        if (channelPrefix.isEmpty()) {
+            return channelPrefix;
+        }
+        for (String internal : INTERNAL_CHANNELS) {
+            if (internal.startsWith(channelPrefix) || channelPrefix.startsWith(internal)) {
+                throw config.error("channel-prefix", "'" + channelPrefix + "' would make Redis channels starting with '" + internal
+                        + "', which are not the event bus's, channels clients may subscribe to (keep it apart from "
+                        + String.join(", ", INTERNAL_CHANNELS) + "); the default is \"tollgate:events:\"");
+            }
+        }
+        return channelPrefix;
     }
 
     private static Client readClient(PluginConfig config) {

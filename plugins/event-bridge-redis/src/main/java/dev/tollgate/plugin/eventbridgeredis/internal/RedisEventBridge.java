@@ -47,8 +47,10 @@ import static java.util.Objects.requireNonNull;
  *     history channel) and reaches this instance's listeners back through its Redis subscription,
  *     exactly like a backend's {@code PUBLISH}; it is never also delivered locally, so it arrives
  *     once. Each channel and pattern with local listeners holds one Redis subscription, released
- *     with the last listener ({@link SubscriptionTable}). Publications of one channel reach Redis
- *     in the order they were made ({@link PublishSequencer}).</li>
+ *     with the last listener ({@link SubscriptionTable}); a subscription is active once Redis
+ *     confirmed it, and one for which the {@link SubscriptionCapacity} has no room is refused,
+ *     visibly. Publications of one channel reach Redis in the order they were made
+ *     ({@link PublishSequencer}).</li>
  * <li><b>Redis unreachable.</b> A publication is delivered to this instance's own listeners (the
  *     channel's and the matching patterns') and its stage fails with {@code UNAVAILABLE}, saying
  *     so: the caller learns that other instances did not get it. The same happens when a send
@@ -59,7 +61,7 @@ import static java.util.Objects.requireNonNull;
  *     handed to the {@link DeliveryLanes}, whose threads call the listeners: a slow listener never
  *     holds up Redisson's threads or a publisher, one channel's events stay in order, and a lane
  *     that fills up drops events (counted) instead of growing. The bridge reports itself
- *     {@code DEGRADED} for a minute after a drop.</li>
+ *     {@code DEGRADED} for a minute after a drop, or after refusing a subscription.</li>
  * <li><b>History.</b> {@link HistoryStore}; the live event carries its offset.</li>
  * <li><b>Presence.</b> {@link RedisPresence}.</li>
  * </ul>
@@ -70,14 +72,15 @@ import static java.util.Objects.requireNonNull;
  */
 public final class RedisEventBridge implements EventBridge {
     private static final Logger LOG = LoggerFactory.getLogger(RedisEventBridge.class);
-    /** How long the bridge reports itself degraded after its delivery lanes dropped an event. */
-    private static final Duration DROPS_DEGRADE_FOR = Duration.ofMinutes(1);
+    /** How long the bridge reports itself degraded after its delivery lanes dropped an event, or it refused a subscription. */
+    private static final Duration DEGRADE_FOR = Duration.ofMinutes(1);
 
     private final RedisBridgeSettings settings;
     private final ChannelNames names;
     private final ConnectionState state;
     private final DeliveryLanes lanes;
     private final RedisConnector connector;
+    private final SubscriptionCapacity capacity;
     private final SubscriptionTable channels;
     private final SubscriptionTable patterns;
     private final PublishSequencer sequencer = new PublishSequencer();
@@ -99,8 +102,11 @@ public final class RedisEventBridge implements EventBridge {
         this.connector = new RedisConnector(settings, state, scheduler, blockingExecutor, this::reachable);
         LuaScripts scripts = LuaScripts.load();
         Function<Integer, Duration> backOff = settings::backOff;
-        this.channels = new SubscriptionTable(SubscriptionTable.Kind.CHANNEL, connector, names::redisChannel, this::decode, scheduler, backOff, lanes);
-        this.patterns = new SubscriptionTable(SubscriptionTable.Kind.PATTERN, connector, names::redisPattern, this::decode, scheduler, backOff, lanes);
+        this.capacity = new SubscriptionCapacity(settings.client(), metrics);
+        this.channels = new SubscriptionTable(SubscriptionTable.Kind.CHANNEL, connector, names::redisChannel, this::decode, scheduler, backOff,
+                lanes, capacity);
+        this.patterns = new SubscriptionTable(SubscriptionTable.Kind.PATTERN, connector, names::redisPattern, this::decode, scheduler, backOff,
+                lanes, capacity);
         this.history = new HistoryStore(settings, names, scripts);
         this.presence = new RedisPresence(settings.presence(), names, scripts, connector);
         this.published = metrics.counter("published");
@@ -111,6 +117,7 @@ public final class RedisEventBridge implements EventBridge {
         metrics.gauge("outage_seconds", () -> state.outage().toMillis() / 1000.0);
         metrics.gauge("subscriptions", channels::subscribedInRedis, "kind", "channel");
         metrics.gauge("subscriptions", patterns::subscribedInRedis, "kind", "pattern");
+        metrics.gauge("subscription_capacity", capacity::capacity);
         metrics.gauge("delivery_queued_events", lanes::queuedEvents);
         metrics.gauge("delivery_queued_bytes", lanes::queuedBytes);
     }
@@ -124,9 +131,16 @@ public final class RedisEventBridge implements EventBridge {
         requireNonNull(context, "context is null");
         RedisEventBridge bridge = new RedisEventBridge(settings, context.scheduler(), context.blockingExecutor(), context.metrics(),
                 context.clock());
-        LOG.info("Redis event bridge: Redis connection {} ({} {}), channel prefix '{}', key prefix '{}', {} history rule(s)",
-                settings.redis().name(), settings.redis().mode().name().toLowerCase(Locale.ROOT), settings.addresses(),
-                settings.channelPrefix(), settings.keyPrefix(), settings.history().size());
+        LOG.info("Redis event bridge: channel-prefix '{}': the bus channel <channel> is the Redis channel {}<channel>, so backends "
+                        + "PUBLISH to {}<channel>; Redis connection {} ({} {}), key prefix '{}', {} history rule(s)",
+                settings.channelPrefix(), settings.channelPrefix(), settings.channelPrefix(), settings.redis().name(),
+                settings.redis().mode().name().toLowerCase(Locale.ROOT), settings.addresses(), settings.keyPrefix(), settings.history().size());
+        if (settings.channelPrefix().isEmpty()) {
+            LOG.warn("Redis event bridge: channel-prefix is empty, so every Redis channel is a channel of the event bus: a pattern "
+                    + "subscription (a hub client's \"*\") also receives the gateway's internal channels (discovery-redis's "
+                    + "tollgate:services:{…}:changes) and any other application's; set channel-prefix (the default is "
+                    + "\"tollgate:events:\") once backends publish under it");
+        }
         bridge.connector.start();
         bridge.presence.start(context.scheduler());
         return bridge;
@@ -287,11 +301,14 @@ public final class RedisEventBridge implements EventBridge {
         details.put("redis", String.join(",", settings.addresses()));
         details.put("channels", channels.subscribedInRedis());
         details.put("patterns", patterns.subscribedInRedis());
+        details.put("subscription-capacity", capacity.capacity());
+        details.put("subscriptions-refused", capacity.refused());
         details.put("reconnects", state.recoveries());
         details.put("events-dropped", lanes.dropped());
-        boolean dropping = lanes.droppedWithin(DROPS_DEGRADE_FOR);
+        boolean dropping = lanes.droppedWithin(DEGRADE_FOR);
+        boolean refusing = capacity.refusedWithin(DEGRADE_FOR);
         Instant lostSince = state.lostSince();
-        if (lostSince == null && !dropping) {
+        if (lostSince == null && !dropping && !refusing) {
             return Health.up(details);
         }
         StringBuilder reason = new StringBuilder();
@@ -304,6 +321,10 @@ public final class RedisEventBridge implements EventBridge {
         }
         if (dropping) {
             reason.append(reason.isEmpty() ? "" : "; ").append("events were dropped in the last minute: listeners fall behind");
+        }
+        if (refusing) {
+            reason.append(reason.isEmpty() ? "" : "; ").append("subscriptions were refused in the last minute: no room for more Redis "
+                    + "subscriptions (").append(capacity.describe()).append(")");
         }
         details.put("reason", reason.toString());
         return new Health(Health.Status.DEGRADED, details);

@@ -1,5 +1,7 @@
 package dev.tollgate.plugin.eventbridgeredis.internal;
 
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.event.ChannelGlob;
 import dev.tollgate.api.event.Event;
 import dev.tollgate.api.event.EventListener;
@@ -12,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +41,11 @@ import static java.util.Objects.requireNonNull;
  * subscribe that fails is retried with the reconnection back-off, and everything is reconciled
  * again when Redis comes back. Redisson re-subscribes existing subscriptions after a reconnect.
  *
+ * <p>Each name holds a slot of the {@link SubscriptionCapacity} from its first listener until its
+ * Redis subscription is released; a new name that finds none is refused at once, its
+ * registration's {@link Subscription#active()} failing. A registration is active once Redis
+ * confirmed its name's subscription (at once if it already had).
+ *
  * <p>A Redis subscription delivers only while it is the current one of its name, so an attempt
  * that Redis confirms after it was given up never delivers twice. What arrives is only handed to
  * the {@link DeliveryLanes} (Redisson's listener thread returns at once); the lane's thread calls
@@ -56,6 +64,7 @@ public final class SubscriptionTable {
     private final ScheduledExecutorService scheduler;
     private final Function<Integer, Duration> backOff;
     private final DeliveryLanes lanes;
+    private final SubscriptionCapacity capacity;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -70,9 +79,10 @@ public final class SubscriptionTable {
      *        the listeners receive; {@code null} drops it
      * @param backOff the delay before retrying a failed subscription, by attempt
      * @param lanes the threads that call the listeners
+     * @param capacity the Redis subscriptions this table and the bridge's other one may hold
      */
     public SubscriptionTable(Kind kind, RedisConnector connector, Function<String, String> redisName, BiFunction<String, byte[], Event> decoder,
-            ScheduledExecutorService scheduler, Function<Integer, Duration> backOff, DeliveryLanes lanes) {
+            ScheduledExecutorService scheduler, Function<Integer, Duration> backOff, DeliveryLanes lanes, SubscriptionCapacity capacity) {
         this.kind = requireNonNull(kind, "kind is null");
         this.connector = requireNonNull(connector, "connector is null");
         this.redisName = requireNonNull(redisName, "redisName is null");
@@ -80,22 +90,43 @@ public final class SubscriptionTable {
         this.scheduler = requireNonNull(scheduler, "scheduler is null");
         this.backOff = requireNonNull(backOff, "backOff is null");
         this.lanes = requireNonNull(lanes, "lanes is null");
+        this.capacity = requireNonNull(capacity, "capacity is null");
     }
 
-    /** Adds a listener of {@code name}; subscribes in Redis if it is the first. */
+    /**
+     * Adds a listener of {@code name}; subscribes in Redis if it is the first. A new name that
+     * finds no room in the capacity is refused: the registration returned is closed and its
+     * {@link Subscription#active()} fails.
+     */
     public Subscription add(String name, EventListener listener) {
         requireNonNull(name, "name is null");
         requireNonNull(listener, "listener is null");
         if (closed) {
             throw new IllegalStateException("the Redis event bridge is closed");
         }
+        ChannelGlob pattern = kind == Kind.PATTERN ? ChannelGlob.compile(name) : null;
         Registration registration = new Registration(listener);
         Entry entry = entries.compute(name, (key, current) -> {
-            Entry target = current == null ? new Entry(key, kind == Kind.PATTERN ? ChannelGlob.compile(key) : null) : current;
+            if (current == null && !capacity.tryAcquire()) {
+                return null;
+            }
+            Entry target = current == null ? new Entry(key, pattern) : current;
             target.registrations.add(registration);
             return target;
         });
+        if (entry == null) {
+            registration.refuse(capacity.refuse(kind == Kind.CHANNEL ? "channel" : "pattern", name));
+            return registration;
+        }
         registration.entry = entry;
+        boolean subscribedNow;
+        // Under the entry's lock: the last listener leaving may be unsubscribing it right now.
+        synchronized (entry) {
+            subscribedNow = entry.subscribed;
+        }
+        if (subscribedNow) {
+            registration.activate();
+        }
         reconcile(entry);
         return registration;
     }
@@ -140,9 +171,17 @@ public final class SubscriptionTable {
         return count;
     }
 
-    /** Forgets every listener; the Redis subscriptions end with the client's connections. */
+    /**
+     * Forgets every listener, failing the registrations not active yet; the Redis subscriptions
+     * end with the client's connections.
+     */
     public void close() {
         closed = true;
+        for (Entry entry : entries.values()) {
+            for (Registration registration : entry.registrations) {
+                registration.refuse(new GatewayException(ErrorCode.UNAVAILABLE, "the Redis event bridge is closed"));
+            }
+        }
         entries.clear();
     }
 
@@ -179,7 +218,13 @@ public final class SubscriptionTable {
         }
         else if (idle) {
             // Outside the entry's lock: the map's lock is always taken first.
-            entries.computeIfPresent(entry.name, (key, current) -> current == entry && entry.isIdle() ? null : current);
+            entries.computeIfPresent(entry.name, (key, current) -> {
+                if (current == entry && entry.isIdle()) {
+                    capacity.release();
+                    return null;
+                }
+                return current;
+            });
         }
     }
 
@@ -206,10 +251,17 @@ public final class SubscriptionTable {
         }
         subscribed.whenComplete((ignored, failure) -> {
             if (failure == null) {
+                boolean subscribedNow;
                 synchronized (entry) {
                     entry.busy = false;
                     entry.failures = 0;
-                    entry.subscribed = entry.current == attempt;
+                    subscribedNow = entry.current == attempt;
+                    entry.subscribed = subscribedNow;
+                }
+                if (subscribedNow) {
+                    for (Registration registration : entry.registrations) {
+                        registration.activate();
+                    }
                 }
                 reconcile(entry);
                 return;
@@ -317,15 +369,33 @@ public final class SubscriptionTable {
     private final class Registration implements Subscription {
         final EventListener listener;
         final AtomicBoolean closed = new AtomicBoolean();
+        final CompletableFuture<Void> active = new CompletableFuture<>();
         volatile Entry entry;
 
         Registration(EventListener listener) {
             this.listener = listener;
         }
 
+        /** Redis confirmed the subscription of its name. */
+        void activate() {
+            active.complete(null);
+        }
+
+        /** The bridge will not make it active: closes it, failing {@link #active()} unless it was already. */
+        void refuse(GatewayException reason) {
+            closed.set(true);
+            active.completeExceptionally(reason);
+        }
+
+        @Override
+        public CompletionStage<Void> active() {
+            return active.copy();
+        }
+
         @Override
         public void close() {
             if (closed.compareAndSet(false, true)) {
+                active.completeExceptionally(new CancellationException("the subscription was closed before it was active"));
                 Entry target = entry;
                 target.registrations.remove(this);
                 reconcile(target);

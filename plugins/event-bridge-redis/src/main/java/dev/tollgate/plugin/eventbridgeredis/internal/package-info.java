@@ -1,7 +1,7 @@
 /**
  * The Redis event bridge's implementation: {@link dev.tollgate.plugin.eventbridgeredis.internal.RedisEventBridge}
  * composes the connection ({@code RedisConnector}, {@code ConnectionState}), the reference-counted
- * subscriptions ({@code SubscriptionTable}), the bounded lanes whose threads call the listeners
+ * subscriptions ({@code SubscriptionTable}) within their capacity ({@code SubscriptionCapacity}), the bounded lanes whose threads call the listeners
  * ({@code DeliveryLanes}), ordered publishing ({@code PublishSequencer}), history
  * ({@code HistoryStore}, {@code HistoryEnvelope}, the Lua scripts) and presence ({@code RedisPresence}).
  *
