@@ -4,6 +4,7 @@ import dev.tollgate.api.Principal;
 import dev.tollgate.api.websocket.WebSocketHandler;
 import dev.tollgate.api.websocket.WebSocketSettings;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -64,6 +65,31 @@ public interface Exchange {
 
     /** The client connection. */
     Connection connection();
+
+    /**
+     * The client's address as the gateway trusts it: the one to key rate limits, IP rules,
+     * consistent hashing and logs on. It is the peer of the connection
+     * ({@link Connection#remoteAddress()}) unless that peer is a trusted proxy
+     * ({@code gateway.server.trusted-proxies}, none by default). Behind trusted proxies it is the
+     * rightmost address of the forwarded chain — the request's
+     * {@code gateway.server.client-address-header} fields ({@code X-Forwarded-For} by default, or
+     * RFC 7239 {@code Forwarded}), read right to left — that is not itself a trusted proxy: each
+     * trusted proxy vouches for the address to its left, and the first untrusted one is the client
+     * (Envoy's {@code xff_num_trusted_hops}, nginx's {@code real_ip_recursive}). Where the chain
+     * stops before that — no such field, an {@code unknown} or obfuscated node, a malformed entry —
+     * it is the last trusted proxy that reported; when every address is trusted, the leftmost.
+     *
+     * <p>The chain is read once per exchange, when first asked for, from the fields as the client
+     * sent them: filters that change the forwarding headers do not change it. {@code null} only
+     * when the peer's address is unknown. The default, for exchanges the runtime does not build, is
+     * the peer's address.
+     *
+     * @since 1.2
+     */
+    default InetAddress clientAddress() {
+        InetSocketAddress peer = connection().remoteAddress();
+        return peer == null ? null : peer.getAddress();
+    }
 
     /** Who the exchange is on behalf of, once an authentication filter has said so. */
     Optional<Principal> principal();
@@ -181,6 +207,24 @@ public interface Exchange {
         /** {@code HTTP/1.1} or {@code HTTP/2.0}. */
         String protocol();
 
+        /**
+         * The header fields: the client's as the runtime screened them before any filter ran, then
+         * as filters changed them. Since 1.2 screening removes, from every request,
+         * <ul>
+         *   <li>the identity headers ({@code gateway.server.identity-headers}, by default
+         *       {@code X-User-Id} and {@code X-User-Roles}): only the gateway's own filters may tell
+         *       a backend who a request is on behalf of;</li>
+         *   <li>the fields any {@code Connection} field names (RFC 9110 §7.6.1), but for those the
+         *       gateway reads itself ({@code Host}, {@code Content-Length}, the request id) and the
+         *       hop-by-hop fields a backend handles by its protocol's rules ({@code TE},
+         *       {@code Upgrade}…), so a header a filter adds is never removed on a client's word;</li>
+         *   <li>unless the peer is a trusted proxy ({@code gateway.server.trusted-proxies}), the
+         *       forwarding headers: {@code Forwarded}, every {@code X-Forwarded-*},
+         *       {@code X-Real-IP} and the configured {@code client-address-header}.</li>
+         * </ul>
+         * So a forwarding header present here came from a trusted proxy (or a filter), and a
+         * backend extends it with its own hop rather than trusting or replacing it blindly.
+         */
         Headers headers();
 
         /** The body length from {@code Content-Length}, or {@code -1} when unknown (chunked, HTTP/2). */
@@ -326,7 +370,11 @@ public interface Exchange {
     /** The client connection the exchange arrived on. */
     interface Connection {
 
-        /** The client's address (the peer of the TCP connection, not a forwarded header). */
+        /**
+         * The peer of the TCP connection: the client, or the proxy in front of the gateway. Never
+         * read from a header; {@link Exchange#clientAddress()} is the client's address as the
+         * gateway trusts it.
+         */
         InetSocketAddress remoteAddress();
 
         /** The gateway's address the client connected to. */

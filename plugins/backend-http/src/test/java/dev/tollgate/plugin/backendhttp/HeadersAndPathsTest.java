@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Header rules and path rewriting through a running gateway: hop-by-hop headers removed both
- * ways (and those Connection names), forwarding headers (each switchable), Host preserved or
+ * ways (and those Connection names), the gateway's forwarding headers (each switchable) in place of
+ * a client's that is no trusted proxy, Host preserved or
  * rewritten, Via, the request id, cookies of an HTTP/2 client joined for an HTTP/1.1 instance,
  * TE: trailers, the response header limit, and strip-prefix, regex and template paths with the
  * query kept. Requests go to WireMock, which records them; responses come from a Jetty backend.
@@ -55,7 +56,8 @@ class HeadersAndPathsTest {
                   { path = "/api/**", service = { name = api, strip-prefix = "/api" } }
                   { path = "/own-host/**", service = { name = api, strip-prefix = "/own-host", preserve-host = false } }
                   { path = "/quiet/**", service = { name = api, strip-prefix = "/quiet", forwarded {
-                      x-forwarded-for = false, x-forwarded-proto = false, x-forwarded-host = false, x-forwarded-port = false, forwarded = false } } }
+                      x-forwarded-for = false, x-forwarded-proto = false, x-forwarded-host = false, x-forwarded-port = false, forwarded = false,
+                      x-real-ip = false } } }
                   { path = "/via/**", service = { name = api, strip-prefix = "/via", via = tollgate } }
                   { path = "/v1/**", service = { name = api, rewrite { regex = "^/v1/(.*)$", replacement = "/legacy/$1" } } }
                   { path = "/users/{id}/profile", service = { name = api, path = "/v2/users/{id}" } }
@@ -122,19 +124,20 @@ class HeadersAndPathsTest {
     }
 
     @Test
-    void addsForwardingHeadersExtendingTheClients() throws Exception {
+    void addsTheGatewaysForwardingHeadersInPlaceOfThoseOfAClientThatIsNoProxy() throws Exception {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(gateway.http("/api/forwarded"))
                 .header("X-Forwarded-For", "203.0.113.9").header("Forwarded", "for=203.0.113.9").header("X-Forwarded-Proto", "ftp")
                 .header("X-Request-Id", "client-id-2").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         HttpHeaders headers = received("/forwarded").getHeaders();
         int port = gateway.gateway().httpPort();
-        assertThat(headers.getHeader("X-Forwarded-For").values()).containsExactly("203.0.113.9, 127.0.0.1");
+        assertThat(headers.getHeader("X-Forwarded-For").values()).containsExactly("127.0.0.1");
+        assertThat(headers.getHeader("X-Real-IP").values()).containsExactly("127.0.0.1");
         assertThat(headers.getHeader("X-Forwarded-Proto").values()).containsExactly("http");
         assertThat(headers.getHeader("X-Forwarded-Host").values()).containsExactly("127.0.0.1:" + port);
         assertThat(headers.getHeader("X-Forwarded-Port").values()).containsExactly(Integer.toString(port));
         assertThat(headers.getHeader("Forwarded").values())
-                .containsExactly("for=203.0.113.9, for=127.0.0.1;host=\"127.0.0.1:" + port + "\";proto=http");
+                .containsExactly("for=127.0.0.1;host=\"127.0.0.1:" + port + "\";proto=http");
         assertThat(headers.getHeader("X-Request-Id").values()).containsExactly("client-id-2");
         assertThat(headers.getHeader("Via").isPresent()).isFalse();
     }
@@ -152,8 +155,8 @@ class HeadersAndPathsTest {
         client.send(HttpRequest.newBuilder(gateway.http("/quiet/quiet")).header("X-Forwarded-For", "203.0.113.9").build(),
                 HttpResponse.BodyHandlers.ofString());
         HttpHeaders headers = received("/quiet").getHeaders();
-        assertThat(headers.getHeader("X-Forwarded-For").values()).containsExactly("203.0.113.9");
-        for (String name : List.of("X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "Forwarded")) {
+        // The client's is gone too: it is no trusted proxy (ClientHeadersTest has a trusted one's pass through).
+        for (String name : List.of("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "Forwarded", "X-Real-IP")) {
             assertThat(headers.getHeader(name).isPresent()).as(name).isFalse();
         }
     }

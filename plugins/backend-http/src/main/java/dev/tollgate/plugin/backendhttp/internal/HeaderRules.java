@@ -1,12 +1,14 @@
 package dev.tollgate.plugin.backendhttp.internal;
 
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.Locale;
 
 /**
  * The header rules of a proxy (RFC 9110 §7.6): which fields are hop-by-hop and never forwarded,
@@ -24,8 +26,6 @@ final class HeaderRules {
             HttpHeader.PROXY_CONNECTION, HttpHeader.TE, HttpHeader.TRAILER, HttpHeader.TRANSFER_ENCODING,
             HttpHeader.UPGRADE, HttpHeader.PROXY_AUTHENTICATE, HttpHeader.PROXY_AUTHORIZATION);
 
-    private static final String[] NONE = new String[0];
-
     private HeaderRules() {
     }
 
@@ -35,15 +35,25 @@ final class HeaderRules {
     }
 
     /**
-     * The lower-case names a {@code Connection} value lists beyond the fields that are hop-by-hop
-     * anyway ({@code close} and {@code keep-alive} name none): they are dropped too. Null when
-     * there are none, which is the common case, so nothing is allocated for it.
+     * The names the {@code Connection} fields of {@code fields} list — every field, not only the
+     * first — beyond the fields that are hop-by-hop anyway ({@code close} and {@code keep-alive}
+     * name none): they are dropped too. Null when there are none, which is the common case, so
+     * nothing is allocated for it.
      */
-    static String[] connectionOptions(String connection) {
-        if (connection == null) {
-            return null;
+    static String[] connectionOptions(HttpFields fields) {
+        String[] result = null;
+        for (int i = 0, size = fields.size(); i < size; i++) {
+            HttpField field = fields.getField(i);
+            if (field.getHeader() == HttpHeader.CONNECTION) {
+                result = connectionOptions(field.getValue(), result);
+            }
         }
-        String[] result = NONE;
+        return result;
+    }
+
+    /** {@code options} (null at first) with the names one {@code Connection} value lists. */
+    private static String[] connectionOptions(String connection, String[] options) {
+        String[] result = options;
         int start = 0;
         int length = connection.length();
         while (start <= length) {
@@ -53,15 +63,13 @@ final class HeaderRules {
             if (!option.isEmpty() && !option.equalsIgnoreCase("close")) {
                 HttpHeader known = lookup(option);
                 if (known == null || !HOP_BY_HOP.contains(known)) {
-                    String[] grown = new String[result.length + 1];
-                    System.arraycopy(result, 0, grown, 0, result.length);
-                    grown[result.length] = option.toLowerCase(Locale.ROOT);
-                    result = grown;
+                    result = result == null ? new String[1] : Arrays.copyOf(result, result.length + 1);
+                    result[result.length - 1] = option;
                 }
             }
             start = end + 1;
         }
-        return result.length == 0 ? null : result;
+        return result;
     }
 
     /** Whether {@code name} is one of the {@link #connectionOptions} (which may be null). */

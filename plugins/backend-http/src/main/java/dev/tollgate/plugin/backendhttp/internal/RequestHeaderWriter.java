@@ -5,43 +5,53 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.function.BiConsumer;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * Writes the headers of a request to an instance: the client's headers, each copied once, without
- * the hop-by-hop ones (and those its {@code Connection} names), then {@code Host}, the forwarding
- * headers the route asks for, and {@code TE: trailers} when the client accepts trailers.
+ * Writes the headers of a request to an instance: the request's headers, each copied once, without
+ * the hop-by-hop ones, then {@code Host}, the forwarding headers the route asks for, and
+ * {@code TE: trailers} when the client accepts trailers. (The fields the client's {@code Connection}
+ * named are already gone: the runtime removes them before any filter runs, so that a filter's
+ * header survives.)
  *
  * <ul>
  *   <li>{@code Host} comes first: the client's (preserve-host) or the instance's authority.</li>
  *   <li>{@code Content-Length} is left to the body (a filter may have replaced it).</li>
  *   <li>{@code Expect} is forwarded only with a body, so that {@code 100-continue} works end to end.</li>
  *   <li>Several {@code Cookie} fields (as HTTP/2 clients send them) become one, joined with "; ".</li>
- *   <li>{@code X-Forwarded-For}, {@code Forwarded} and {@code Via} extend what the client sent;
- *       {@code X-Forwarded-Proto}, {@code -Host} and {@code -Port} replace it; a switched-off header
- *       passes through as the client sent it.</li>
+ *   <li>Forwarding headers are the runtime's decision carried out: it removes them from a client
+ *       that is no trusted proxy ({@code gateway.server.trusted-proxies}), so those still on the
+ *       request came from a trusted one. {@code X-Forwarded-For}, {@code Forwarded} and
+ *       {@code Via} extend them with this hop (the peer's address); {@code X-Forwarded-Proto},
+ *       {@code -Host} and {@code -Port} keep a trusted proxy's values, which describe the
+ *       original request, and are the gateway's otherwise; {@code X-Real-IP} is the client's
+ *       address as the runtime trusts it ({@link Exchange#clientAddress()}). A switched-off header
+ *       passes through as the trusted proxy sent it.</li>
  * </ul>
  * One instance per attempt, used on one thread.
  */
 final class RequestHeaderWriter implements BiConsumer<String, String> {
+    private static final String X_REAL_IP = "X-Real-IP";
     private final HttpFields.Mutable target;
     private final RouteSettings route;
     private final boolean withBody;
-    private final String[] connectionOptions;
     private String forwardedFor;
     private String forwarded;
     private String via;
     private String cookies;
     private boolean trailers;
+    private boolean forwardedProto;
+    private boolean forwardedHost;
+    private boolean forwardedPort;
 
-    private RequestHeaderWriter(HttpFields.Mutable target, RouteSettings route, boolean withBody, String[] connectionOptions) {
+    private RequestHeaderWriter(HttpFields.Mutable target, RouteSettings route, boolean withBody) {
         this.target = target;
         this.route = route;
         this.withBody = withBody;
-        this.connectionOptions = connectionOptions;
     }
 
     /**
@@ -56,8 +66,7 @@ final class RequestHeaderWriter implements BiConsumer<String, String> {
         requireNonNull(host, "host is null");
         Exchange.Request request = exchange.request();
         target.add(new HttpField(HttpHeader.HOST, host));
-        RequestHeaderWriter writer = new RequestHeaderWriter(target, route, withBody,
-                HeaderRules.connectionOptions(request.headers().get("Connection")));
+        RequestHeaderWriter writer = new RequestHeaderWriter(target, route, withBody);
         request.headers().forEach(writer);
         writer.finish(exchange, clientAuthority);
     }
@@ -65,9 +74,6 @@ final class RequestHeaderWriter implements BiConsumer<String, String> {
     @Override
     public void accept(String name, String value) {
         HttpHeader header = HeaderRules.lookup(name);
-        if (connectionOptions != null && HeaderRules.isConnectionOption(connectionOptions, name)) {
-            return;
-        }
         if (header != null) {
             switch (header) {
                 case CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, TRAILER, TRANSFER_ENCODING, UPGRADE, PROXY_AUTHENTICATE,
@@ -105,24 +111,15 @@ final class RequestHeaderWriter implements BiConsumer<String, String> {
                         return;
                     }
                 }
-                case X_FORWARDED_PROTO -> {
-                    if (route.forwarded().xForwardedProto()) {
-                        return;
-                    }
-                }
-                case X_FORWARDED_HOST -> {
-                    if (route.forwarded().xForwardedHost()) {
-                        return;
-                    }
-                }
-                case X_FORWARDED_PORT -> {
-                    if (route.forwarded().xForwardedPort()) {
-                        return;
-                    }
-                }
+                case X_FORWARDED_PROTO -> forwardedProto = true;
+                case X_FORWARDED_HOST -> forwardedHost = true;
+                case X_FORWARDED_PORT -> forwardedPort = true;
                 default -> {
                 }
             }
+        }
+        else if (route.forwarded().xRealIp() && name.equalsIgnoreCase(X_REAL_IP)) {
+            return;
         }
         target.add(new HttpField(header, name, value));
     }
@@ -139,14 +136,20 @@ final class RequestHeaderWriter implements BiConsumer<String, String> {
         if (switches.xForwardedFor()) {
             target.add(new HttpField(HttpHeader.X_FORWARDED_FOR, HeaderRules.join(forwardedFor, HeaderRules.clientAddress(client))));
         }
-        if (switches.xForwardedProto()) {
+        if (switches.xForwardedProto() && !forwardedProto) {
             target.add(new HttpField(HttpHeader.X_FORWARDED_PROTO, request.scheme()));
         }
-        if (switches.xForwardedHost()) {
+        if (switches.xForwardedHost() && !forwardedHost) {
             target.add(new HttpField(HttpHeader.X_FORWARDED_HOST, clientAuthority));
         }
-        if (switches.xForwardedPort() && connection.localAddress() != null) {
+        if (switches.xForwardedPort() && !forwardedPort && connection.localAddress() != null) {
             target.add(new HttpField(HttpHeader.X_FORWARDED_PORT, Integer.toString(connection.localAddress().getPort())));
+        }
+        if (switches.xRealIp()) {
+            InetAddress clientAddress = exchange.clientAddress();
+            if (clientAddress != null) {
+                target.add(new HttpField(X_REAL_IP, clientAddress.getHostAddress()));
+            }
         }
         if (switches.forwarded()) {
             target.add(new HttpField(HttpHeader.FORWARDED,

@@ -8,7 +8,7 @@ import org.eclipse.jetty.http.HttpVersion;
 
 /**
  * Copies an instance's response headers to the client's response, each once: without the
- * hop-by-hop ones (and those its {@code Connection} names), and without fields the gateway had
+ * hop-by-hop ones (and those any of its {@code Connection} fields names), and without fields the gateway had
  * already set on the response (its request id, a filter's header), which keep the gateway's
  * value. The instance's {@code Date} replaces the gateway's; {@code Via} is extended when the
  * route adds one.
@@ -22,7 +22,7 @@ final class ResponseHeaderWriter {
      */
     static void write(HttpFields from, HttpVersion version, Headers to, String via) {
         String[] preset = PresetNames.of(to);
-        String[] connectionOptions = HeaderRules.connectionOptions(from.get(HttpHeader.CONNECTION));
+        String[] connectionOptions = HeaderRules.connectionOptions(from);
         String viaList = null;
         for (int i = 0, size = from.size(); i < size; i++) {
             HttpField field = from.getField(i);

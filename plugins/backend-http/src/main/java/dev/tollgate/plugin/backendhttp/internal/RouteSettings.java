@@ -43,13 +43,17 @@ record RouteSettings(PathRewrite pathRewrite, boolean preserveHost, Forwarded fo
                 route.getBoolean("forwarded.x-forwarded-proto"),
                 route.getBoolean("forwarded.x-forwarded-host"),
                 route.getBoolean("forwarded.x-forwarded-port"),
-                route.getBoolean("forwarded.forwarded"));
+                route.getBoolean("forwarded.forwarded"),
+                route.getBoolean("forwarded.x-real-ip"));
         return new RouteSettings(PathRewrite.from(route), route.getBoolean("preserve-host"), forwarded, via,
                 response.toMillis(), idle.toMillis());
     }
 
-    /** Which forwarding headers the route adds; each replaces (or, for lists, extends) the client's. */
+    /**
+     * Which forwarding headers the route writes; lists extend a trusted proxy's, the others keep a
+     * trusted proxy's value or add the gateway's ({@code X-Real-IP} is always the gateway's).
+     */
     record Forwarded(boolean xForwardedFor, boolean xForwardedProto, boolean xForwardedHost, boolean xForwardedPort,
-                     boolean forwarded) {
+                     boolean forwarded, boolean xRealIp) {
     }
 }

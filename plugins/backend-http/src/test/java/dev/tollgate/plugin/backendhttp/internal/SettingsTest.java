@@ -37,7 +37,7 @@ class SettingsTest {
         RouteSettings route = RouteSettings.from(route(""), service);
         assertThat(route.pathRewrite()).isEqualTo(PathRewrite.Unchanged.INSTANCE);
         assertThat(route.preserveHost()).isTrue();
-        assertThat(route.forwarded()).isEqualTo(new RouteSettings.Forwarded(true, true, true, true, true));
+        assertThat(route.forwarded()).isEqualTo(new RouteSettings.Forwarded(true, true, true, true, true, true));
         assertThat(route.via()).isEmpty();
         assertThat(route.responseTimeoutMillis()).isEqualTo(12_000);
         assertThat(route.idleTimeoutMillis()).isEqualTo(90_000);

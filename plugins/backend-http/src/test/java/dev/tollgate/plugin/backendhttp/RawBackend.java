@@ -13,17 +13,31 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A broken backend on a real socket: it reads each request whole (head and Content-Length body)
- * and then resets the connection instead of answering, so the request certainly reached it.
+ * A backend on a real socket that answers what no well-behaved server library sends: it reads
+ * each request whole (head and Content-Length body), then either resets the connection instead of
+ * answering, so the request certainly reached it, or writes a fixed response byte for byte (and
+ * closes the connection).
  */
-final class ResettingBackend implements AutoCloseable {
+final class RawBackend implements AutoCloseable {
     private final ServerSocket server;
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final AtomicInteger requests = new AtomicInteger();
+    private final byte[] answer;
 
-    ResettingBackend() throws IOException {
+    private RawBackend(String answer) throws IOException {
+        this.answer = answer == null ? null : answer.getBytes(StandardCharsets.ISO_8859_1);
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         threads.execute(this::accept);
+    }
+
+    /** A backend that resets every connection once it has read a request. */
+    static RawBackend resetting() throws IOException {
+        return new RawBackend(null);
+    }
+
+    /** A backend that answers every request with {@code response} as it is (use \r\n line ends). */
+    static RawBackend answering(String response) throws IOException {
+        return new RawBackend(response);
     }
 
     /** Requests read whole so far. */
@@ -39,7 +53,7 @@ final class ResettingBackend implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
-                threads.execute(() -> readAndReset(socket));
+                threads.execute(() -> readAndAnswer(socket));
             }
             catch (IOException e) {
                 return;
@@ -47,7 +61,7 @@ final class ResettingBackend implements AutoCloseable {
         }
     }
 
-    private void readAndReset(Socket socket) {
+    private void readAndAnswer(Socket socket) {
         try (socket) {
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream head = new ByteArrayOutputStream();
@@ -66,7 +80,13 @@ final class ResettingBackend implements AutoCloseable {
             }
             in.readNBytes((int) length);
             requests.incrementAndGet();
-            socket.setSoLinger(true, 0);
+            if (answer == null) {
+                socket.setSoLinger(true, 0);
+            }
+            else {
+                socket.getOutputStream().write(answer);
+                socket.getOutputStream().flush();
+            }
         }
         catch (IOException e) {
             // The peer went away first: nothing to count.
