@@ -95,7 +95,7 @@ public final class WebSocketLoad {
               --connect-timeout S    a connection not subscribed after S seconds fails (30)
               --publish MODE         none | hub (the hub's publish message) | redis (PUBLISH) (none)
               --redis HOST:PORT      Redis for --publish redis (127.0.0.1:6379)
-              --redis-prefix P       Redis channel = P + hub channel (the bridge's channel-prefix) ("")
+              --redis-prefix P       Redis channel = P + hub channel (the bridge's channel-prefix) ("tollgate:events:")
               --rate R               messages published per second (100)
               --duration S           measured publishing, seconds (10)
               --warmup S             publishing before the measurement, seconds (0)
@@ -226,7 +226,7 @@ public final class WebSocketLoad {
                     integer(values, "connect-timeout", 30, 1),
                     publish,
                     new InetSocketAddress(redis.substring(0, colon), Integer.parseInt(redis.substring(colon + 1))),
-                    values.getOrDefault("redis-prefix", ""),
+                    values.getOrDefault("redis-prefix", "tollgate:events:"),
                     decimal(values, "rate", 100),
                     decimal(values, "duration", 10),
                     decimal(values, "warmup", 0),

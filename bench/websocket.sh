@@ -100,12 +100,16 @@ gateway {
     host = "127.0.0.1"
     http { port = $port }
     https { enabled = false }
+    management.port = $((port + 1))
+    # Up to the open-file limit, as the hub's own cap below.
+    limits.max-connections = 0
   }
   logging.level = WARN
   $events
   plugins.websocket-hub {
     max-connections = 200000
-    # Each connection reserves its route's max-queued-bytes (64 KiB) from the budget.
+    # What the queues may hold together: room for every connection's queue to fill (64 KiB each),
+    # so that the benchmark measures delivery, not the budget.
     queue-budget = 16GiB
     channel-defaults { slow-consumer = $slow_consumer }
     permissions = [
@@ -114,7 +118,10 @@ gateway {
     ]
   }
   routes = [
-    { path = "/ws", endpoint = { name = hub, max-queued-bytes = 64KiB, idle-timeout = 10m } }
+    # The publisher (PUBLISH=hub) sends every event over one connection without waiting for replies:
+    # lift the client limits that would refuse it.
+    { path = "/ws", endpoint = { name = hub, max-queued-bytes = 64KiB, idle-timeout = 10m,
+                                 max-messages-per-second = 1000000, max-publishes-in-flight = 100000 } }
   ]
 }
 CONF
@@ -138,12 +145,12 @@ load() { # runs one load process in place of the calling (sub)shell, so that $! 
 
 heap_kib() { # forces a full GC, then reads the heap in use from /metrics
   jcmd "$gateway_pid" GC.run >/dev/null
-  curl -fs "http://127.0.0.1:$port/metrics" | awk '/^jvm_memory_heap_used /{printf "%d", $2/1024}'
+  curl -fs "http://127.0.0.1:$((port + 1))/metrics" | awk '/^jvm_memory_heap_used /{printf "%d", $2/1024}'
 }
 rss_kib() { ps -o rss= -p "$gateway_pid" | tr -d ' '; }
 open_files() { ls "/proc/$gateway_pid/fd" | wc -l; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-hub_connections() { curl -fs "http://127.0.0.1:$port/metrics" | awk '/^tollgate_websocket_hub_connections /{printf "%d", $2}'; }
+hub_connections() { curl -fs "http://127.0.0.1:$((port + 1))/metrics" | awk '/^tollgate_websocket_hub_connections /{printf "%d", $2}'; }
 
 # A short run first, so that the WebSocket, hub and bus code is loaded before the baseline.
 echo "priming the gateway (50 connections, 2 s) ..." >&2

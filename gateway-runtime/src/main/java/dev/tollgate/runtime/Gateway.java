@@ -9,6 +9,7 @@ import dev.tollgate.api.health.Health;
 import dev.tollgate.runtime.assembly.Generation;
 import dev.tollgate.runtime.assembly.GenerationBuilder;
 import dev.tollgate.runtime.assembly.Platform;
+import dev.tollgate.runtime.client.ClientScreen;
 import dev.tollgate.runtime.config.GatewayConfig;
 import dev.tollgate.runtime.config.GatewayConfigReader;
 import dev.tollgate.runtime.health.HealthRegistry;
@@ -19,7 +20,9 @@ import dev.tollgate.runtime.plugin.PluginDescriptor;
 import dev.tollgate.runtime.plugin.PluginLoader;
 import dev.tollgate.runtime.server.ErrorResponses;
 import dev.tollgate.runtime.server.GatewayHandler;
+import dev.tollgate.runtime.server.ClientErrors;
 import dev.tollgate.runtime.server.GatewayServer;
+import dev.tollgate.runtime.server.Pipeline;
 import dev.tollgate.runtime.server.RouteMetrics;
 import dev.tollgate.runtime.server.RouteTarget;
 import dev.tollgate.runtime.server.ServerSettings;
@@ -35,14 +38,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -100,15 +101,14 @@ public final class Gateway implements AutoCloseable {
         this.scheduler = new ScheduledThreadPoolExecutor(2, daemonThreads("gateway-scheduler"));
         scheduler.setRemoveOnCancelPolicy(true);
         int cores = Runtime.getRuntime().availableProcessors();
-        this.blockingExecutor = new ThreadPoolExecutor(0, Math.max(8, cores * 4), 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(1024), daemonThreads("gateway-blocking"));
+        this.blockingExecutor = BlockingExecutor.create(Math.max(8, cores * 4), 1024, daemonThreads("gateway-blocking"));
         this.reloads = Executors.newSingleThreadExecutor(daemonThreads("gateway-reload"));
         this.platform = new Platform(metrics, health, scheduler, blockingExecutor, builder.clock, config.dataDirectory());
         try {
             this.catalog = ComponentCatalog.of(loaded);
-            this.server = new GatewayServer(config.server());
+            this.server = new GatewayServer(config.server(), new ClientErrors(metrics));
             this.webSockets = new WebSocketSupport(server.jetty(), metrics, scheduler);
-            ServerSettings settings = serverSettings(config, webSockets, metrics);
+            ServerSettings settings = serverSettings(config, webSockets, metrics, server.clientErrors());
             platform.serve(settings, systemEndpoints(config, health, metrics));
             eventBus = GenerationBuilder.startEventBus(platform, config, catalog);
             Generation first = GenerationBuilder.build(platform, config, catalog, 1);
@@ -122,7 +122,8 @@ public final class Gateway implements AutoCloseable {
             metrics.gauge("tollgate.server", "connections", server::openConnections);
             metrics.gauge("tollgate.server", "in_flight_requests", server::inFlightRequests);
             metrics.gauge("tollgate.config", "generation", () -> current.get().number());
-            server.start(new GatewayHandler(() -> current.get().pipeline(), settings));
+            server.start(new GatewayHandler(() -> current.get().pipeline(), settings),
+                    managementHandler(config, health, metrics, settings));
             watch(config);
             health.started();
         }
@@ -140,19 +141,38 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static ServerSettings serverSettings(GatewayConfig config, WebSocketUpgrades webSockets, GatewayMetrics metrics) {
+    private static ServerSettings serverSettings(GatewayConfig config, WebSocketUpgrades webSockets, GatewayMetrics metrics,
+                                                 ClientErrors clientErrors) {
         GatewayConfig.Server server = config.server();
         ErrorResponses errors = new ErrorResponses(server.requestIdHeader());
         GatewayConfig.Limits limits = server.limits();
         RouteTarget system = RouteTarget.unrouted(limits.maxRequestBodySize(), limits.maxBufferedBodySize(),
                 limits.minRequestDataRate(), limits.minResponseDataRate(), new RouteMetrics(metrics, "system"), errors);
+        GatewayConfig.Forwarding forwarding = server.forwarding();
+        ClientScreen clients = new ClientScreen(forwarding.trustedProxies(), forwarding.clientAddressHeader(),
+                forwarding.identityHeaders(), server.requestIdHeader());
         return new ServerSettings(server.requestIdHeader(), limits.maxUriLength(), server.security().rejectUnderscoresInHeaderNames(),
-                server.security().mergeSlashes(), server.security().rejectAmbiguousPaths(), webSockets, errors, system);
+                server.security().mergeSlashes(), server.security().rejectAmbiguousPaths(), clients, webSockets, errors, system,
+                clientErrors);
     }
 
+    /** The public listeners' system endpoints: status only and no metrics unless configured. */
     private static SystemEndpoints systemEndpoints(GatewayConfig config, HealthRegistry health, GatewayMetrics metrics) {
         GatewayConfig.SystemEndpoints system = config.system();
-        return system.enabled() ? new SystemEndpoints(health, metrics, system.healthPath(), system.metricsPath()) : null;
+        return system.enabled() ? new SystemEndpoints(health, metrics, system.healthPath(), system.metricsPath(),
+                system.publicHealthDetails(), system.publicMetrics()) : null;
+    }
+
+    /** The management listener: the system endpoints with details and metrics, nothing else. */
+    private static GatewayHandler managementHandler(GatewayConfig config, HealthRegistry health, GatewayMetrics metrics,
+                                                    ServerSettings settings) {
+        GatewayConfig.SystemEndpoints system = config.system();
+        SystemEndpoints endpoints = new SystemEndpoints(health, metrics, system.healthPath(), system.metricsPath(), true, true);
+        GatewayConfig.Limits limits = config.server().limits();
+        RouteTarget unmatched = RouteTarget.unrouted(limits.maxRequestBodySize(), limits.maxBufferedBodySize(),
+                limits.minRequestDataRate(), limits.minResponseDataRate(), new RouteMetrics(metrics, "management"), settings.errors());
+        Pipeline pipeline = new Pipeline(dev.tollgate.runtime.route.RoutingTable.of(List.of()), List.of(), endpoints, false, settings, unmatched);
+        return new GatewayHandler(() -> pipeline, settings);
     }
 
     public static Builder builder() {
@@ -186,7 +206,7 @@ public final class Gateway implements AutoCloseable {
         Platform platform = new Platform(metrics, health, scheduler, Runnable::run, Clock.systemUTC(), config.dataDirectory());
         AutoCloseable bus = null;
         try {
-            platform.serve(serverSettings(config, NO_WEBSOCKETS, metrics), systemEndpoints(config, health, metrics));
+            platform.serve(serverSettings(config, NO_WEBSOCKETS, metrics, new ClientErrors(metrics)), systemEndpoints(config, health, metrics));
             ComponentCatalog catalog = ComponentCatalog.of(plugins);
             bus = GenerationBuilder.startEventBus(platform, config, catalog);
             GenerationBuilder.build(platform, config, catalog, 1).release();
@@ -384,6 +404,11 @@ public final class Gateway implements AutoCloseable {
         return server.httpsPort();
     }
 
+    /** The management port, or -1 when that listener is off. */
+    public int managementPort() {
+        return server.managementPort();
+    }
+
     /** The configuration of the current generation. */
     public GatewayConfig config() {
         return current.get().config();
@@ -442,8 +467,19 @@ public final class Gateway implements AutoCloseable {
             stopLock.notifyAll();
         }
         GatewayConfig config = config();
-        LOG.info("Stopping: draining for up to {} s", config.server().shutdownGracePeriod().toSeconds());
         health.stopping();
+        long drainDelay = config.server().drainDelay().toMillis();
+        if (drainDelay > 0) {
+            // Readiness is down: give load balancers the time to notice before the listeners close.
+            LOG.info("Stopping: not ready; serving on for {} ms (drain-delay) before closing the listeners", drainDelay);
+            try {
+                Thread.sleep(drainDelay);
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        LOG.info("Stopping: draining for up to {} s", config.server().shutdownGracePeriod().toSeconds());
         if (watcher != null) {
             watcher.close();
         }

@@ -30,9 +30,13 @@ final class RestartRequired {
                 || !a.shutdownGracePeriod().equals(b.shutdownGracePeriod())) {
             notes.add("gateway.server (security, request-id-header, threads or shutdown-grace-period) changed");
         }
+        if (!a.forwarding().equals(b.forwarding())) {
+            notes.add("gateway.server trusted-proxies, client-address-header or identity-headers changed");
+        }
         if (!running.events().bridge().equals(next.events().bridge())
                 || !running.events().config().config().root().equals(next.events().config().config().root())
-                || !running.events().localHistory().equals(next.events().localHistory())) {
+                || !running.events().localHistory().equals(next.events().localHistory())
+                || running.events().localMaxHistoryChannels() != next.events().localMaxHistoryChannels()) {
             notes.add("gateway.events changed: the event bus is kept until a restart");
         }
         if (!running.plugins().directory().equals(next.plugins().directory())) {

@@ -58,7 +58,7 @@ class MainReloadTest {
     private void writeConfig(String limits) throws Exception {
         Files.writeString(home.resolve("conf/gateway.conf"), """
                 gateway {
-                  server { host = "127.0.0.1", http.port = 0, https.enabled = false }
+                  server { host = "127.0.0.1", http.port = 0, https.enabled = false, management.port = 0 }
                   %s
                 }
                 """.formatted(limits));
@@ -92,9 +92,9 @@ class MainReloadTest {
         assertThat(run("reload")).as("a file that does not parse is refused before any signal").isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("invalid configuration");
 
-        // The running gateway went on serving on the configuration it had, and says so on /health.
+        // The running gateway went on serving on the configuration it had, and says so on the management /health.
         String log = Files.readString(home.resolve("gateway.log"));
-        int port = Integer.parseInt(log.replaceAll("(?s).*?Listening on http://127\\.0\\.0\\.1:(\\d+).*", "$1"));
+        int port = Integer.parseInt(log.replaceAll("(?s).*?Management on http://127\\.0\\.0\\.1:(\\d+).*", "$1"));
         HttpResponse<String> health = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.body()).contains("\"generation\":2").contains("refused");

@@ -48,6 +48,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
@@ -119,9 +121,19 @@ public final class GenerationBuilder {
         GenerationBuilder builder = new GenerationBuilder(platform, config, catalog, 0);
         GatewayConfig.Events events = config.events();
         if (events.isLocal()) {
-            platform.eventBus(new InMemoryEventBus(events.localHistory(), platform.clock()));
+            InMemoryEventBus bus = new InMemoryEventBus(events.localHistory(), events.localMaxHistoryChannels(), platform.clock());
+            platform.eventBus(bus);
+            platform.metrics().gauge("tollgate.events", "history_channels", bus::channelsWithHistory);
+            long sweep = InMemoryEventBus.EXPIRY_SWEEP_INTERVAL.toMillis();
+            ScheduledFuture<?> expiry = events.localHistory().isEmpty() ? null
+                    : platform.scheduler().scheduleWithFixedDelay(bus::evictExpired, sweep, sweep, TimeUnit.MILLISECONDS);
             platform.health().register("events", () -> Health.up(Map.of("bridge", "local")));
-            return () -> platform.health().unregister("events");
+            return () -> {
+                if (expiry != null) {
+                    expiry.cancel(false);
+                }
+                platform.health().unregister("events");
+            };
         }
         ComponentCatalog.Registration<EventBridgeFactory> registration = catalog.bridge(events.bridge())
                 .orElseThrow(() -> new InvalidConfigException("gateway.events.bridge", "",
@@ -131,10 +143,27 @@ public final class GenerationBuilder {
         ComponentContext context = builder.context(registration.plugin());
         EventBridge bridge = builder.createOrNull(registration, bridgeConfig, context);
         if (bridge == null) {
-            LOG.error("Falling back to the in-memory event bus: events will not cross gateway instances");
+            // Loud, not silent: events would not cross gateway instances.
+            boolean optional = config.plugins().settingsOf(registration.plugin().id()).optional();
+            LOG.error("Event bridge '{}' failed to start: falling back to the in-memory event bus, events will not cross gateway "
+                    + "instances{}", events.bridge(), optional ? "" : "; the gateway is not ready");
             builder.releaseAll();
-            platform.eventBus(new InMemoryEventBus());
-            return () -> { };
+            platform.eventBus(new InMemoryEventBus(events.localHistory(), platform.clock()));
+            Map<String, Object> details = Map.of("bridge", "local (fallback)", "configured", events.bridge(),
+                    "problem", "the " + events.bridge() + " bridge failed to start: events do not cross gateway instances");
+            HealthIndicator fallback = new HealthIndicator() {
+                @Override
+                public Health check() {
+                    return new Health(optional ? Health.Status.DEGRADED : Health.Status.DOWN, details);
+                }
+
+                @Override
+                public boolean critical() {
+                    return !optional;
+                }
+            };
+            platform.health().register("events", fallback);
+            return () -> platform.health().unregister("events", fallback);
         }
         platform.eventBus(bridge);
         HealthIndicator indicator = bridge.health();
@@ -430,12 +459,30 @@ public final class GenerationBuilder {
             throw e;
         }
         catch (RuntimeException | LinkageError e) {
-            if (config.plugins().settingsOf(plugin.id()).required()) {
+            GatewayConfig.PluginSettings settings = config.plugins().settingsOf(plugin.id());
+            if (settings.required()) {
                 throw new IllegalStateException(description + " of required plugin " + plugin.id() + " failed to start: " + e, e);
             }
-            LOG.error("{} of plugin {} failed to start; its routes answer 503", description, plugin.id(), e);
+            if (number > 1) {
+                // A reload keeps the running configuration rather than swap in one that cannot serve.
+                throw new IllegalStateException(description + " of plugin " + plugin.id() + " failed to start: " + e, e);
+            }
+            boolean optional = settings.optional();
+            LOG.error("{} of plugin {} failed to start; its routes answer 503{}", description, plugin.id(),
+                    optional ? "" : " and the gateway is not ready (gateway.plugins." + plugin.id() + ".optional = true keeps it ready)", e);
             String component = "failed." + plugin.id() + "." + description.replace(' ', '-').replace("'", "");
-            HealthIndicator down = () -> Health.down(description + " failed to start: " + e);
+            String reason = description + " failed to start: " + e;
+            HealthIndicator down = new HealthIndicator() {
+                @Override
+                public Health check() {
+                    return optional ? new Health(Health.Status.DEGRADED, Map.of("error", reason)) : Health.down(reason);
+                }
+
+                @Override
+                public boolean critical() {
+                    return !optional;
+                }
+            };
             platform.health().register(component, down);
             releases.add(() -> platform.health().unregister(component, down));
             return null;

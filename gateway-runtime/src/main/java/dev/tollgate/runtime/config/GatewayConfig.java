@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import dev.tollgate.api.event.HistoryRule;
 import dev.tollgate.api.redis.RedisSettings;
 import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.runtime.client.TrustedProxies;
 import dev.tollgate.runtime.upstream.UpstreamSettings;
 
 import static java.util.Objects.requireNonNull;
@@ -58,13 +59,29 @@ public record GatewayConfig(
             HttpsListener https,
             Limits limits,
             Security security,
+            Forwarding forwarding,
             String requestIdHeader,
             Duration shutdownGracePeriod,
             int maxThreads,
-            int minThreads) {
+            int minThreads,
+            Duration drainDelay,
+            Management management) {
     }
 
-    public record HttpListener(boolean enabled, int port, boolean h2c) {
+    /**
+     * The management listener: {@code /health} with details and {@code /metrics}, for operators
+     * and scrapers, apart from the public listeners.
+     *
+     * @param port the port; 0 for an ephemeral one (tests)
+     */
+    public record Management(boolean enabled, String address, int port) {
+    }
+
+    /**
+     * @param h2c whether h2c with prior knowledge is served
+     * @param h2cUpgrade whether an HTTP/1.1 request with {@code Upgrade: h2c} switches to h2c
+     */
+    public record HttpListener(boolean enabled, int port, boolean h2c, boolean h2cUpgrade) {
     }
 
     public record HttpsListener(boolean enabled, int port, boolean http2Only, KeyStore keyStore, List<String> protocols) {
@@ -77,6 +94,10 @@ public record GatewayConfig(
                            Path selfSignedDirectory, List<String> subjectAlternativeNames) {
     }
 
+    /**
+     * @param maxConnections client connections open at once over both listeners; 0: no cap
+     * @param http2IdleTimeout how long an HTTP/2 connection may stay without an open stream; zero disables
+     */
     public record Limits(
             int maxRequestHeaderSize,
             int maxResponseHeaderSize,
@@ -85,19 +106,42 @@ public record GatewayConfig(
             long maxBufferedBodySize,
             Duration headerReadTimeout,
             Duration idleTimeout,
+            int maxConnections,
+            Duration tlsHandshakeTimeout,
             long minRequestDataRate,
             long minResponseDataRate,
             int http2MaxConcurrentStreams,
             int http2MaxResetsPerSecond,
             int http2InitialStreamWindow,
-            int http2InitialSessionWindow) {
+            int http2InitialSessionWindow,
+            Duration http2IdleTimeout) {
     }
 
     public record Security(boolean rejectAmbiguousPaths, boolean mergeSlashes, boolean rejectUnderscoresInHeaderNames) {
     }
 
-    /** @param globalFilters whether the system endpoints run behind {@code gateway.global-filters} */
-    public record SystemEndpoints(boolean enabled, String healthPath, String metricsPath, boolean globalFilters) {
+    /**
+     * What reaches backends of what a client says about itself.
+     *
+     * @param trustedProxies the peers whose forwarding headers are believed (and extended)
+     * @param clientAddressHeader where trusted proxies report the client's address
+     * @param identityHeaders removed from every client request, before any filter
+     */
+    public record Forwarding(TrustedProxies trustedProxies, String clientAddressHeader, List<String> identityHeaders) {
+        public Forwarding {
+            requireNonNull(trustedProxies, "trustedProxies is null");
+            requireNonNull(clientAddressHeader, "clientAddressHeader is null");
+            identityHeaders = List.copyOf(identityHeaders);
+        }
+    }
+
+    /**
+     * @param globalFilters whether the system endpoints run behind {@code gateway.global-filters}
+     * @param publicHealthDetails whether the public listeners' {@code /health} shows components and details
+     * @param publicMetrics whether the public listeners serve {@code /metrics}
+     */
+    public record SystemEndpoints(boolean enabled, String healthPath, String metricsPath, boolean globalFilters,
+                                  boolean publicHealthDetails, boolean publicMetrics) {
     }
 
     /**
@@ -119,19 +163,25 @@ public record GatewayConfig(
 
         public PluginSettings settingsOf(String pluginId) {
             return settings.getOrDefault(pluginId,
-                    new PluginSettings(pluginId, true, false, HoconConfig.empty("gateway.plugins." + pluginId, pluginId)));
+                    new PluginSettings(pluginId, true, false, false, HoconConfig.empty("gateway.plugins." + pluginId, pluginId)));
         }
     }
 
-    /** @param config the plugin's own keys, without {@code enabled} and {@code required} */
-    public record PluginSettings(String pluginId, boolean enabled, boolean required, HoconConfig config) {
+    /**
+     * @param required a component of the plugin that fails to start stops start-up (and refuses a reload)
+     * @param optional a component of the plugin that fails to start leaves the gateway ready (its
+     *        routes answer 503); otherwise the gateway is not ready while it is down
+     * @param config the plugin's own keys, without {@code enabled}, {@code required} and {@code optional}
+     */
+    public record PluginSettings(String pluginId, boolean enabled, boolean required, boolean optional, HoconConfig config) {
     }
 
     /**
      * @param config the bridge's block ({@code gateway.events.<bridge>})
      * @param localHistory history rules of the in-memory bus
+     * @param localMaxHistoryChannels how many channels keep history at most in the in-memory bus
      */
-    public record Events(String bridge, HoconConfig config, List<HistoryRule> localHistory) {
+    public record Events(String bridge, HoconConfig config, List<HistoryRule> localHistory, int localMaxHistoryChannels) {
         public Events {
             localHistory = List.copyOf(localHistory);
         }

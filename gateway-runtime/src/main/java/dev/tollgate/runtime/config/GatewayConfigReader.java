@@ -12,6 +12,7 @@ import dev.tollgate.api.event.HistoryRule;
 import dev.tollgate.api.redis.RedisSettings;
 import dev.tollgate.api.upstream.InstanceAddress;
 import dev.tollgate.api.upstream.ServiceInstance;
+import dev.tollgate.runtime.client.TrustedProxies;
 import dev.tollgate.runtime.upstream.UpstreamSettings;
 
 import java.net.URI;
@@ -44,6 +45,8 @@ public final class GatewayConfigReader {
     private static final Set<String> HTTP_METHODS = Set.of(
             "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    /** A header name the gateway may be told to use: letters, digits and dashes. */
+    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9-]+");
     private static final Config ROUTE_TEMPLATE = ConfigFactory.parseString("""
             id = null, path = null, methods = [], hosts = [], headers {}, service = null, endpoint = null,
             filters = [], max-request-body-size = null, max-buffered-body-size = null,
@@ -156,7 +159,7 @@ public final class GatewayConfigReader {
             }
         }
         String requestIdHeader = server.getString("request-id-header");
-        if (!requestIdHeader.matches("[A-Za-z0-9-]+")) {
+        if (!HEADER_NAME.matcher(requestIdHeader).matches()) {
             throw server.error("request-id-header", "must be a header name of letters, digits and dashes");
         }
         GatewayConfig.Limits readLimits = new GatewayConfig.Limits(
@@ -167,15 +170,23 @@ public final class GatewayConfigReader {
                 limits.positiveBytes("max-buffered-body-size"),
                 limits.positiveDuration("header-read-timeout"),
                 limits.positiveDuration("idle-timeout"),
+                limits.intInRange("max-connections", 0, 10_000_000),
+                limits.positiveDuration("tls-handshake-timeout"),
                 limits.nonNegativeLong("min-request-data-rate"),
                 limits.nonNegativeLong("min-response-data-rate"),
                 http2.intInRange("max-concurrent-streams", 1, 65_535),
                 http2.intInRange("max-resets-per-second", 1, 1_000_000),
                 http2.intBytesInRange("initial-stream-window", 65_535, Integer.MAX_VALUE),
-                http2.intBytesInRange("initial-session-window", 65_535, Integer.MAX_VALUE));
+                http2.intBytesInRange("initial-session-window", 65_535, Integer.MAX_VALUE),
+                http2.nonNegativeDuration("idle-timeout"));
+        if (readLimits.http2InitialStreamWindow() > readLimits.http2InitialSessionWindow()) {
+            throw http2.error("initial-stream-window", "may not exceed initial-session-window ("
+                    + readLimits.http2InitialSessionWindow() + " bytes), the most one connection may make the gateway buffer");
+        }
         GatewayConfig.Server result = new GatewayConfig.Server(
                 server.getString("host"),
-                new GatewayConfig.HttpListener(http.getBoolean("enabled"), port(http), http.getBoolean("h2c")),
+                new GatewayConfig.HttpListener(http.getBoolean("enabled"), port(http), http.getBoolean("h2c"),
+                        http.getBoolean("h2c-upgrade")),
                 new GatewayConfig.HttpsListener(
                         https.getBoolean("enabled"),
                         port(https),
@@ -193,14 +204,50 @@ public final class GatewayConfigReader {
                         security.getBoolean("reject-ambiguous-paths"),
                         security.getBoolean("merge-slashes"),
                         security.getBoolean("reject-underscores-in-header-names")),
+                readForwarding(server),
                 requestIdHeader,
                 server.nonNegativeDuration("shutdown-grace-period"),
                 threads.intInRange("max", 0, 10_000),
-                threads.intInRange("min", 0, 10_000));
+                threads.intInRange("min", 0, 10_000),
+                server.getConfig("shutdown").nonNegativeDuration("drain-delay"),
+                readManagement(server.getConfig("management")));
         if (!result.http().enabled() && !result.https().enabled()) {
             throw server.error("http.enabled", "at least one of http and https must be enabled");
         }
         return result;
+    }
+
+    private static GatewayConfig.Management readManagement(HoconConfig management) {
+        String address = management.getString("address");
+        if (address.isBlank()) {
+            throw management.error("address", "must name the address to listen on, e.g. 127.0.0.1");
+        }
+        return new GatewayConfig.Management(management.getBoolean("enabled"), address, port(management));
+    }
+
+    private static GatewayConfig.Forwarding readForwarding(HoconConfig server) {
+        TrustedProxies trustedProxies;
+        try {
+            trustedProxies = TrustedProxies.of(server.getStringList("trusted-proxies"));
+        }
+        catch (IllegalArgumentException e) {
+            throw server.error("trusted-proxies", e.getMessage());
+        }
+        String clientAddressHeader = server.getString("client-address-header");
+        if (!HEADER_NAME.matcher(clientAddressHeader).matches()) {
+            throw server.error("client-address-header", "must be a header name of letters, digits and dashes, e.g. "
+                    + "X-Forwarded-For or Forwarded; got '" + clientAddressHeader + "'");
+        }
+        List<String> identityHeaders = server.getStringList("identity-headers");
+        for (String name : identityHeaders) {
+            if (!HEADER_NAME.matcher(name).matches()) {
+                throw server.error("identity-headers", "'" + name + "' is not a header name of letters, digits and dashes");
+            }
+            if (name.equalsIgnoreCase(clientAddressHeader)) {
+                throw server.error("identity-headers", "'" + name + "' is the client-address-header, which trusted proxies must be able to send");
+            }
+        }
+        return new GatewayConfig.Forwarding(trustedProxies, clientAddressHeader, identityHeaders);
     }
 
     private static GatewayConfig.SystemEndpoints readSystem(HoconConfig system) {
@@ -208,7 +255,9 @@ public final class GatewayConfigReader {
                 system.getBoolean("enabled"),
                 absolutePath(system, "health-path"),
                 absolutePath(system, "metrics-path"),
-                system.getBoolean("global-filters"));
+                system.getBoolean("global-filters"),
+                system.getBoolean("public.health-details"),
+                system.getBoolean("public.metrics"));
     }
 
     private static GatewayConfig.Logging readLogging(HoconConfig logging) {
@@ -244,8 +293,12 @@ public final class GatewayConfigReader {
             HoconConfig block = plugins.getConfig(key);
             boolean enabled = !block.has("enabled") || block.getBoolean("enabled");
             boolean required = block.has("required") && block.getBoolean("required");
-            Config own = block.config().withoutPath("enabled").withoutPath("required");
-            settings.put(key, new GatewayConfig.PluginSettings(key, enabled, required, new HoconConfig(own, block.path(), key)));
+            boolean optional = block.has("optional") && block.getBoolean("optional");
+            if (required && optional) {
+                throw block.error("optional", "a plugin is either required (its failure stops start-up) or optional (its failure leaves the gateway ready), not both");
+            }
+            Config own = block.config().withoutPath("enabled").withoutPath("required").withoutPath("optional");
+            settings.put(key, new GatewayConfig.PluginSettings(key, enabled, required, optional, new HoconConfig(own, block.path(), key)));
         }
         return new GatewayConfig.Plugins(home.resolve(plugins.getString("directory")).normalize(), settings);
     }
@@ -258,13 +311,14 @@ public final class GatewayConfigReader {
             }
         }
         HoconConfig local = events.getConfig("local");
-        ConfigKeys.checkKnown(local, ConfigFactory.parseString("history = []").root(), Set.of());
+        ConfigKeys.checkKnown(local, ConfigFactory.parseString("history = [], max-history-channels = 0").root(), Set.of());
         List<HistoryRule> history = HistoryRule.readAll(local, "history");
+        int maxHistoryChannels = local.intInRange("max-history-channels", 1, 10_000_000);
         if (bridge.equals("local")) {
-            return new GatewayConfig.Events(bridge, local, history);
+            return new GatewayConfig.Events(bridge, local, history, maxHistoryChannels);
         }
         HoconConfig block = events.has(bridge) ? events.getConfig(bridge) : HoconConfig.empty(events.pathOf(bridge), bridge);
-        return new GatewayConfig.Events(bridge, block, history);
+        return new GatewayConfig.Events(bridge, block, history, maxHistoryChannels);
     }
 
     /** {@code gateway.redis}: each entry over {@code gateway.redis-defaults}, checked against its schema. */

@@ -7,6 +7,7 @@ import dev.tollgate.api.websocket.WebSocketHandler;
 import dev.tollgate.api.websocket.WebSocketSettings;
 import org.eclipse.jetty.http.HttpFields;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -27,21 +28,24 @@ import static java.util.Objects.requireNonNull;
 final class AuthenticationExchange extends ExchangeState {
     private final Route route;
     private final Connection connection;
+    private final InetAddress clientAddress;
     private final ExchangeRequest request;
     private final ExchangeResponse response;
 
     /**
+     * @param clientAddress the original exchange's client address
      * @param line the request line as it arrived, captured
      * @param routedPath the path routing saw
-     * @param headers a copy of the request's fields as the client sent them (with the request id),
+     * @param headers a copy of the request's fields as they arrived, screened (with the request id),
      *        owned by this exchange from now on
      * @param credentials fields that replace those of the same names; copied
      */
-    AuthenticationExchange(String requestId, Route route, Connection connection, ExchangeRequest.Line line, String routedPath,
-                           HttpFields.Mutable headers, Headers credentials, long maxBufferedBodySize) {
+    AuthenticationExchange(String requestId, Route route, Connection connection, InetAddress clientAddress, ExchangeRequest.Line line,
+                           String routedPath, HttpFields.Mutable headers, Headers credentials, long maxBufferedBodySize) {
         super(requestId);
         this.route = requireNonNull(route, "route is null");
         this.connection = FixedConnection.of(requireNonNull(connection, "connection is null"));
+        this.clientAddress = clientAddress;
         requireNonNull(headers, "headers is null");
         requireNonNull(credentials, "credentials is null").forEach((name, value) -> headers.remove(name));
         credentials.forEach(headers::add);
@@ -67,6 +71,11 @@ final class AuthenticationExchange extends ExchangeState {
     @Override
     public Connection connection() {
         return connection;
+    }
+
+    @Override
+    public InetAddress clientAddress() {
+        return clientAddress;
     }
 
     @Override

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +34,9 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>As a {@link FilterChain.FailureHandler} it turns a failed step into that response on the
  * exchange, so the error travels back through the filters that ran like any other response. It
- * logs each failure once, here, with the request id: 5xx gateway exceptions as warnings, any
- * other exception as an error with its stack (the client sees only a generic message).
+ * logs each failure once, here, with the request id and the client's address as the gateway
+ * trusts it: 5xx gateway exceptions as warnings, any other exception as an error with its stack
+ * (the client sees only a generic message).
  */
 public final class ErrorResponses implements FilterChain.FailureHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
@@ -133,18 +135,24 @@ public final class ErrorResponses implements FilterChain.FailureHandler {
         Throwable cause = unwrap(failure);
         if (cause instanceof GatewayException gatewayException) {
             if (gatewayException.code().httpStatus() >= 500) {
-                LOG.warn("Request {} {} {} on route {}: {} {}", exchange.requestId(), exchange.request().method(),
-                        exchange.request().path(), routeOf(exchange), gatewayException.code(), gatewayException.getMessage(),
-                        LOG.isDebugEnabled() ? gatewayException : null);
+                LOG.warn("Request {} {} {} from {} on route {}: {} {}", exchange.requestId(), exchange.request().method(),
+                        exchange.request().path(), clientOf(exchange), routeOf(exchange), gatewayException.code(),
+                        gatewayException.getMessage(), LOG.isDebugEnabled() ? gatewayException : null);
             }
             return gatewayException;
         }
         if (cause instanceof TimeoutException) {
             return new GatewayException(ErrorCode.REQUEST_TIMEOUT, "request timed out");
         }
-        LOG.error("Request {} {} {} on route {} failed", exchange.requestId(), exchange.request().method(),
-                exchange.request().path(), routeOf(exchange), cause);
+        LOG.error("Request {} {} {} from {} on route {} failed", exchange.requestId(), exchange.request().method(),
+                exchange.request().path(), clientOf(exchange), routeOf(exchange), cause);
         return new GatewayException(ErrorCode.INTERNAL_ERROR, "internal error; see the gateway log for request " + exchange.requestId());
+    }
+
+    /** The client's address as the gateway trusts it (a trusted proxy's client, not the proxy). */
+    private static String clientOf(Exchange exchange) {
+        InetAddress client = exchange.clientAddress();
+        return client == null ? "(unknown)" : client.getHostAddress();
     }
 
     private static String routeOf(Exchange exchange) {

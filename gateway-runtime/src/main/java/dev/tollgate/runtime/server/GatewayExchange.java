@@ -14,6 +14,7 @@ import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.Callback;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -28,7 +29,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * The {@link Exchange} of one request: its identity, the route it is bound to (none while the
  * gateway-wide filters run, then the matched one), its {@link ExchangeRequest} over Jetty's
- * request and its {@link ExchangeResponse}. Running a chain on it hands the outcome to its
+ * request (with the header fields the {@link dev.tollgate.runtime.client.ClientScreen} let
+ * through) and its {@link ExchangeResponse}. Running a chain on it hands the outcome to its
  * {@link ResponseSender}, which writes the response to Jetty and completes Jetty's callback.
  *
  * <p>{@link #authenticate} runs the route's authentication filters on an
@@ -39,11 +41,14 @@ final class GatewayExchange extends ExchangeState {
     private final org.eclipse.jetty.server.Request jettyRequest;
     private final ServerSettings settings;
     private final String routedPath;
+    private final HttpFields arrivedHeaders;
     private final ExchangeRequest request;
     private final ExchangeResponse response;
     private final ResponseSender sender;
     private RouteTarget target;
     private Route route;
+    private InetAddress clientAddress;
+    private boolean clientAddressRead;
     private volatile boolean upgraded;
 
     /**
@@ -60,8 +65,10 @@ final class GatewayExchange extends ExchangeState {
         this.routedPath = canonicalPath;
         this.target = unmatched;
         this.route = new MatchedRoute(unmatched, Map.of());
+        this.arrivedHeaders = settings.clients().screen(jettyRequest.getHeaders(),
+                jettyRequest.getConnectionMetaData().getRemoteSocketAddress());
         this.request = new ExchangeRequest(new JettyLine(jettyRequest, settings.webSockets()), canonicalPath,
-                jettyRequest.getHeaders(), new JettyBody(), () -> target.maxBufferedBodySize());
+                arrivedHeaders, new JettyBody(), () -> target.maxBufferedBodySize());
         this.response = new ExchangeResponse(JettyHeaders.of(jettyResponse.getHeaders()), () -> target.maxBufferedBodySize());
         this.sender = new ResponseSender(this, jettyRequest, jettyResponse, callback, settings.errors(), startNanos, onEnd);
     }
@@ -125,6 +132,16 @@ final class GatewayExchange extends ExchangeState {
     }
 
     @Override
+    public InetAddress clientAddress() {
+        if (!clientAddressRead) {
+            clientAddress = settings.clients().clientAddress(jettyRequest.getConnectionMetaData().getRemoteSocketAddress(),
+                    arrivedHeaders);
+            clientAddressRead = true;
+        }
+        return clientAddress;
+    }
+
+    @Override
     void firstListenerAdded() {
         jettyRequest.addFailureListener(this::clientFailed);
     }
@@ -147,10 +164,10 @@ final class GatewayExchange extends ExchangeState {
         RouteTarget routeTarget = target;
         AuthenticationExchange copy;
         try {
-            HttpFields.Mutable headers = HttpFields.build(jettyRequest.getHeaders());
+            HttpFields.Mutable headers = HttpFields.build(arrivedHeaders);
             headers.put(settings.requestIdHeader(), requestId());
-            copy = new AuthenticationExchange(requestId(), route, connection(), request.line().capture(), routedPath,
-                    headers, credentials, routeTarget.maxBufferedBodySize());
+            copy = new AuthenticationExchange(requestId(), route, connection(), clientAddress(), request.line().capture(),
+                    routedPath, headers, credentials, routeTarget.maxBufferedBodySize());
         }
         catch (RuntimeException e) {
             return CompletableFuture.failedStage(ErrorResponses.toGatewayException(this, e));
@@ -225,7 +242,8 @@ final class GatewayExchange extends ExchangeState {
 
         @Override
         public Flow.Publisher<ByteBuffer> open() {
-            publisher = new RequestBodyPublisher(jettyRequest, target.maxRequestBodySize(), target.minRequestDataRate());
+            publisher = new RequestBodyPublisher(jettyRequest, target.maxRequestBodySize(), target.minRequestDataRate(),
+                    settings.clientErrors(), requestId());
             return publisher;
         }
 

@@ -8,16 +8,16 @@ import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
-import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.io.ConnectionStatistics;
 import org.eclipse.jetty.io.WindowRateControl;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -36,6 +36,10 @@ import static java.util.Objects.requireNonNull;
  * smuggling shapes are refused with 400 and the connection closed), ambiguous URIs refused,
  * bounded headers, a deadline for request heads, HTTP/2 stream and reset limits — and a
  * graceful stop that lets in-flight exchanges finish.
+ *
+ * <p>Connections are capped, TLS handshakes have a deadline, and HTTP/2 sessions are held to
+ * RFC 9113 where Jetty is lenient, with idle connections closed even when the client pings them
+ * ({@link Http2SessionGuard}); clients' protocol errors are {@link ClientErrors}, not server errors.
  */
 public final class GatewayServer {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
@@ -43,20 +47,25 @@ public final class GatewayServer {
     private final Server server;
     private final ServerConnector httpConnector;
     private final ServerConnector httpsConnector;
+    private final ServerConnector managementConnector;
     private final GracefulHandler graceful = new GracefulHandler();
     private final ConnectionStatistics connectionStatistics = new ConnectionStatistics();
+    private final ClientErrors clientErrors;
+    private final Http2SessionGuard http2Guard;
 
     /** Builds the server and its listeners; {@link #start} binds them. */
-    public GatewayServer(GatewayConfig.Server config) {
+    public GatewayServer(GatewayConfig.Server config, ClientErrors clientErrors) {
         requireNonNull(config, "config is null");
+        this.clientErrors = requireNonNull(clientErrors, "clientErrors is null");
+        this.http2Guard = new Http2SessionGuard(clientErrors, config.limits().http2IdleTimeout());
         int cores = Runtime.getRuntime().availableProcessors();
         int maxThreads = config.maxThreads() > 0 ? config.maxThreads() : Math.max(32, cores * 8);
         int minThreads = config.minThreads() > 0 ? Math.min(config.minThreads(), maxThreads) : Math.min(8, maxThreads);
-        QueuedThreadPool threads = new ServerThreadPool(maxThreads, minThreads);
+        QueuedThreadPool threads = new ResumingThreadPool(maxThreads, minThreads);
         threads.setName("gateway");
         server = new Server(threads);
         server.setStopTimeout(config.shutdownGracePeriod().toMillis());
-        server.setErrorHandler(new JsonErrorHandler(config.requestIdHeader()));
+        server.setErrorHandler(new JsonErrorHandler(config.requestIdHeader(), clientErrors));
 
         GatewayConfig.Limits limits = config.limits();
         HttpConfiguration http = httpConfiguration(config);
@@ -69,12 +78,22 @@ public final class GatewayServer {
         if (httpsConnector != null) {
             server.addConnector(httpsConnector);
         }
+        managementConnector = config.management().enabled() ? managementConnector(config.management(), http) : null;
+        if (managementConnector != null) {
+            server.addConnector(managementConnector);
+        }
+        limitConnections(limits.maxConnections());
         server.setHandler(graceful);
     }
 
-    /** Starts serving with {@code gatewayHandler} behind the graceful-shutdown handler. */
-    public void start(Handler gatewayHandler) throws Exception {
-        graceful.setHandler(requireNonNull(gatewayHandler, "gatewayHandler is null"));
+    /**
+     * Starts serving with {@code gatewayHandler} on the public listeners and
+     * {@code managementHandler} on the management listener, behind the graceful-shutdown handler.
+     */
+    public void start(Handler gatewayHandler, Handler managementHandler) throws Exception {
+        requireNonNull(gatewayHandler, "gatewayHandler is null");
+        requireNonNull(managementHandler, "managementHandler is null");
+        graceful.setHandler(managementConnector == null ? gatewayHandler : new ByListener(managementConnector, managementHandler, gatewayHandler));
         server.start();
         if (httpConnector != null) {
             LOG.info("Listening on http://{}:{} (HTTP/1.1{})", hostOf(httpConnector), httpConnector.getLocalPort(),
@@ -83,6 +102,10 @@ public final class GatewayServer {
         if (httpsConnector != null) {
             LOG.info("Listening on https://{}:{} ({})", hostOf(httpsConnector), httpsConnector.getLocalPort(),
                     String.join(", ", httpsConnector.getProtocols()));
+        }
+        if (managementConnector != null) {
+            LOG.info("Management on http://{}:{} (/health with details, /metrics)", hostOf(managementConnector),
+                    managementConnector.getLocalPort());
         }
     }
 
@@ -105,6 +128,11 @@ public final class GatewayServer {
         return httpsConnector == null ? -1 : httpsConnector.getLocalPort();
     }
 
+    /** The bound management port, or -1 when that listener is off. */
+    public int managementPort() {
+        return managementConnector == null ? -1 : managementConnector.getLocalPort();
+    }
+
     /** Requests being handled right now. */
     public long inFlightRequests() {
         return graceful.getCurrentRequestCount();
@@ -113,6 +141,11 @@ public final class GatewayServer {
     /** Open client connections. */
     public long openConnections() {
         return connectionStatistics.getConnections();
+    }
+
+    /** Where clients' protocol errors are counted. */
+    public ClientErrors clientErrors() {
+        return clientErrors;
     }
 
     /** The Jetty server, for components that attach to it (WebSocket support). */
@@ -152,7 +185,7 @@ public final class GatewayServer {
         List<ConnectionFactory> factories = new ArrayList<>();
         factories.add(new HeaderTimeoutConnectionFactory(http, limits.headerReadTimeout().toNanos()));
         if (config.http().h2c()) {
-            factories.add(configure(new HTTP2CServerConnectionFactory(http), limits));
+            factories.add(configure(new Http2SessionGuard.ClearTextConnectionFactory(http, http2Guard, config.http().h2cUpgrade()), limits));
         }
         ServerConnector connector = new ServerConnector(server, factories.toArray(ConnectionFactory[]::new));
         connector.setName("http");
@@ -185,9 +218,9 @@ public final class GatewayServer {
                 : new ALPNServerConnectionFactory("h2", "http/1.1");
         alpn.setDefaultProtocol(http2Only ? "h2" : "http/1.1");
         List<ConnectionFactory> factories = new ArrayList<>();
-        factories.add(new SslConnectionFactory(ssl, alpn.getProtocol()));
+        factories.add(new HandshakeTimeoutSslConnectionFactory(ssl, alpn.getProtocol(), limits.tlsHandshakeTimeout().toNanos()));
         factories.add(alpn);
-        factories.add(configure(new HTTP2ServerConnectionFactory(https), limits));
+        factories.add(configure(new Http2SessionGuard.TlsConnectionFactory(https, http2Guard), limits));
         if (!http2Only) {
             factories.add(new HeaderTimeoutConnectionFactory(https, limits.headerReadTimeout().toNanos()));
         }
@@ -199,6 +232,56 @@ public final class GatewayServer {
         connector.setAcceptQueueSize(4096);
         connector.addBean(connectionStatistics);
         return connector;
+    }
+
+    /** HTTP/1.1 in clear text, on its own address: a few requests from operators and scrapers. */
+    private ServerConnector managementConnector(GatewayConfig.Management management, HttpConfiguration http) {
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setName("management");
+        connector.setHost(management.address());
+        connector.setPort(management.port());
+        return connector;
+    }
+
+    /** Sends the management listener's requests to its handler, the others to the gateway's. */
+    private static final class ByListener extends Handler.Abstract {
+        private final ServerConnector management;
+        private final Handler managementHandler;
+        private final Handler gatewayHandler;
+
+        ByListener(ServerConnector management, Handler managementHandler, Handler gatewayHandler) {
+            super(InvocationType.NON_BLOCKING);
+            this.management = management;
+            this.managementHandler = managementHandler;
+            this.gatewayHandler = gatewayHandler;
+            addBean(managementHandler);
+            addBean(gatewayHandler);
+        }
+
+        @Override
+        public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                              org.eclipse.jetty.util.Callback callback) throws Exception {
+            return request.getConnectionMetaData().getConnector() == management
+                    ? managementHandler.handle(request, response, callback)
+                    : gatewayHandler.handle(request, response, callback);
+        }
+    }
+
+    /**
+     * Stops accepting on the client listeners while {@code max} connections are open (they wait in
+     * the accept queue), rather than running out of file descriptors.
+     */
+    private void limitConnections(int max) {
+        List<ServerConnector> listeners = new ArrayList<>();
+        if (httpConnector != null) {
+            listeners.add(httpConnector);
+        }
+        if (httpsConnector != null) {
+            listeners.add(httpsConnector);
+        }
+        if (max > 0 && !listeners.isEmpty()) {
+            server.addBean(new NetworkConnectionLimit(max, listeners.toArray(ServerConnector[]::new)));
+        }
     }
 
     private static <F extends AbstractHTTP2ServerConnectionFactory> F configure(F factory, GatewayConfig.Limits limits) {
@@ -213,31 +296,5 @@ public final class GatewayServer {
 
     private static String hostOf(ServerConnector connector) {
         return connector.getHost() == null ? "0.0.0.0" : connector.getHost();
-    }
-
-    /**
-     * The server's pool, which resumes HTTP/1.1 connections on the thread that asks.
-     *
-     * <p>When a response completes on a thread other than the one that handled the request — the
-     * backend client's thread that relayed the backend's answer — Jetty resumes the connection
-     * (to read the client's next request) by dispatching it to the pool: one thread hand-off,
-     * and its context switches, per proxied request. The gateway's connections do only
-     * non-blocking work when resumed (read what has arrived, parse it, hand a request to the
-     * non-blocking handler, or wait for more), so they run on the thread that completed the
-     * response, as nginx's event loop would.
-     */
-    private static final class ServerThreadPool extends QueuedThreadPool {
-        ServerThreadPool(int maxThreads, int minThreads) {
-            super(maxThreads, minThreads);
-        }
-
-        @Override
-        public void execute(Runnable job) {
-            if (job instanceof HeaderTimeoutConnectionFactory.ResumableConnection) {
-                job.run();
-                return;
-            }
-            super.execute(job);
-        }
     }
 }

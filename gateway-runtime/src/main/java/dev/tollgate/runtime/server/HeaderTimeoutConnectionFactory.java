@@ -36,8 +36,19 @@ final class HeaderTimeoutConnectionFactory extends HttpConnectionFactory {
         return configure(connection, connector, endPoint);
     }
 
-    /** A connection that may be resumed on the completing thread (see {@code GatewayServer.ServerThreadPool}). */
+    /** A connection that may be resumed on the completing thread (see {@link ResumingThreadPool}). */
     interface ResumableConnection extends Runnable {
+        /**
+         * Whether this resume may run on the asking thread: fewer than {@code limit} resumes in a
+         * row have run there since the selector last woke the connection for new bytes.
+         */
+        boolean tryResumeInline(int limit);
+
+        /** Runs the resume on the current thread, as such. */
+        void runInline();
+
+        /** The resume goes to the pool: the connection keeps its count until the selector wakes it. */
+        void dispatched();
     }
 
     private static final class GuardedConnection extends HttpConnection implements ResumableConnection {
@@ -45,6 +56,10 @@ final class HeaderTimeoutConnectionFactory extends HttpConnectionFactory {
         private final Scheduler scheduler;
         private volatile long headStartedNanos;
         private Scheduler.Task pending;
+        /** Resumes run on an asking thread in a row; only touched from the connection's serialized callbacks. */
+        private volatile int inlineResumes;
+        private volatile boolean resumingInline;
+        private volatile boolean dispatched;
 
         GuardedConnection(HttpConfiguration configuration, Connector connector, EndPoint endPoint, long timeoutNanos) {
             super(configuration, connector, endPoint);
@@ -53,7 +68,36 @@ final class HeaderTimeoutConnectionFactory extends HttpConnectionFactory {
         }
 
         @Override
+        public boolean tryResumeInline(int limit) {
+            return ++inlineResumes <= limit;
+        }
+
+        @Override
+        public void runInline() {
+            resumingInline = true;
+            try {
+                run();
+            }
+            finally {
+                resumingInline = false;
+            }
+        }
+
+        @Override
+        public void dispatched() {
+            dispatched = true;
+        }
+
+        @Override
         public void onFillable() {
+            if (dispatched) {
+                // Run by the pool for a resume that exceeded the count: still working off a backlog.
+                dispatched = false;
+            }
+            else if (!resumingInline) {
+                // Woken by the selector: the client sent new bytes, not a pipelined backlog.
+                inlineResumes = 0;
+            }
             super.onFillable();
             if (isReadingHead()) {
                 if (headStartedNanos == 0) {

@@ -19,12 +19,17 @@ import static java.util.Objects.requireNonNull;
  * <p>Jetty answers some protocol errors with 5xx statuses (501 for an unknown
  * {@code Transfer-Encoding}, 505 for an unknown version); they are the client's fault, so they
  * are answered as 400.
+ *
+ * <p>Every 4xx here is a request the client got wrong at the protocol level; it is counted as a
+ * {@link ClientErrors client error}, not logged as a failure.
  */
 public final class JsonErrorHandler extends ErrorHandler {
     private final String requestIdHeader;
+    private final ClientErrors clientErrors;
 
-    public JsonErrorHandler(String requestIdHeader) {
+    public JsonErrorHandler(String requestIdHeader, ClientErrors clientErrors) {
         this.requestIdHeader = requireNonNull(requestIdHeader, "requestIdHeader is null");
+        this.clientErrors = requireNonNull(clientErrors, "clientErrors is null");
     }
 
     @Override
@@ -47,6 +52,10 @@ public final class JsonErrorHandler extends ErrorHandler {
         }
         String requestId = request.getHeaders() == null ? RequestIds.generate()
                 : RequestIds.accept(request.getHeaders().get(requestIdHeader));
+        if (code.httpStatus() < 500) {
+            clientErrors.record(ClientErrors.Reason.MALFORMED_REQUEST, request.getConnectionMetaData().getRemoteSocketAddress(),
+                    "request " + requestId + ": " + code.httpStatus() + " " + message, cause);
+        }
         if (response.isCommitted()) {
             callback.failed(cause != null ? cause : new IllegalStateException(message));
             return true;

@@ -9,6 +9,7 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.thread.Invocable;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeoutException;
 
@@ -24,6 +25,10 @@ import static java.util.Objects.requireNonNull;
  * data rate (408) — counting only the time spent waiting for the client's bytes while the
  * subscriber wanted them, so a backend slow to take the body is not the client's fault — and
  * keeps the trailers that end the body.
+ *
+ * <p>A body the client stops sending — it resets the stream, breaks the HTTP/2 connection, or
+ * closes the connection early — fails as a 400 {@link GatewayException} and is counted as a
+ * {@link ClientErrors client error}: the client's doing, not the gateway's, and not logged as one.
  */
 final class RequestBodyPublisher extends ChunkPublisher<Content.Chunk> {
     private static final long RATE_GRACE_NANOS = 1_000_000_000L;
@@ -31,6 +36,8 @@ final class RequestBodyPublisher extends ChunkPublisher<Content.Chunk> {
     private final Request request;
     private final long maxBodySize;
     private final long minDataRate;
+    private final ClientErrors clientErrors;
+    private final String requestId;
     private final Runnable onDataAvailable = Invocable.from(Invocable.InvocationType.NON_BLOCKING, this::dataAvailable);
     // Only touched from the drain loop.
     private long bytesRead;
@@ -38,10 +45,12 @@ final class RequestBodyPublisher extends ChunkPublisher<Content.Chunk> {
     private long waitStartNanos;
     private volatile Headers trailers;
 
-    RequestBodyPublisher(Request request, long maxBodySize, long minDataRate) {
+    RequestBodyPublisher(Request request, long maxBodySize, long minDataRate, ClientErrors clientErrors, String requestId) {
         this.request = requireNonNull(request, "request is null");
         this.maxBodySize = maxBodySize;
         this.minDataRate = minDataRate;
+        this.clientErrors = requireNonNull(clientErrors, "clientErrors is null");
+        this.requestId = requireNonNull(requestId, "requestId is null");
     }
 
     /** Trailers received with the body, or {@code null}. */
@@ -113,7 +122,16 @@ final class RequestBodyPublisher extends ChunkPublisher<Content.Chunk> {
         if (failure instanceof GatewayException) {
             return failure;
         }
+        if (failure instanceof IOException) {
+            // Jetty's EofException (an early EOF, a reset stream, a broken HTTP/2 connection).
+            clientErrors.record(ClientErrors.Reason.ABORTED_BODY, request.getConnectionMetaData().getRemoteSocketAddress(),
+                    "request " + requestId + ": the body was cut off: " + failure.getMessage(), failure);
+            return new GatewayException(ErrorCode.BAD_REQUEST, "the request body was cut off: " + failure.getMessage(), failure);
+        }
         if (failure instanceof org.eclipse.jetty.http.HttpException httpException) {
+            // A malformed body (bad chunked coding).
+            clientErrors.record(ClientErrors.Reason.MALFORMED_REQUEST, request.getConnectionMetaData().getRemoteSocketAddress(),
+                    "request " + requestId + ": " + failure.getMessage(), failure);
             return new GatewayException(ErrorCode.forHttpStatus(httpException.getCode()),
                     httpException.getReason() == null ? "bad request body" : httpException.getReason(), failure);
         }

@@ -1,5 +1,6 @@
 package dev.tollgate.runtime.server;
 
+import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.http.Headers;
 import dev.tollgate.runtime.plugin.ContextClassLoader;
 import org.eclipse.jetty.http.HttpFields;
@@ -170,8 +171,15 @@ final class ResponseSender implements Callback {
             respondError(cause);
         }
         else {
-            LOG.warn("Request {} on route {}: response body failed after the response was committed: {}",
-                    exchange.requestId(), exchange.route().id(), cause.toString());
+            if (cause instanceof GatewayException refusal && refusal.code().httpStatus() < 500) {
+                // The client's doing (a request body it cut off, streamed into this response): counted as a client error.
+                LOG.debug("Request {} on route {}: response body failed after the response was committed: {}",
+                        exchange.requestId(), exchange.route().id(), cause.toString());
+            }
+            else {
+                LOG.warn("Request {} on route {}: response body failed after the response was committed: {}",
+                        exchange.requestId(), exchange.route().id(), cause.toString());
+            }
             abort(cause);
         }
     }

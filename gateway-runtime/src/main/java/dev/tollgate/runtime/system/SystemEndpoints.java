@@ -23,10 +23,12 @@ import java.util.concurrent.CompletionStage;
 import static java.util.Objects.requireNonNull;
 
 /**
- * {@code /health} (every component, 503 when not ready), {@code /health/live} (the process
- * answers), {@code /health/ready} (send traffic here?) and {@code /metrics} (Prometheus text).
- * GET and HEAD only. Answered on the main listeners, ahead of routes; like any handler it may run
- * behind the gateway-wide filters ({@code gateway.system.global-filters}).
+ * {@code /health} (the status, 503 when not ready; with every component and its details on the
+ * management listener), {@code /health/live} (the process answers), {@code /health/ready} (send
+ * traffic here?) and {@code /metrics} (Prometheus text, on the management listener). GET and HEAD
+ * only. On the public listeners they are answered ahead of routes, and may run behind the
+ * gateway-wide filters ({@code gateway.system.global-filters}); what they show there is
+ * {@code gateway.system.public}'s choice.
  */
 public final class SystemEndpoints implements ExchangeHandler {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -37,12 +39,22 @@ public final class SystemEndpoints implements ExchangeHandler {
     private final GatewayMetrics metrics;
     private final String healthPath;
     private final String metricsPath;
+    private final boolean details;
+    private final boolean serveMetrics;
 
-    public SystemEndpoints(HealthRegistry health, GatewayMetrics metrics, String healthPath, String metricsPath) {
+    /**
+     * @param details whether {@code /health} shows every component with its details (the
+     *        management listener), or the status and readiness only (the public listeners)
+     * @param serveMetrics whether {@code /metrics} is served here, or answered 404
+     */
+    public SystemEndpoints(HealthRegistry health, GatewayMetrics metrics, String healthPath, String metricsPath,
+                           boolean details, boolean serveMetrics) {
         this.health = requireNonNull(health, "health is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
         this.healthPath = requireNonNull(healthPath, "healthPath is null");
         this.metricsPath = requireNonNull(metricsPath, "metricsPath is null");
+        this.details = details;
+        this.serveMetrics = serveMetrics;
     }
 
     /** Whether {@code path} (canonical) is one of the system endpoints. */
@@ -61,11 +73,17 @@ public final class SystemEndpoints implements ExchangeHandler {
         }
         Exchange.Response response = exchange.response();
         if (path.equals(metricsPath)) {
+            if (!serveMetrics) {
+                return CompletableFuture.failedFuture(new GatewayException(ErrorCode.NOT_FOUND,
+                        "metrics are served on the management listener"));
+            }
             send(response, 200, metrics.contentType(), metrics.scrape());
         }
         else if (path.equals(healthPath)) {
             HealthRegistry.Report report = health.report();
-            send(response, report.ready() ? 200 : 503, "application/json", reportJson(report));
+            byte[] body = details ? reportJson(report)
+                    : ("{\"status\":\"" + report.status().name() + "\",\"ready\":" + report.ready() + "}").getBytes(StandardCharsets.UTF_8);
+            send(response, report.ready() ? 200 : 503, "application/json", body);
         }
         else if (path.equals(healthPath + "/live")) {
             send(response, 200, "application/json", "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8));

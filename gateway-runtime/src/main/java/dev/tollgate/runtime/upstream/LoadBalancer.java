@@ -2,7 +2,7 @@ package dev.tollgate.runtime.upstream;
 
 import dev.tollgate.api.http.Exchange;
 
-import java.net.InetSocketAddress;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -238,8 +238,8 @@ interface LoadBalancer {
         private String key(Exchange exchange) {
             return switch (settings.hashSource()) {
                 case IP -> {
-                    InetSocketAddress remote = exchange.connection().remoteAddress();
-                    yield remote == null ? null : remote.getAddress() == null ? remote.getHostString() : remote.getAddress().getHostAddress();
+                    InetAddress client = exchange.clientAddress();
+                    yield client == null ? null : client.getHostAddress();
                 }
                 case PATH -> exchange.request().path();
                 case HEADER -> exchange.request().headers().get(settings.hashName());

@@ -21,6 +21,7 @@ class GatewayConfigReaderTest {
         GatewayConfig config = read("");
         assertThat(config.server().http().port()).isEqualTo(8080);
         assertThat(config.server().http().h2c()).isTrue();
+        assertThat(config.server().http().h2cUpgrade()).isFalse();
         assertThat(config.server().https().port()).isEqualTo(8443);
         assertThat(config.server().https().http2Only()).isFalse();
         assertThat(config.server().https().keyStore().path()).isEmpty();
@@ -29,6 +30,10 @@ class GatewayConfigReaderTest {
         assertThat(config.server().limits().maxRequestBodySize()).isEqualTo(10L * 1024 * 1024);
         assertThat(config.server().limits().headerReadTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.server().limits().http2MaxConcurrentStreams()).isEqualTo(128);
+        assertThat(config.server().limits().maxConnections()).isEqualTo(10_000);
+        assertThat(config.server().limits().tlsHandshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.server().limits().http2IdleTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.server().limits().http2InitialSessionWindow()).isEqualTo(16 * 1024 * 1024);
         assertThat(config.server().security().rejectAmbiguousPaths()).isTrue();
         assertThat(config.server().security().rejectUnderscoresInHeaderNames()).isTrue();
         assertThat(config.server().requestIdHeader()).isEqualTo("X-Request-Id");
@@ -37,6 +42,54 @@ class GatewayConfigReaderTest {
         assertThat(config.plugins().directory()).isEqualTo(HOME.resolve("plugins.d"));
         assertThat(config.events().isLocal()).isTrue();
         assertThat(config.routes()).isEmpty();
+    }
+
+    @Test
+    void noProxyIsTrustedAndTheUsualIdentityHeadersAreRemovedByDefault() {
+        GatewayConfig.Forwarding forwarding = read("").server().forwarding();
+        assertThat(forwarding.trustedProxies().isEmpty()).isTrue();
+        assertThat(forwarding.clientAddressHeader()).isEqualTo("X-Forwarded-For");
+        assertThat(forwarding.identityHeaders()).containsExactly("X-User-Id", "X-User-Roles");
+        GatewayConfig.Forwarding configured = read("""
+                gateway.server {
+                  trusted-proxies = ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7"]
+                  client-address-header = Forwarded
+                  identity-headers = ["X-User-Id", "X-User-Roles", "X-Tenant"]
+                }
+                """).server().forwarding();
+        assertThat(configured.trustedProxies().ranges()).containsExactly("10.0.0.0/8", "2001:db8::/32", "192.0.2.7");
+        assertThat(configured.clientAddressHeader()).isEqualTo("Forwarded");
+        assertThat(configured.identityHeaders()).containsExactly("X-User-Id", "X-User-Roles", "X-Tenant");
+    }
+
+    @Test
+    void aTrustedProxyThatIsNoRangeIsRefusedWithItsPath() {
+        assertThatThrownBy(() -> read("gateway.server.trusted-proxies = [\"10.0.0.0/8\", \"10.0.0.0/33\"]"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("gateway.server.trusted-proxies")
+                .hasMessageContaining("'10.0.0.0/33': the prefix length must be 0 to 32");
+        assertThatThrownBy(() -> read("gateway.server.trusted-proxies = [\"lb.internal\"]"))
+                .hasMessageContaining("gateway.server.trusted-proxies")
+                .hasMessageContaining("'lb.internal' is not an IP address or a CIDR range");
+        assertThatThrownBy(() -> read("gateway.server.trusted-proxies = [\"10.1.0.0/8\"]"))
+                .hasMessageContaining("did you mean 10.0.0.0/8?");
+        assertThatThrownBy(() -> read("gateway.server.trusted-proxies = \"10.0.0.0/8\""))
+                .hasMessageContaining("gateway.server.trusted-proxies");
+        assertThatThrownBy(() -> read("gateway.server.identity-headers = [\"X_User\"]"))
+                .hasMessageContaining("gateway.server.identity-headers")
+                .hasMessageContaining("'X_User' is not a header name");
+        assertThatThrownBy(() -> read("gateway.server.client-address-header = \"X Forwarded\""))
+                .hasMessageContaining("gateway.server.client-address-header");
+        assertThatThrownBy(() -> read("gateway.server.identity-headers = [\"X-Forwarded-For\"]"))
+                .hasMessageContaining("is the client-address-header");
+    }
+
+    @Test
+    void anHttp2StreamWindowLargerThanTheSessionWindowIsRefused() {
+        assertThatThrownBy(() -> read("gateway.server.limits.http2 { initial-stream-window = 4MiB, initial-session-window = 1MiB }"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("gateway.server.limits.http2.initial-stream-window")
+                .hasMessageContaining("may not exceed initial-session-window");
     }
 
     @Test
@@ -180,6 +233,11 @@ class GatewayConfigReaderTest {
         assertThat(config.events().localHistory()).hasSize(1);
         assertThat(config.events().localHistory().get(0).channels().matches("simulation:42")).isTrue();
         assertThat(config.events().localHistory().get(0).size()).isEqualTo(10);
+        assertThat(config.events().localMaxHistoryChannels()).as("the default in reference.conf").isEqualTo(10_000);
+        assertThat(read("gateway.events.local.max-history-channels = 50").events().localMaxHistoryChannels()).isEqualTo(50);
+        assertThatThrownBy(() -> read("gateway.events.local.max-history-channels = 0"))
+                .hasMessageContaining("gateway.events.local.max-history-channels")
+                .hasMessageContaining("must be between 1 and 10000000");
         assertThatThrownBy(() -> read("gateway.events.local.history = [ { channel = \"x\" } ]"))
                 .hasMessageContaining("gateway.events.local.history[0].channel")
                 .hasMessageContaining("did you mean 'channels'");

@@ -238,7 +238,25 @@ class PluginLoadingTest {
             assertThat(response.body()).contains("\"code\":\"UNAVAILABLE\"", "filter 'test-broken-start' is unavailable");
             assertThat(gateway.gateway().health().report().components().keySet())
                     .anySatisfy(name -> assertThat(name).contains("test-broken-start"));
+            assertThat(gateway.gateway().health().report().ready()).as("a component that failed makes the gateway not ready").isFalse();
+            HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(gateway.http("/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).isEqualTo(503);
+
+            // A reload whose component fails to start is refused; the running configuration serves on.
+            var refused = gateway.reload("routes = [ { path = \"/y\", endpoint = test-echo, filters = [ test-broken-start ] } ]");
+            assertThat(refused.applied()).isFalse();
+            assertThat(refused.message()).contains("test-broken-start").contains("failed to start");
         }
+        try (TestGateway optional = TestGateway.start("""
+                plugins.test.optional = true
+                routes = [ { path = "/x", endpoint = test-echo, filters = [ test-broken-start ] } ]
+                """)) {
+            assertThat(optional.gateway().health().report().ready()).as("unless its plugin is optional").isTrue();
+            assertThat(optional.gateway().health().report().status().name()).isEqualTo("DEGRADED");
+        }
+        assertThatThrownBy(() -> TestGateway.start("plugins.test { required = true, optional = true }"))
+                .hasMessageContaining("gateway.plugins.test.optional");
         assertThatThrownBy(() -> TestGateway.builder().config("""
                 plugins.test.required = true
                 routes = [ { path = "/x", endpoint = test-echo, filters = [ test-broken-start ] } ]

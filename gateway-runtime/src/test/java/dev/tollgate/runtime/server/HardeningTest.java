@@ -159,6 +159,18 @@ class HardeningTest {
         }
     }
 
+    /**
+     * h2c smuggling: behind an HTTP/1.1 load balancer, a 101 to {@code Upgrade: h2c} would let the
+     * client speak HTTP/2 through the balancer's connection, past its rules.
+     */
+    @Test
+    void anH2cUpgradeIsServedAsHttp11() throws Exception {
+        RawHttp.Response response = request("GET /public/x HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n");
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).contains("\"protocol\":\"HTTP/1.1\"");
+    }
+
     @Test
     void unknownRoutesAndMethodsGetTheJsonShape() throws Exception {
         RawHttp.Response missing = request(get("/nowhere"));

@@ -64,11 +64,21 @@ class ProtocolsTest {
     }
 
     @Test
-    void jdkClientNegotiatesH2OverTlsAndUpgradesToH2c() throws Exception {
+    void jdkClientNegotiatesH2OverTlsAndIsServedHttp11WhenItAsksForAnH2cUpgrade() throws Exception {
         try (TestGateway gateway = TestGateway.start(ROUTES)) {
             var client = Clients.jdk(gateway.home(), java.net.http.HttpClient.Version.HTTP_2);
             HttpResponse<String> tls = client.send(HttpRequest.newBuilder(gateway.https("/echo/x")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(tls.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+            HttpResponse<String> notUpgraded = client.send(HttpRequest.newBuilder(gateway.http("/echo/x")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(notUpgraded.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_1_1);
+            assertThat(notUpgraded.body()).contains("\"protocol\":\"HTTP/1.1\"");
+        }
+    }
+
+    @Test
+    void h2cUpgradeWhenEnabled() throws Exception {
+        try (TestGateway gateway = TestGateway.start(ROUTES + "\nserver.http.h2c-upgrade = true")) {
+            var client = Clients.jdk(gateway.home(), java.net.http.HttpClient.Version.HTTP_2);
             HttpResponse<String> upgraded = client.send(HttpRequest.newBuilder(gateway.http("/echo/x")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(upgraded.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
         }

@@ -55,4 +55,41 @@ class SystemEndpointsTest {
             assertThat(send(gateway, "GET", "/health").statusCode()).isEqualTo(404);
         }
     }
+
+    @Test
+    void byDefaultThePublicListenersSayTheStatusOnlyAndTheManagementListenerTheRest() throws Exception {
+        try (TestGateway gateway = TestGateway.start("""
+                system.public { health-details = false, metrics = false }
+                services { hidden { backend = test-upstream, instances = ["http://10.11.12.13:9000"] } }
+                """)) {
+            HttpResponse<String> health = send(gateway, "GET", "/health");
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).isEqualTo("{\"status\":\"UP\",\"ready\":true}").doesNotContain("10.11.12.13");
+            HttpResponse<String> metrics = send(gateway, "GET", "/metrics");
+            assertThat(metrics.statusCode()).isEqualTo(404);
+            assertThat(metrics.body()).contains("management listener");
+
+            HttpResponse<String> details = client.send(HttpRequest.newBuilder(gateway.management("/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(details.statusCode()).isEqualTo(200);
+            assertThat(details.body()).contains("\"components\"", "upstream.hidden", "10.11.12.13");
+            HttpResponse<String> scraped = client.send(HttpRequest.newBuilder(gateway.management("/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(scraped.body()).contains("jvm_memory_heap_used");
+            HttpResponse<String> other = client.send(HttpRequest.newBuilder(gateway.management("/api/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(other.statusCode()).as("the management listener serves nothing else").isEqualTo(404);
+        }
+    }
+
+    @Test
+    void theManagementListenerListensOnItsAddressOnly() throws Exception {
+        try (TestGateway gateway = TestGateway.start("")) {
+            assertThat(gateway.gateway().managementPort()).isPositive().isNotEqualTo(gateway.gateway().httpPort());
+            assertThat(gateway.gateway().config().server().management().address()).isEqualTo("127.0.0.1");
+        }
+        try (TestGateway gateway = TestGateway.start("server.management.enabled = false")) {
+            assertThat(gateway.gateway().managementPort()).isEqualTo(-1);
+        }
+    }
 }

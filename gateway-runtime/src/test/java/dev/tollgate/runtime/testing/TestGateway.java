@@ -69,6 +69,11 @@ public final class TestGateway implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + gateway.httpPort() + pathAndQuery);
     }
 
+    /** A URI on the management listener. */
+    public URI management(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + gateway.managementPort() + pathAndQuery);
+    }
+
     public URI https(String pathAndQuery) {
         return URI.create("https://localhost:" + gateway.httpsPort() + pathAndQuery);
     }
@@ -129,6 +134,11 @@ public final class TestGateway implements AutoCloseable {
                       server.http.port = 0
                       server.https.port = 0
                       server.shutdown-grace-period = 5s
+                      server.shutdown.drain-delay = 0s
+                      server.management.port = 0
+                      # Tests observe the gateway through /metrics and /health's details on the main port;
+                      # the secure defaults themselves are tested in SystemEndpointsTest.
+                      system.public { health-details = true, metrics = true }
                       plugins.directory = "plugins.d"
                     }
                     gateway {

@@ -80,6 +80,22 @@ public final class TestPlugin implements Plugin {
         }
     }
 
+    /** An event bridge that fails to start, for the runtime's fallback. */
+    @Override
+    public Iterable<dev.tollgate.api.event.EventBridgeFactory> eventBridgeFactories() {
+        return List.of(new dev.tollgate.api.event.EventBridgeFactory() {
+            @Override
+            public String name() {
+                return "test-broken-bridge";
+            }
+
+            @Override
+            public dev.tollgate.api.event.EventBridge create(PluginConfig config, PluginContext context) {
+                throw new IllegalStateException("the test bridge cannot start");
+            }
+        });
+    }
+
     @Override
     public Iterable<DiscoveryFactory> discoveryFactories() {
         return List.of(new TestDiscovery());
@@ -225,6 +241,11 @@ public final class TestPlugin implements Plugin {
                         }
                     };
                 }),
+                factory("test-thread", config -> (exchange, chain) -> {
+                    // The thread that handled the request (not the one the response completes on).
+                    String thread = Thread.currentThread().getName();
+                    return chain.proceed(exchange).thenRun(() -> exchange.response().headers().set("X-Thread", thread));
+                }),
                 factory("test-proceed-twice", config -> (exchange, chain) -> {
                     chain.proceed(exchange);
                     return chain.proceed(exchange);
@@ -276,7 +297,9 @@ public final class TestPlugin implements Plugin {
                             copy.put(data).flip();
                             session.send(WebSocketMessage.binary(copy));
                         }
-                    }, WebSocketSettings.DEFAULTS);
+                    }, new WebSocketSettings(config.getDuration("idle-timeout"), config.getDuration("ping-interval"),
+                            WebSocketSettings.DEFAULTS.maxMessageSize(), WebSocketSettings.DEFAULTS.maxQueuedBytes(),
+                            WebSocketSettings.DEFAULTS.maxQueuedMessages(), false));
                 }),
                 endpoint("test-authenticate", config -> exchange -> {
                     Headers credentials = Headers.create();
@@ -335,6 +358,7 @@ public final class TestPlugin implements Plugin {
         field(json, "route", exchange.route().id()).append(',');
         field(json, "requestId", exchange.requestId()).append(',');
         field(json, "principal", exchange.principal().map(Principal::name).orElse("")).append(',');
+        field(json, "clientAddress", exchange.clientAddress() == null ? "" : exchange.clientAddress().getHostAddress()).append(',');
         field(json, "body", body).append(',');
         json.append("\"params\":{");
         int i = 0;

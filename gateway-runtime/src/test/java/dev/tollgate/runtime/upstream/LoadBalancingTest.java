@@ -114,6 +114,34 @@ class LoadBalancingTest {
     }
 
     @Test
+    void consistentHashOnIpKeysOnTheClientAddressATrustedProxyReports() throws Exception {
+        BackendServer a = backend("a");
+        BackendServer b = backend("b");
+        BackendServer c = backend("c");
+        try (TestGateway gateway = TestGateway.start("""
+                server.trusted-proxies = ["127.0.0.1/32"]
+                services { svc { backend = test-upstream, load-balancer { policy = consistent-hash, hash-on = ip }
+                  instances = [ { url = "%s", id = a }, { url = "%s", id = b }, { url = "%s", id = c } ] } }
+                routes = [ { path = "/svc/**", service = svc } ]
+                """.formatted(a.url(), b.url(), c.url()))) {
+            Set<String> owners = new HashSet<>();
+            for (int client = 1; client <= 60; client++) {
+                String owner = answeredFor(gateway, "198.51.100." + client);
+                assertThat(answeredFor(gateway, "198.51.100." + client)).isEqualTo(owner);
+                owners.add(owner);
+            }
+            // Keyed on the peer (the proxy, 127.0.0.1), one instance would have taken every request.
+            assertThat(owners).containsExactlyInAnyOrder("a", "b", "c");
+        }
+    }
+
+    private static String answeredFor(TestGateway gateway, String forwardedFor) throws Exception {
+        HttpResponse<String> response = UpstreamTesting.CLIENT.send(HttpRequest.newBuilder(gateway.http("/svc/x"))
+                .header("X-Forwarded-For", forwardedFor).build(), HttpResponse.BodyHandlers.ofString());
+        return response.headers().firstValue("X-Instance").orElse("status " + response.statusCode());
+    }
+
+    @Test
     void consistentHashKeepsAKeyOnOneInstanceAndMovesOnlyThatInstancesKeys() throws Exception {
         BackendServer a = backend("a");
         BackendServer b = backend("b");
