@@ -258,6 +258,14 @@ public final class GatewayServer {
             addBean(gatewayHandler);
         }
 
+        /** The two handlers belong to the server too (else each warns, when started, that it has none). */
+        @Override
+        public void setServer(Server server) {
+            super.setServer(server);
+            managementHandler.setServer(server);
+            gatewayHandler.setServer(server);
+        }
+
         @Override
         public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
                               org.eclipse.jetty.util.Callback callback) throws Exception {

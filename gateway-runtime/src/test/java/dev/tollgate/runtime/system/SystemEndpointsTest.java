@@ -1,6 +1,8 @@
 package dev.tollgate.runtime.system;
 
+import dev.tollgate.runtime.testing.CapturedLogs;
 import dev.tollgate.runtime.testing.TestGateway;
+import org.eclipse.jetty.server.Handler;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpClient;
@@ -84,9 +86,11 @@ class SystemEndpointsTest {
 
     @Test
     void theManagementListenerListensOnItsAddressOnly() throws Exception {
-        try (TestGateway gateway = TestGateway.start("")) {
+        try (CapturedLogs jetty = new CapturedLogs(Handler.Abstract.class);
+             TestGateway gateway = TestGateway.start("")) {
             assertThat(gateway.gateway().managementPort()).isPositive().isNotEqualTo(gateway.gateway().httpPort());
             assertThat(gateway.gateway().config().server().management().address()).isEqualTo("127.0.0.1");
+            assertThat(jetty.warnings()).as("both listeners' handlers belong to the server").isEmpty();
         }
         try (TestGateway gateway = TestGateway.start("server.management.enabled = false")) {
             assertThat(gateway.gateway().managementPort()).isEqualTo(-1);
