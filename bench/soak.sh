@@ -2,13 +2,15 @@
 # Soak: the built distribution under steady load for a long time — 70 % of its measured peak
 # through a proxied route (HTTP/1.1, h2load at a fixed rate) and thousands of hub WebSocket clients
 # receiving published messages — reporting failed requests, WebSocket errors and lost messages, and
-# the heap after a full GC and the RSS at the start and at the end (a leak shows as growth).
+# the heap after a full GC and the RSS every 5 minutes while every connection is open (a leak shows
+# as a rising series).
 #
 #   bench/soak.sh [minutes] [websocket-connections] [load-percent]     (defaults: 30 5000 70)
 #
 # Build first: mvn -B package -DskipTests. Installs nghttp2-client (h2load), nginx-light, curl and
 # the JDK's jcmd from Debian when missing. Environment: RATE (published messages per second, 100),
-# CHANNELS (100), CONNECTIONS (h2load clients, 50), JAVA_OPTS (the gateway's).
+# CHANNELS (100), CONNECTIONS (h2load clients, 50), SAMPLE (seconds between heap samples, 300),
+# JAVA_OPTS (the gateway's).
 set -eu
 cd "$(dirname "$0")/.."
 minutes=${1:-30}
@@ -39,8 +41,9 @@ work=$(mktemp -d /tmp/tollgate-bench-soak.XXXXXX)
 chmod 755 "$work"
 gateway_pid=""
 load_pid=""
+http_pid=""
 cleanup() {
-  for pid in $load_pid $gateway_pid; do kill "$pid" 2>/dev/null || true; done
+  for pid in $http_pid $load_pid $gateway_pid; do kill "$pid" 2>/dev/null || true; done
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
 }
@@ -105,10 +108,11 @@ per_client=$((target / clients))
 [ "$per_client" -ge 1 ] || per_client=1
 echo "peak $peak req/s; soaking at $((per_client * clients)) req/s ($percent %) and $websockets WebSocket clients for $minutes min" >&2
 
-# --- The WebSocket clients, then the baseline.
+# --- The WebSocket clients (connected until after the HTTP load ends: the last sample is taken
+# under load), then the baseline.
 seconds=$((minutes * 60))
 java -Xmx1g -XX:+UseParallelGC bench/WebSocketLoad.java --url "ws://127.0.0.1:$port/ws" --connections "$websockets" \
-  --channels "$channels" --publish hub --rate "$rate" --warmup 20 --duration "$seconds" --sources 127.0.0.2 \
+  --channels "$channels" --publish hub --rate "$rate" --warmup 20 --duration "$((seconds + 120))" --sources 127.0.0.2 \
   --channel-prefix soak: >"$work/websocket.log" 2>&1 &
 load_pid=$!
 hub_connections() { curl -fs "http://127.0.0.1:$management/metrics" | awk '/^tollgate_websocket_hub_connections /{printf "%d", $2}'; }
@@ -120,11 +124,26 @@ sleep 20
 heap_start=$(heap_kib)
 rss_start=$(rss_kib)
 
-h2load --h1 -t1 -c"$clients" --rps="$per_client" -D "$seconds" "$url" >"$work/h2load.log" 2>&1
-wait "$load_pid" || true
-load_pid=""
+# Heap after a full GC and RSS every SAMPLE seconds (300) while every connection is open: a leak
+# shows as a rising series, whatever the start and the end say.
+sample=${SAMPLE:-300}
+echo "minute heap_after_gc_kib rss_kib" >"$work/samples.txt"
+echo "0 $heap_start $rss_start" >>"$work/samples.txt"
+h2load --h1 -t1 -c"$clients" --rps="$per_client" -D "$seconds" "$url" >"$work/h2load.log" 2>&1 &
+http_pid=$!
+elapsed=0
+while [ $((elapsed + sample)) -lt "$seconds" ]; do
+  sleep "$sample"
+  elapsed=$((elapsed + sample))
+  echo "$((elapsed / 60)) $(heap_kib) $(rss_kib)" >>"$work/samples.txt"
+done
+wait "$http_pid" || true
 heap_end=$(heap_kib)
 rss_end=$(rss_kib)
+echo "$minutes $heap_end $rss_end" >>"$work/samples.txt"
+wait "$load_pid" || true
+load_pid=""
+heap_closed=$(heap_kib)
 
 requests=$(awk '/^requests:/{print $2}' "$work/h2load.log")
 succeeded=$(awk '/^requests:/{for (i = 1; i <= NF; i++) if ($i == "succeeded,") print $(i - 1)}' "$work/h2load.log")
@@ -135,10 +154,13 @@ ws=$(grep -E "closed_by_gateway=" "$work/websocket.log" | tail -1)
 field() { echo "$ws" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 
 echo "machine:                    $(nproc) cores, $(uname -r), java $(java -version 2>&1 | head -1)"
-echo "HTTP (proxied, HTTP/1.1):   $requests requests at $((per_client * clients))/s for $minutes min; succeeded $succeeded, failed $failed, errored $errored, non-2xx $non_2xx"
+achieved=$(awk '/^finished in/{for (i = 1; i <= NF; i++) if ($i ~ /req\/s/) {print int($(i - 1)); exit}}' "$work/h2load.log")
+echo "HTTP (proxied, HTTP/1.1):   $requests requests for $minutes min, $achieved/s (asked $((per_client * clients))/s); succeeded $succeeded, failed $failed, errored $errored, non-2xx $non_2xx"
 echo "WebSocket:                  $(field subscribed) of $websockets subscribed, closed by the gateway $(field closed_by_gateway), errors $(field errors); messages delivered $(field delivered) of $(field expected)"
-echo "heap after GC (KiB):        start $heap_start, end $heap_end"
+echo "heap after GC (KiB):        start $heap_start, end $heap_end (under load); $heap_closed once the WebSocket clients left"
 echo "RSS (KiB):                  start $rss_start, end $rss_end"
+echo "samples (under load):"
+sed 's/^/  /' "$work/samples.txt"
 echo "details: $work"
 [ "${failed:-1}" = 0 ] && [ "${errored:-1}" = 0 ] && [ "${non_2xx:-1}" = 0 ] && [ "$(field errors)" = 0 ] \
   && [ "$(field closed_by_gateway)" = 0 ] || { echo "FAILED" >&2; exit 1; }
