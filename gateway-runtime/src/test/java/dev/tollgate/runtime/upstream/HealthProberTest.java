@@ -18,6 +18,8 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -105,6 +107,33 @@ class HealthProberTest {
             health.setStatus("orders", HealthCheckResponse.ServingStatus.SERVING);
             assertThat(verdict(url, UpstreamSettings.ProbeType.GRPC, "orders")).isNull();
             assertThat(verdict(url, UpstreamSettings.ProbeType.GRPC, "unknown")).contains("grpc-status 5");
+        }
+        finally {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aGrpcInstanceThatStopsProbesDownAndHealthyAgainOnceRestarted() throws Exception {
+        HealthStatusManager health = new HealthStatusManager();
+        health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(health.getHealthService()).build().start();
+        int port = server.getPort();
+        String url = "grpc://127.0.0.1:" + port;
+        try {
+            assertThat(verdict(url, UpstreamSettings.ProbeType.GRPC, "")).isNull();
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            List<String> down = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                down.add(String.valueOf(verdict(url, UpstreamSettings.ProbeType.GRPC, "")));
+            }
+            assertThat(down).as("probes of a stopped instance").doesNotContain("null");
+            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)).addService(health.getHealthService()).build().start();
+            List<String> up = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                up.add(String.valueOf(verdict(url, UpstreamSettings.ProbeType.GRPC, "")));
+            }
+            assertThat(up).as("probes of the restarted instance").containsOnly("null");
         }
         finally {
             server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
