@@ -61,6 +61,8 @@ final class ProjectsServer implements AutoCloseable {
     final AtomicInteger maxInFlight = new AtomicInteger();
     final AtomicInteger streamMessagesSent = new AtomicInteger();
     final AtomicInteger calls = new AtomicInteger();
+    /** Calls the client cancelled (the server saw onCancel before closing them). */
+    final AtomicInteger cancelled = new AtomicInteger();
     final HealthStatusManager health = new HealthStatusManager();
     final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
@@ -107,6 +109,13 @@ final class ProjectsServer implements AutoCloseable {
             calls.incrementAndGet();
             maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             Metadata response = new Metadata();
+            java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+            Runnable end = () -> {
+                if (ended.compareAndSet(false, true)) {
+                    inFlight.decrementAndGet();
+                    cancelled.incrementAndGet();
+                }
+            };
             ServerCall<Q, R> recording = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
                 @Override
                 public void sendHeaders(Metadata outgoing) {
@@ -116,12 +125,21 @@ final class ProjectsServer implements AutoCloseable {
 
                 @Override
                 public void close(Status status, Metadata trailers) {
-                    inFlight.decrementAndGet();
+                    if (ended.compareAndSet(false, true)) {
+                        inFlight.decrementAndGet();
+                    }
                     super.close(status, trailers);
                 }
             };
             Context context = Context.current().withValue(REQUEST_HEADERS, headers).withValue(RESPONSE_HEADERS, response);
-            return Contexts.interceptCall(context, recording, headers, next);
+            return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+                    Contexts.interceptCall(context, recording, headers, next)) {
+                @Override
+                public void onCancel() {
+                    end.run();
+                    super.onCancel();
+                }
+            };
         }
     }
 
