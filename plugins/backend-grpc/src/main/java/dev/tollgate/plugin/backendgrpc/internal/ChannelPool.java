@@ -2,6 +2,7 @@ package dev.tollgate.plugin.backendgrpc.internal;
 
 import dev.tollgate.api.upstream.InstanceAddress;
 import dev.tollgate.api.upstream.ServiceInstance;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.okhttp.OkHttpChannelBuilder;
 import org.slf4j.Logger;
@@ -206,6 +207,11 @@ final class ChannelPool implements AutoCloseable {
                     // Closed by the sweep meanwhile: take another.
                     least.inFlight.decrementAndGet();
                     continue;
+                }
+                if (least.channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+                    // The runtime chose the instance (its health says it is up): reconnect now rather
+                    // than after grpc-java's back-off, so an instance that came back takes calls at once.
+                    least.channel.resetConnectBackoff();
                 }
                 return new Lease(least);
             }
