@@ -1,0 +1,48 @@
+package dev.tollgate.plugin.backendgrpc.internal;
+
+import dev.tollgate.api.PluginConfig;
+
+import java.time.Duration;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One route's options for a grpc service.
+ *
+ * @param stripPrefix the prefix removed (whole segments) before matching; empty for none
+ * @param deadline the route's deadline of unary calls, the service's unless set; zero for none
+ * @param streamDeadline the route's deadline of server-streaming calls, the service's unless set; zero for none
+ */
+record RouteSettings(String stripPrefix, Duration deadline, Duration streamDeadline) {
+
+    RouteSettings {
+        requireNonNull(stripPrefix, "stripPrefix is null");
+        requireNonNull(deadline, "deadline is null");
+        requireNonNull(streamDeadline, "streamDeadline is null");
+    }
+
+    static RouteSettings from(PluginConfig config, ServiceSettings service) {
+        String prefix = config.getString("strip-prefix");
+        if (!prefix.isEmpty() && (!prefix.startsWith("/") || (prefix.endsWith("/") && prefix.length() > 1))) {
+            throw config.error("strip-prefix", "must start with / and not end with one, got '" + prefix + "'");
+        }
+        Duration deadline = config.has("deadline") ? ServiceSettings.nonNegative(config, "deadline") : service.deadline();
+        Duration streamDeadline = config.has("stream-deadline") ? ServiceSettings.nonNegative(config, "stream-deadline")
+                : service.streamDeadline();
+        return new RouteSettings(prefix.equals("/") ? "" : prefix, deadline, streamDeadline);
+    }
+
+    /** The path the bindings are matched against: the request's, without the prefix; null when it lacks the prefix. */
+    String pathToMatch(String path) {
+        if (stripPrefix.isEmpty()) {
+            return path;
+        }
+        if (path.equals(stripPrefix)) {
+            return "/";
+        }
+        if (path.startsWith(stripPrefix) && path.charAt(stripPrefix.length()) == '/') {
+            return path.substring(stripPrefix.length());
+        }
+        return null;
+    }
+}
