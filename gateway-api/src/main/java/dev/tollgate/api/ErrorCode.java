@@ -23,14 +23,33 @@ public enum ErrorCode {
     PAYLOAD_TOO_LARGE(413),
     /** The request target is longer than allowed. */
     URI_TOO_LONG(414),
+    /**
+     * The request conflicts with the state of the resource (a gRPC {@code ALREADY_EXISTS} or
+     * {@code ABORTED}).
+     *
+     * @since 1.2
+     */
+    CONFLICT(409),
     /** The request's content type is not accepted here. */
     UNSUPPORTED_MEDIA_TYPE(415),
     /** A rate limit was reached. */
     TOO_MANY_REQUESTS(429),
     /** The request headers are larger than allowed. */
     HEADERS_TOO_LARGE(431),
+    /**
+     * The client cancelled the request (nginx's 499; a gRPC {@code CANCELLED}).
+     *
+     * @since 1.2
+     */
+    CLIENT_CLOSED_REQUEST(499),
     /** A bug or unexpected state in the gateway or a plugin. */
     INTERNAL_ERROR(500),
+    /**
+     * The backend does not implement what was asked (a gRPC {@code UNIMPLEMENTED}).
+     *
+     * @since 1.2
+     */
+    NOT_IMPLEMENTED(501),
     /** The backend could not be reached or answered with something that is not HTTP. */
     BAD_GATEWAY(502),
     /** No healthy backend instance, a circuit is open, or the gateway is at capacity. */

@@ -187,18 +187,20 @@ class TranscodingTest {
 
     @ParameterizedTest
     @CsvSource({
-            "3, 400, INVALID_ARGUMENT", "9, 400, FAILED_PRECONDITION", "11, 400, OUT_OF_RANGE", "16, 401, UNAUTHENTICATED",
-            "7, 403, PERMISSION_DENIED", "5, 404, NOT_FOUND", "6, 409, ALREADY_EXISTS", "10, 409, ABORTED",
-            "8, 429, RESOURCE_EXHAUSTED", "1, 499, CANCELLED", "12, 501, UNIMPLEMENTED", "14, 503, UNAVAILABLE",
-            "4, 504, DEADLINE_EXCEEDED", "2, 500, UNKNOWN", "13, 500, INTERNAL", "15, 500, DATA_LOSS"})
-    void grpcStatusesAreAnsweredWithTheirHttpStatusAndTheJsonErrorShape(int code, int httpStatus, String name) throws Exception {
+            "3, 400, INVALID_ARGUMENT, BAD_REQUEST", "9, 400, FAILED_PRECONDITION, BAD_REQUEST", "11, 400, OUT_OF_RANGE, BAD_REQUEST",
+            "16, 401, UNAUTHENTICATED, UNAUTHORIZED", "7, 403, PERMISSION_DENIED, FORBIDDEN", "5, 404, NOT_FOUND, NOT_FOUND",
+            "6, 409, ALREADY_EXISTS, CONFLICT", "10, 409, ABORTED, CONFLICT", "8, 429, RESOURCE_EXHAUSTED, TOO_MANY_REQUESTS",
+            "1, 499, CANCELLED, CLIENT_CLOSED_REQUEST", "12, 501, UNIMPLEMENTED, NOT_IMPLEMENTED", "14, 503, UNAVAILABLE, UNAVAILABLE",
+            "4, 504, DEADLINE_EXCEEDED, GATEWAY_TIMEOUT", "2, 500, UNKNOWN, INTERNAL_ERROR", "13, 500, INTERNAL, INTERNAL_ERROR",
+            "15, 500, DATA_LOSS, INTERNAL_ERROR"})
+    void grpcStatusesAreAnsweredWithTheirHttpStatusAndTheJsonErrorShape(int code, int httpStatus, String name, String errorCode) throws Exception {
         HttpResponse<String> response = send(gateway, "POST", "/api/projects/v1/fail", "{\"code\": %d, \"message\": \"it went wrong\"}".formatted(code));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(httpStatus);
         JsonObject error = json(response).getAsJsonObject("error");
         assertThat(error.get("grpcStatus").getAsString()).isEqualTo(name);
         assertThat(error.get("message").getAsString()).isEqualTo("it went wrong");
         assertThat(error.get("requestId").getAsString()).isNotEmpty();
-        assertThat(error.has("code")).isTrue();
+        assertThat(error.get("code").getAsString()).isEqualTo(errorCode);
     }
 
     @Test
