@@ -1,5 +1,7 @@
 package dev.tollgate.plugin.backendgrpc.internal;
 
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.PluginContext;
 import dev.tollgate.api.event.Subscription;
@@ -16,6 +18,7 @@ import io.grpc.Channel;
 import java.net.URI;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static java.util.Objects.requireNonNull;
@@ -110,6 +113,20 @@ final class GrpcBackend implements Backend {
 
     SchemaSource schemas() {
         return schemas;
+    }
+
+    /**
+     * The service's schema; fails with UNAVAILABLE naming the service while reflection has not
+     * answered once (and no descriptor set was given).
+     */
+    CompletionStage<Schema> schema() {
+        return schemas.schema().handle((schema, failure) -> {
+            if (failure != null) {
+                throw new GatewayException(ErrorCode.UNAVAILABLE, "the schema of service '" + name
+                        + "' is not known yet: server reflection failed", failure);
+            }
+            return schema;
+        });
     }
 
     MetadataRules metadata() {

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 import static java.util.Objects.requireNonNull;
 
@@ -88,6 +89,14 @@ final class MetadataRules {
 
     /** Adds the allowlisted fields of response metadata (headers or trailers) to the response headers. */
     void copyToResponse(Metadata metadata, Headers response) {
+        forEachResponseField(metadata, response::add);
+    }
+
+    /**
+     * Hands each allowlisted field of response metadata (headers or trailers) to {@code field} as
+     * a name and an HTTP header value (base64 for {@code -bin} names), in the metadata's order.
+     */
+    void forEachResponseField(Metadata metadata, BiConsumer<String, String> field) {
         if (metadata == null) {
             return;
         }
@@ -99,13 +108,13 @@ final class MetadataRules {
             if (lower.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
                 Iterable<byte[]> values = metadata.getAll(Metadata.Key.of(lower, Metadata.BINARY_BYTE_MARSHALLER));
                 if (values != null) {
-                    values.forEach(value -> response.add(name, Base64.getEncoder().encodeToString(value)));
+                    values.forEach(value -> field.accept(name, Base64.getEncoder().encodeToString(value)));
                 }
             }
             else {
                 Iterable<String> values = metadata.getAll(Metadata.Key.of(lower, Metadata.ASCII_STRING_MARSHALLER));
                 if (values != null) {
-                    values.forEach(value -> response.add(name, value));
+                    values.forEach(value -> field.accept(name, value));
                 }
             }
         }

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * instance ({@link ClientCall#request request(1)}) only when the client's side has asked for the
  * next buffer and the previous message has been handed on, so at most one message waits here and
  * grpc-java's HTTP/2 window stops the instance while the client reads slowly. Each message
- * becomes one buffer in the {@link StreamFormat}, written (and flushed) by the runtime as it comes.
+ * becomes one buffer in the stream's {@link Encoding} (JSON in a {@link StreamFormat}, or gRPC-Web
+ * frames), written (and flushed) by the runtime as it comes.
  *
  * <p>The attempt and the channel lease end with the body: completed, failed or cancelled (the
  * client went away, which cancels the call).
@@ -30,9 +31,7 @@ final class ResponseStream extends ChunkPublisher<ResponseStream.Chunk> {
     private final ClientCall<DynamicMessage, DynamicMessage> call;
     private final ChannelPool.Lease lease;
     private final Attempt attempt;
-    private final StreamFormat format;
-    private final JsonCodec codec;
-    private final String requestId;
+    private final Encoding encoding;
     private final CallMetrics.MethodMetrics metrics;
     private final long started = System.nanoTime();
     private final Queue<Chunk> ready = new ConcurrentLinkedQueue<>();
@@ -43,15 +42,48 @@ final class ResponseStream extends ChunkPublisher<ResponseStream.Chunk> {
     private volatile Status earlyStatus;
     private long count;
 
-    ResponseStream(ClientCall<DynamicMessage, DynamicMessage> call, ChannelPool.Lease lease, Attempt attempt, StreamFormat format,
-                   JsonCodec codec, String requestId, CallMetrics.MethodMetrics metrics) {
+    ResponseStream(ClientCall<DynamicMessage, DynamicMessage> call, ChannelPool.Lease lease, Attempt attempt, Encoding encoding,
+                   CallMetrics.MethodMetrics metrics) {
         this.call = call;
         this.lease = lease;
         this.attempt = attempt;
-        this.format = format;
-        this.codec = codec;
-        this.requestId = requestId;
+        this.encoding = encoding;
         this.metrics = metrics;
+    }
+
+    /**
+     * How a stream's messages and its end become bytes for the client. Called from the call's
+     * listener (serialized by grpc-java); a runtime exception from {@link #message} cancels the
+     * call and cuts the body off.
+     */
+    interface Encoding {
+        /** The bytes of one message; {@code index} counts from 0. */
+        ByteBuffer message(DynamicMessage message, long index);
+
+        /**
+         * The bytes that end a stream of {@code count} messages with its status and trailers, or
+         * null when the encoding cannot say that the stream failed (the body is then cut off).
+         */
+        ByteBuffer end(Status status, Metadata trailers, long count);
+
+        /** The JSON encoding of a {@link StreamFormat}, failed streams ending with the JSON error shape. */
+        static Encoding json(StreamFormat format, JsonCodec codec, String requestId) {
+            return new Encoding() {
+                @Override
+                public ByteBuffer message(DynamicMessage message, long index) {
+                    return bytes(format.message(codec.print(message), index));
+                }
+
+                @Override
+                public ByteBuffer end(Status status, Metadata trailers, long count) {
+                    if (status.isOk()) {
+                        return bytes(format.end(count));
+                    }
+                    String text = format.error(GrpcErrors.body(status, trailers, requestId, codec));
+                    return text == null ? null : bytes(text);
+                }
+            };
+        }
     }
 
     record Chunk(ByteBuffer buffer, boolean last, Throwable failure) {
@@ -67,11 +99,11 @@ final class ResponseStream extends ChunkPublisher<ResponseStream.Chunk> {
         metrics.messageReceived();
         Chunk chunk;
         try {
-            chunk = new Chunk(bytes(format.message(codec.print(message), count++)), false, null);
+            chunk = new Chunk(encoding.message(message, count++), false, null);
         }
         catch (RuntimeException e) {
-            call.cancel("the message cannot be printed as JSON", e);
-            chunk = new Chunk(null, true, new GatewayException(ErrorCode.BAD_GATEWAY, "a message of the stream cannot be printed as JSON", e));
+            call.cancel("a message cannot be encoded for the client", e);
+            chunk = new Chunk(null, true, new GatewayException(ErrorCode.BAD_GATEWAY, "a message of the stream cannot be encoded for the client", e));
         }
         ready.add(chunk);
         requested.set(false);
@@ -81,16 +113,10 @@ final class ResponseStream extends ChunkPublisher<ResponseStream.Chunk> {
     void closed(Status status, Metadata received) {
         trailers = received;
         end(status);
-        if (status.isOk()) {
-            ready.add(new Chunk(bytes(format.end(count)), true, null));
-        }
-        else {
-            String text = format.error(GrpcErrors.body(status, received, requestId, codec));
-            ready.add(text == null
-                    ? new Chunk(null, true, new GatewayException(ErrorCode.BAD_GATEWAY, "the stream failed: " + status.getCode()
-                            + (status.getDescription() == null ? "" : " " + status.getDescription())))
-                    : new Chunk(bytes(text), true, null));
-        }
+        ByteBuffer end = encoding.end(status, received, count);
+        ready.add(end != null ? new Chunk(end, true, null)
+                : new Chunk(null, true, new GatewayException(ErrorCode.BAD_GATEWAY, "the stream failed: " + status.getCode()
+                        + (status.getDescription() == null ? "" : " " + status.getDescription()))));
         requested.set(false);
         dataAvailable();
     }
