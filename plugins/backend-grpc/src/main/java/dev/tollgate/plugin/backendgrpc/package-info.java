@@ -1,5 +1,5 @@
 /**
- * The {@code grpc} backend: HTTP/JSON to gRPC transcoding on grpc-java's OkHttp transport.
+ * The {@code grpc} backend: HTTP/JSON (and gRPC-Web) to gRPC on grpc-java's OkHttp transport.
  *
  * <p>A service with {@code backend = grpc} is described by a schema — protoc descriptor sets,
  * server reflection, or both — from which each method gets its HTTP bindings: the
@@ -9,7 +9,9 @@
  * instance's pooled channels; the instance is chosen per call by the runtime's upstream registry,
  * so load balancing, health, circuit breakers and retries are those of every other backend, not
  * grpc-java's. Unary answers become JSON, server streams Server-Sent Events, NDJSON or a streamed
- * JSON array, read from the instance only as fast as the client reads.
+ * JSON array, read from the instance only as fast as the client reads. Browsers' gRPC-Web
+ * requests (by their Content-Type) are made as the same calls and answered in gRPC-Web frames,
+ * the status in a trailer frame.
  *
  * <p>Implementation packages: {@code internal} (the backend, calls, channels, errors),
  * {@code internal.schema} (descriptors from files and reflection) and {@code internal.mapping}

@@ -56,6 +56,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ProjectsServer implements AutoCloseable {
     static final Context.Key<Metadata> REQUEST_HEADERS = Context.key("request-headers");
     static final Context.Key<Metadata> RESPONSE_HEADERS = Context.key("response-headers");
+    static final Context.Key<Metadata> RESPONSE_TRAILERS = Context.key("response-trailers");
 
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
@@ -109,6 +110,7 @@ final class ProjectsServer implements AutoCloseable {
             calls.incrementAndGet();
             maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             Metadata response = new Metadata();
+            Metadata responseTrailers = new Metadata();
             java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
             Runnable end = () -> {
                 if (ended.compareAndSet(false, true)) {
@@ -128,10 +130,12 @@ final class ProjectsServer implements AutoCloseable {
                     if (ended.compareAndSet(false, true)) {
                         inFlight.decrementAndGet();
                     }
+                    trailers.merge(responseTrailers);
                     super.close(status, trailers);
                 }
             };
-            Context context = Context.current().withValue(REQUEST_HEADERS, headers).withValue(RESPONSE_HEADERS, response);
+            Context context = Context.current().withValue(REQUEST_HEADERS, headers).withValue(RESPONSE_HEADERS, response)
+                    .withValue(RESPONSE_TRAILERS, responseTrailers);
             return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
                     Contexts.interceptCall(context, recording, headers, next)) {
                 @Override
@@ -231,6 +235,8 @@ final class ProjectsServer implements AutoCloseable {
             }
             request.getResponseMetadataMap().forEach((name, value) ->
                     RESPONSE_HEADERS.get().put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value));
+            request.getResponseTrailersMap().forEach((name, value) ->
+                    RESPONSE_TRAILERS.get().put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value));
             response.onNext(answer.build());
             response.onCompleted();
         }

@@ -42,6 +42,26 @@ final class GrpcErrors {
         };
     }
 
+    /**
+     * The gRPC status code of an error of the gateway's own, for clients that read only statuses
+     * (gRPC-Web): no instance or no answer is UNAVAILABLE, a timeout DEADLINE_EXCEEDED, a body too
+     * large or too many requests RESOURCE_EXHAUSTED, no such method UNIMPLEMENTED.
+     */
+    static Status.Code grpcCode(ErrorCode code) {
+        return switch (code) {
+            case UNAVAILABLE, BAD_GATEWAY -> Status.Code.UNAVAILABLE;
+            case GATEWAY_TIMEOUT, REQUEST_TIMEOUT -> Status.Code.DEADLINE_EXCEEDED;
+            case PAYLOAD_TOO_LARGE, TOO_MANY_REQUESTS, HEADERS_TOO_LARGE, URI_TOO_LONG -> Status.Code.RESOURCE_EXHAUSTED;
+            case UNAUTHORIZED -> Status.Code.UNAUTHENTICATED;
+            case FORBIDDEN -> Status.Code.PERMISSION_DENIED;
+            case NOT_FOUND, METHOD_NOT_ALLOWED, NOT_IMPLEMENTED, UNSUPPORTED_MEDIA_TYPE -> Status.Code.UNIMPLEMENTED;
+            case CLIENT_CLOSED_REQUEST -> Status.Code.CANCELLED;
+            case CONFLICT -> Status.Code.ABORTED;
+            case BAD_REQUEST -> Status.Code.INVALID_ARGUMENT;
+            case INTERNAL_ERROR -> Status.Code.INTERNAL;
+        };
+    }
+
     /** The JSON error body for a gRPC status, with the details from {@code grpc-status-details-bin}. */
     static String body(Status status, Metadata trailers, String requestId, JsonCodec codec) {
         int httpStatus = httpStatus(status.getCode());

@@ -31,7 +31,7 @@ import static java.util.Objects.requireNonNull;
  * {@link Upstream#execute} (balancing, health, circuit breakers, retries) on the backend's
  * channel pool: a unary call whose whole answer is awaited, or a server stream handed on as a
  * {@link ResponseStream}. How the request was read and how the answer is written are the caller's
- * ({@link GrpcCall} for HTTP/JSON).
+ * ({@link GrpcCall} for HTTP/JSON, {@link GrpcWebCall} for gRPC-Web).
  *
  * <p>Statuses are classified for the runtime the same way for both: a connection failure before
  * headers is no answer (retried anywhere), a trailers-only {@code UNAVAILABLE} a failed retryable

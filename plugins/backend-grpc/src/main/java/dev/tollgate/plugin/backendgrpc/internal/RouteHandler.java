@@ -8,8 +8,9 @@ import java.util.concurrent.CompletionStage;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The grpc backend's handler for one route: each exchange becomes a {@link GrpcCall} with the
- * route's options. Stateless, shared by every exchange of the route.
+ * The grpc backend's handler for one route: each exchange becomes a {@link GrpcWebCall} when its
+ * Content-Type is gRPC-Web's, else a {@link GrpcCall} (HTTP/JSON transcoding), with the route's
+ * options. Stateless, shared by every exchange of the route.
  */
 final class RouteHandler implements ExchangeHandler {
     private final GrpcBackend backend;
@@ -23,11 +24,14 @@ final class RouteHandler implements ExchangeHandler {
     /**
      * Transcodes the exchange. The stage completes once the answer's status, headers and body
      * publisher are on the response, or fails with the gateway error to answer (404 no method,
-     * 400 unreadable request, 502/503/504 no answer).
+     * 400 unreadable request, 502/503/504 no answer); a gRPC-Web call never fails, its errors are
+     * answered as gRPC-Web trailers.
      */
     @Override
     public CompletionStage<Void> handle(Exchange exchange) {
-        return new GrpcCall(backend, settings, exchange).start();
+        GrpcWebCodec grpcWeb = GrpcWebCodec.forContentType(exchange.request().headers().get("Content-Type"));
+        return grpcWeb != null ? new GrpcWebCall(backend, settings, exchange, grpcWeb).start()
+                : new GrpcCall(backend, settings, exchange).start();
     }
 
     @Override
