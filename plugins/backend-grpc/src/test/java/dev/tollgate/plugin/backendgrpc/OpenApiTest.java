@@ -10,16 +10,24 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.tollgate.runtime.testing.TestGateway;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.testing.integration.TestServiceImpl;
+import io.grpc.util.MutableHandlerRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import static dev.tollgate.plugin.backendgrpc.Gateways.send;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -258,6 +266,41 @@ class OpenApiTest {
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(at(schemas, "tollgate.gateway.Error", "properties", "error", "properties").keySet())
                 .containsAll(JsonParser.parseString(missing.body()).getAsJsonObject().getAsJsonObject("error").keySet());
+    }
+
+    @Test
+    void theDocumentFollowsAReflectionRefresh() throws Exception {
+        MutableHandlerRegistry registry = new MutableHandlerRegistry();
+        Server reflecting = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(ProtoReflectionServiceV1.newInstance()).fallbackHandlerRegistry(registry).build().start();
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+        try (TestGateway refreshing = Gateways.start("""
+                services.svc { backend = grpc, instances = ["grpc://127.0.0.1:%d"], schema { reflection = true, not-found-refresh-interval = 0s } }
+                routes = [ { path = "/**", service = { name = svc, openapi-path = "/openapi.json" } } ]
+                """.formatted(reflecting.getPort()))) {
+            HttpResponse<String> before = send(refreshing, "GET", "/openapi.json", null);
+            assertThat(before.statusCode()).as(before.body()).isEqualTo(200);
+            JsonObject first = JsonParser.parseString(before.body()).getAsJsonObject();
+            assertThat(at(first, "paths").has("/grpc.testing.TestService/EmptyCall")).isFalse();
+
+            registry.addService(new TestServiceImpl(executor));
+            // A request for a method the schema does not know asks reflection again.
+            assertThat(send(refreshing, "POST", "/grpc.testing.TestService/EmptyCall", "{}").statusCode()).isEqualTo(200);
+
+            JsonObject second = JsonParser.parseString(send(refreshing, "GET", "/openapi.json", null).body()).getAsJsonObject();
+            JsonObject paths = at(second, "paths");
+            assertThat(paths.has("/grpc.testing.TestService/EmptyCall")).isTrue();
+            assertThat(at(paths, "/grpc.testing.TestService/StreamingOutputCall", "post", "responses", "200", "content").keySet())
+                    .contains("text/event-stream", "application/x-ndjson");
+            // Client-streaming and bidirectional methods cannot be called over HTTP/JSON: not documented.
+            assertThat(paths.has("/grpc.testing.TestService/FullDuplexCall")).isFalse();
+            assertThat(paths.has("/grpc.testing.TestService/StreamingInputCall")).isFalse();
+            assertThat(at(second, "info").get("version").getAsString()).isNotEqualTo(at(first, "info").get("version").getAsString());
+        }
+        finally {
+            reflecting.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            executor.shutdownNow();
+        }
     }
 
     @Test
