@@ -212,8 +212,7 @@ public final class OpenApiDocument {
                 bodySchema = messageReference(input);
             }
             else {
-                FieldDescriptor field = requireNonNull(fieldAt(input, binding.body()), "body field");
-                bodySchema = fieldSchema(field);
+                bodySchema = fieldSchemaAt(input, binding.body());
                 body.addProperty("description", "The request's field " + binding.body() + ".");
             }
             body.add("content", content("application/json", bodySchema));
@@ -227,7 +226,7 @@ public final class OpenApiDocument {
             answered = messageReference(method.outputType());
         }
         else {
-            answered = fieldSchema(requireNonNull(fieldAt(method.outputType(), binding.responseBody()), "response body field"));
+            answered = fieldSchemaAt(method.outputType(), binding.responseBody());
         }
         if (method.serverStreaming()) {
             ok.addProperty("description", "A stream of " + method.outputType().getFullName() + " messages, in the format the Accept"
@@ -307,6 +306,17 @@ public final class OpenApiDocument {
 
     private String jsonName(FieldDescriptor field) {
         return protoFieldNames ? field.getName() : field.getJsonName();
+    }
+
+    /** The schema of the field a binding's body or response_body names; any JSON when it names none (the rule is wrong). */
+    private JsonObject fieldSchemaAt(Descriptor type, String path) {
+        FieldDescriptor field = fieldAt(type, path);
+        if (field == null) {
+            JsonObject any = new JsonObject();
+            any.addProperty("description", type.getFullName() + " has no field " + path);
+            return any;
+        }
+        return fieldSchema(field);
     }
 
     /** The field at a dotted path of proto names through singular message fields; null if none. */
