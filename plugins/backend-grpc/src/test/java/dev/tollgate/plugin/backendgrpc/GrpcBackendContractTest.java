@@ -86,5 +86,6 @@ class GrpcBackendContractTest {
         PluginConfig route = TestingPluginContext.componentConfig(loader, "backends.grpc.route", "projects", "");
         assertThat(route.getString("strip-prefix")).isEmpty();
         assertThat(route.has("deadline")).isFalse();
+        assertThat(route.getString("openapi-path")).isEmpty();
     }
 }

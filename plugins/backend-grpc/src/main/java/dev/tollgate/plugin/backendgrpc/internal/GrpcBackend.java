@@ -103,6 +103,10 @@ final class GrpcBackend implements Backend {
         return name;
     }
 
+    ServiceSettings settings() {
+        return settings;
+    }
+
     Upstream upstream() {
         return upstream;
     }

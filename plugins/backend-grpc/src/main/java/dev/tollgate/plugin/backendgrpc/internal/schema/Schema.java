@@ -33,14 +33,16 @@ public final class Schema {
 
     private final Map<String, SchemaMethod> methods;
     private final List<Binding> bindings;
+    private final List<MethodBindings> declared;
     private final JsonFormat.TypeRegistry registry;
     private final Set<String> services;
     private final int fileCount;
 
-    private Schema(Map<String, SchemaMethod> methods, List<Binding> bindings, JsonFormat.TypeRegistry registry, Set<String> services,
-                   int fileCount) {
+    private Schema(Map<String, SchemaMethod> methods, List<Binding> bindings, List<MethodBindings> declared, JsonFormat.TypeRegistry registry,
+                   Set<String> services, int fileCount) {
         this.methods = Map.copyOf(methods);
         this.bindings = List.copyOf(bindings);
+        this.declared = List.copyOf(declared);
         this.registry = registry;
         this.services = Set.copyOf(services);
         this.fileCount = fileCount;
@@ -69,6 +71,7 @@ public final class Schema {
         }
         Map<String, SchemaMethod> methods = new LinkedHashMap<>();
         List<Binding> bindings = new ArrayList<>();
+        List<MethodBindings> declared = new ArrayList<>();
         Set<String> services = new TreeSet<>();
         JsonFormat.TypeRegistry.Builder registry = JsonFormat.TypeRegistry.newBuilder();
         Set<String> typeNames = new HashSet<>();
@@ -96,6 +99,7 @@ public final class Schema {
                     for (HttpBinding binding : methodBindings) {
                         bindings.add(new Binding(binding, schemaMethod, order++));
                     }
+                    declared.add(new MethodBindings(schemaMethod, methodBindings));
                 }
             }
         }
@@ -110,7 +114,7 @@ public final class Schema {
             registry.add(errorDetails);
         }
         bindings.sort(Comparator.comparingInt((Binding binding) -> -binding.http().template().specificity()).thenComparingInt(Binding::order));
-        return new Schema(methods, bindings, registry.build(), services, built.size());
+        return new Schema(methods, bindings, declared, registry.build(), services, built.size());
     }
 
     private static void collectNames(Descriptors.Descriptor type, Set<String> names) {
@@ -157,7 +161,7 @@ public final class Schema {
 
     /** An empty schema: no method. */
     public static Schema empty() {
-        return new Schema(Map.of(), List.of(), JsonFormat.TypeRegistry.getEmptyTypeRegistry(), Set.of(), 0);
+        return new Schema(Map.of(), List.of(), List.of(), JsonFormat.TypeRegistry.getEmptyTypeRegistry(), Set.of(), 0);
     }
 
     /**
@@ -182,6 +186,15 @@ public final class Schema {
     /** The method of that full name ({@code package.Service/Method}), or null. */
     public SchemaMethod method(String fullName) {
         return methods.get(fullName);
+    }
+
+    /**
+     * Every method with its HTTP bindings (its {@code google.api.http} ones, then the default
+     * {@code POST /package.Service/Method}), in declaration order: what the schema offers, for
+     * describing it.
+     */
+    public List<MethodBindings> methodBindings() {
+        return declared;
     }
 
     /** The types an {@code Any} may hold. */
@@ -221,6 +234,19 @@ public final class Schema {
      * @param otherMethod whether the path matched a binding of another HTTP method
      */
     public record Lookup(Match match, boolean otherMethod) {
+    }
+
+    /**
+     * A method and the HTTP bindings that reach it, in declaration order, the default one last.
+     *
+     * @param method the method
+     * @param bindings its bindings
+     */
+    public record MethodBindings(SchemaMethod method, List<HttpBinding> bindings) {
+        public MethodBindings {
+            requireNonNull(method, "method is null");
+            bindings = List.copyOf(bindings);
+        }
     }
 
     private record Binding(HttpBinding http, SchemaMethod method, int order) {

@@ -56,6 +56,11 @@ public final class SchemaMethod {
         return descriptor.getName();
     }
 
+    /** The method's descriptor: its service, file and options. */
+    public Descriptors.MethodDescriptor descriptor() {
+        return descriptor;
+    }
+
     public Descriptors.Descriptor inputType() {
         return descriptor.getInputType();
     }
