@@ -81,6 +81,8 @@ public final class GatewayHandler extends Handler.Abstract {
     }
 
     private boolean reject(Request request, Response response, Callback callback, String requestId, String message) {
+        // Nobody reads the body: skip it if it arrived whole, else Jetty closes the connection and says so.
+        request.consumeAvailable();
         ErrorResponses.write(response, new GatewayException(ErrorCode.BAD_REQUEST, message), settings.requestIdHeader(), requestId,
                 "HEAD".equals(request.getMethod()), callback);
         return true;
