@@ -156,6 +156,20 @@ class HubDeliveryTest {
     }
 
     @Test
+    void publishedNumbersArriveExactlyAsTheClientWroteThem() {
+        String room = unique("chat:");
+        String data = "[12345678901234567890123,0.1000000000000000000001,1e400,1.5e-400,1.0E2,-0.0]";
+        try (HubClient alice = HubClient.connect(GATEWAY.get(), "/ws", "X-User", unique("alice-"));
+             HubClient bob = HubClient.connect(GATEWAY.get(), "/ws", "X-User", unique("bob-"))) {
+            alice.next("subscribed");
+            bob.next("subscribed");
+            alice.subscribe(room);
+            bob.request("{\"type\":\"publish\",\"channel\":\"" + room + "\",\"data\":" + data + "}", "published");
+            assertThat(alice.nextText()).contains("\"data\":" + data);
+        }
+    }
+
+    @Test
     void unsubscribingStopsDelivery() {
         String channel = unique("news:");
         try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws")) {
