@@ -169,6 +169,21 @@ class HubDeliveryTest {
         }
     }
 
+    /** Found by {@code HubWebSocketFuzzTest}: an unpaired surrogate in an id closed the connection with 1011. */
+    @Test
+    void unpairedSurrogatesAreEchoedAsTheClientEscapedThem() {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws")) {
+            client.next("subscribed");
+            client.send("{\"type\":\"ping\",\"id\":\"a\\ud800\"}");
+            assertThat(client.nextText()).isEqualTo("{\"type\":\"pong\",\"id\":\"a\\ud800\"}");
+            JsonNode unknown = client.request("{\"type\":\"\\udc00\",\"id\":\"\\udc00\"}", "error");
+            assertThat(unknown.path("code").asText()).isEqualTo("UNKNOWN_TYPE");
+            assertThat(unknown.path("id").asText()).isEqualTo("\udc00");
+            client.request("{\"type\":\"ping\"}", "pong");
+            assertThat(client.isClosed()).isFalse();
+        }
+    }
+
     @Test
     void unsubscribingStopsDelivery() {
         String channel = unique("news:");

@@ -39,6 +39,12 @@ class ClientRequestTest {
     }
 
     @Test
+    void anIdWithAnUnpairedSurrogateIsEchoedAsItsEscape() throws Exception {
+        assertThat(ClientRequest.parse("{\"type\":\"ping\",\"id\":\"a\\ud800b\\udc00\"}").id()).isEqualTo("\"a\\ud800b\\udc00\"");
+        assertThat(ClientRequest.parse("{\"type\":\"ping\",\"id\":\"\\ud83d\\ude00\"}").id()).isEqualTo("\"\ud83d\ude00\"");
+    }
+
+    @Test
     void refusesWhatIsNotAProtocolMessage() {
         for (String bad : new String[] {"", "x", "[]", "\"subscribe\"", "{}", "{\"type\":1}", "{\"type\":\"a\"} {}",
                 "{\"type\":\"a\",\"channel\":[]}", "{\"type\":\"a\",\"id\":true}", "{\"type\":\"a\",\"presence\":\"yes\"}",
