@@ -1,11 +1,17 @@
 package dev.tollgate.runtime.server;
 
 import dev.tollgate.runtime.testing.RawHttp;
+import dev.tollgate.runtime.testing.RawHttp2;
 import dev.tollgate.runtime.testing.TestGateway;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -75,6 +81,21 @@ class PersistentConnectionsTest {
             RawHttp.Response next = http.read();
             assertThat(next.status()).as(requestLine).isEqualTo(200);
             assertThat(next.body()).as(requestLine).contains("\"path\":\"/echo/next\"");
+        }
+    }
+
+    /** Over HTTP/2 the stream, not the connection, carries the unread body: the answer still arrives. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/nope", "/admin", "/only-get", "/echo/x"})
+    void overHttp2AnAnswerSentBeforeTheBodyArrivedArrives(String path) throws Exception {
+        try (RawHttp2 http2 = RawHttp2.clearText(gateway.gateway().httpPort())) {
+            String[] post = RawHttp2.get("http", path);
+            post[1] = path.equals("/echo/x") ? "GET" : "POST";
+            http2.headers(1, false, post);
+            HeadersFrame response = http2.await(HeadersFrame.class, headers -> headers.getStreamId() == 1, Duration.ofSeconds(10));
+            assertThat(((MetaData.Response) response.getMetaData()).getStatus()).as(path).isIn(200, 401, 404, 405);
+            http2.data(1, true, SMUGGLED.getBytes(StandardCharsets.US_ASCII));
+            assertThat(http2.framesUntilPingAck(1)).as(path).isNotNull();
         }
     }
 }
