@@ -80,7 +80,12 @@ class Http2FrameFuzzTest {
             catch (IOException e) {
                 // The gateway closed the connection (GOAWAY) before the rest was written.
             }
-            received = http2.framesUntilPingAckOrClose(PING_PAYLOAD, Duration.ofSeconds(10));
+            try {
+                received = http2.framesUntilPingAckOrClose(PING_PAYLOAD, Duration.ofSeconds(10));
+            }
+            catch (AssertionError e) {
+                throw new AssertionError("after " + sent + ": " + e.getMessage(), e);
+            }
         }
         for (Frame frame : received) {
             if (frame instanceof HeadersFrame headers && headers.getMetaData() instanceof MetaData.Response response) {
