@@ -42,6 +42,7 @@ final class GatewayExchange extends ExchangeState {
     private final ServerSettings settings;
     private final String routedPath;
     private final HttpFields arrivedHeaders;
+    private final JettyBody body = new JettyBody();
     private final ExchangeRequest request;
     private final ExchangeResponse response;
     private final ResponseSender sender;
@@ -68,7 +69,7 @@ final class GatewayExchange extends ExchangeState {
         this.arrivedHeaders = settings.clients().screen(jettyRequest.getHeaders(),
                 jettyRequest.getConnectionMetaData().getRemoteSocketAddress());
         this.request = new ExchangeRequest(new JettyLine(jettyRequest, settings.webSockets()), canonicalPath,
-                arrivedHeaders, new JettyBody(), () -> target.maxBufferedBodySize());
+                arrivedHeaders, body, () -> target.maxBufferedBodySize());
         this.response = new ExchangeResponse(JettyHeaders.of(jettyResponse.getHeaders()), () -> target.maxBufferedBodySize());
         this.sender = new ResponseSender(this, jettyRequest, jettyResponse, callback, settings.errors(), startNanos, onEnd);
     }
@@ -102,6 +103,17 @@ final class GatewayExchange extends ExchangeState {
 
     void upgradeFailed() {
         upgraded = false;
+    }
+
+    /** Whether a filter or the endpoint opened the request body (it may be reading it still). */
+    boolean isRequestBodyOpened() {
+        return body.publisher != null;
+    }
+
+    /** Whether the request body was read to its end. */
+    boolean isRequestBodyReadWhole() {
+        RequestBodyPublisher publisher = body.publisher;
+        return publisher != null && publisher.isReadWhole();
     }
 
     // --- Exchange
@@ -238,7 +250,7 @@ final class GatewayExchange extends ExchangeState {
 
     /** The body, read from Jetty with the limits of the route bound when it is first opened. */
     private final class JettyBody implements ExchangeRequest.BodySource {
-        private RequestBodyPublisher publisher;
+        private volatile RequestBodyPublisher publisher;
 
         @Override
         public Flow.Publisher<ByteBuffer> open() {

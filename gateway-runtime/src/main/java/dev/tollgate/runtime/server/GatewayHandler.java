@@ -3,6 +3,7 @@ package dev.tollgate.runtime.server;
 import dev.tollgate.api.ErrorCode;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.runtime.chain.FilterChain;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -22,9 +23,10 @@ import static java.util.Objects.requireNonNull;
  * <p>It is non-blocking, and says so to Jetty, so that Jetty may call it on the thread that
  * parsed the request; nothing here or in the chain may block.
  *
- * <p>Only what makes a request unroutable is answered here, before any filter: a path that is not
- * an absolute path, or that carries {@code ;parameters} (Jetty has already refused ambiguous
- * encodings per the configured URI compliance). Everything else routing refuses is an error
+ * <p>Only what makes a request unroutable is answered here, before any filter: a CONNECT that is
+ * not a WebSocket's (405: the gateway is no forward proxy), a path that is not an absolute path,
+ * or one that carries {@code ;parameters} (Jetty has already refused ambiguous encodings per the
+ * configured URI compliance). Everything else routing refuses is an error
  * response of the pipeline ({@link Router}), so gateway-wide filters see it.
  */
 public final class GatewayHandler extends Handler.Abstract {
@@ -46,10 +48,16 @@ public final class GatewayHandler extends Handler.Abstract {
         String requestId = RequestIds.accept(clientRequestId);
         response.getHeaders().put(requestIdHeader, requestId);
 
+        if (HttpMethod.CONNECT.is(request.getMethod()) && !settings.webSockets().isUpgradeRequest(request)) {
+            // Over HTTP/2 Jetty makes the stream a tunnel, whose body a reader would wait on forever.
+            return reject(request, response, callback, requestId, new GatewayException(ErrorCode.METHOD_NOT_ALLOWED,
+                    "CONNECT is not served: the gateway is not a forward proxy"));
+        }
         HttpURI uri = request.getHttpURI();
         String canonicalPath = uri.getCanonicalPath();
         if (canonicalPath == null || canonicalPath.isEmpty() || canonicalPath.charAt(0) != '/') {
-            return reject(request, response, callback, requestId, "the path is not a valid absolute path");
+            return reject(request, response, callback, requestId,
+                    new GatewayException(ErrorCode.BAD_REQUEST, "the path is not a valid absolute path"));
         }
         if (settings.mergeSlashes() && canonicalPath.contains("//")) {
             canonicalPath = URIUtil.compactPath(canonicalPath);
@@ -57,7 +65,8 @@ public final class GatewayHandler extends Handler.Abstract {
         String rawPath = uri.getPath();
         if (settings.rejectPathParameters() && rawPath != null && rawPath.indexOf(';') >= 0) {
             // Jetty drops ;parameters from the canonical path; a backend might not.
-            return reject(request, response, callback, requestId, "path parameters (;) are not accepted");
+            return reject(request, response, callback, requestId,
+                    new GatewayException(ErrorCode.BAD_REQUEST, "path parameters (;) are not accepted"));
         }
 
         Pipeline pipeline = pipelines.get();
@@ -80,9 +89,10 @@ public final class GatewayHandler extends Handler.Abstract {
         return true;
     }
 
-    private boolean reject(Request request, Response response, Callback callback, String requestId, String message) {
-        ErrorResponses.write(response, new GatewayException(ErrorCode.BAD_REQUEST, message), settings.requestIdHeader(), requestId,
-                "HEAD".equals(request.getMethod()), callback);
+    private boolean reject(Request request, Response response, Callback callback, String requestId, GatewayException error) {
+        // Nobody reads the body: skip it if it arrived whole, else Jetty closes the connection and says so.
+        request.consumeAvailable();
+        ErrorResponses.write(response, error, settings.requestIdHeader(), requestId, "HEAD".equals(request.getMethod()), callback);
         return true;
     }
 }

@@ -3,6 +3,7 @@ package dev.tollgate.runtime.server;
 import dev.tollgate.api.ErrorCode;
 import dev.tollgate.api.GatewayException;
 import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -60,8 +61,13 @@ public final class JsonErrorHandler extends ErrorHandler {
             callback.failed(cause != null ? cause : new IllegalStateException(message));
             return true;
         }
-        ErrorResponses.write(response, new GatewayException(code, message), requestIdHeader, requestId,
-                "HEAD".equals(request.getMethod()), callback);
+        GatewayException error = new GatewayException(code, message);
+        if (!request.getConnectionMetaData().isPersistent()) {
+            // A request Jetty could not parse closes the connection. Jetty says so only when it read
+            // HTTP/1.1 in the request line, not for one it could not read that far.
+            error = error.withHeader(HttpHeader.CONNECTION.asString(), "close");
+        }
+        ErrorResponses.write(response, error, requestIdHeader, requestId, "HEAD".equals(request.getMethod()), callback);
         return true;
     }
 }

@@ -44,6 +44,7 @@ final class RequestBodyPublisher extends ChunkPublisher<Content.Chunk> {
     private long waitingNanos;
     private long waitStartNanos;
     private volatile Headers trailers;
+    private volatile boolean readWhole;
 
     RequestBodyPublisher(Request request, long maxBodySize, long minDataRate, ClientErrors clientErrors, String requestId) {
         this.request = requireNonNull(request, "request is null");
@@ -56,6 +57,11 @@ final class RequestBodyPublisher extends ChunkPublisher<Content.Chunk> {
     /** Trailers received with the body, or {@code null}. */
     Headers trailers() {
         return trailers;
+    }
+
+    /** Whether the body's last chunk was read from Jetty (and accepted): nothing of it is left on the connection. */
+    boolean isReadWhole() {
+        return readWhole;
     }
 
     @Override
@@ -101,15 +107,15 @@ final class RequestBodyPublisher extends ChunkPublisher<Content.Chunk> {
             trailers = JettyHeaders.copyOnWrite(withTrailers.getTrailers());
         }
         int size = buffer.remaining();
-        if (size == 0) {
-            return null;
-        }
         bytesRead += size;
         if (bytesRead > maxBodySize) {
             return new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE, "request body exceeds " + maxBodySize + " bytes");
         }
-        if (minDataRate > 0 && waitingNanos > RATE_GRACE_NANOS && bytesRead * 1_000_000_000L / waitingNanos < minDataRate) {
+        if (size > 0 && minDataRate > 0 && waitingNanos > RATE_GRACE_NANOS && bytesRead * 1_000_000_000L / waitingNanos < minDataRate) {
             return new GatewayException(ErrorCode.REQUEST_TIMEOUT, "request body arrives slower than " + minDataRate + " bytes per second");
+        }
+        if (chunk.isLast()) {
+            readWhole = true;
         }
         return null;
     }

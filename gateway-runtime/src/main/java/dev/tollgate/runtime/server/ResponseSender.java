@@ -96,6 +96,7 @@ final class ResponseSender implements Callback {
 
     private void writeResponse() {
         ExchangeResponse response = exchange.response();
+        settleRequestBody(response.error().isPresent());
         int status = response.status();
         jettyResponse.setStatus(status);
         boolean head = "HEAD".equals(jettyRequest.getMethod());
@@ -126,6 +127,26 @@ final class ResponseSender implements Callback {
         }
         else {
             jettyResponse.write(true, EMPTY, this);
+        }
+    }
+
+    /**
+     * Settles the request body before the response commits, so that Jetty frames the response for
+     * what the connection does next. Left to itself, Jetty settles it once the response is
+     * complete: an HTTP/1.1 body still on its way then closes a connection the response did not
+     * say {@code Connection: close} for. A body nobody opened is skipped if it has arrived whole;
+     * if not, Jetty closes the connection after this response and says so. An error answered while
+     * the body was being read closes the connection too: nobody reads the rest, and it must not be
+     * taken for the next request.
+     *
+     * @param error whether the response is the gateway's error answer
+     */
+    private void settleRequestBody(boolean error) {
+        if (!exchange.isRequestBodyOpened()) {
+            jettyRequest.consumeAvailable();
+        }
+        else if (error && !exchange.isRequestBodyReadWhole()) {
+            jettyResponse.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
     }
 

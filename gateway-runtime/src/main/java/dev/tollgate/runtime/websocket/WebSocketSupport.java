@@ -7,6 +7,7 @@ import dev.tollgate.api.websocket.WebSocketHandler;
 import dev.tollgate.api.websocket.WebSocketSettings;
 import dev.tollgate.runtime.metrics.GatewayMetrics;
 import dev.tollgate.runtime.server.WebSocketUpgrades;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -115,6 +116,14 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
         }
         catch (WebSocketException e) {
             return CompletableFuture.failedFuture(new GatewayException(ErrorCode.BAD_REQUEST, "invalid WebSocket upgrade request: " + e.getMessage()));
+        }
+        catch (RuntimeException e) {
+            if (e instanceof HttpException refused && refused.getCode() < 500) {
+                // The handshaker refuses a request it cannot negotiate (a missing Sec-WebSocket-Key): the client's error.
+                return CompletableFuture.failedFuture(new GatewayException(ErrorCode.forHttpStatus(refused.getCode()),
+                        "invalid WebSocket upgrade request: " + refused.getReason()));
+            }
+            throw e;
         }
     }
 

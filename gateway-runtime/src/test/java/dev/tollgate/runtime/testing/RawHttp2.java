@@ -44,15 +44,23 @@ public final class RawHttp2 implements AutoCloseable {
     public static final int CANCEL = 0x8;
 
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final int DATA = 0x0;
-    private static final int HEADERS = 0x1;
-    private static final int RST_STREAM = 0x3;
-    private static final int SETTINGS = 0x4;
-    private static final int PING = 0x6;
-    private static final int WINDOW_UPDATE = 0x8;
-    private static final int END_STREAM = 0x1;
-    private static final int ACK = 0x1;
-    private static final int END_HEADERS = 0x4;
+    /** Frame types (RFC 9113 §6). */
+    public static final int DATA = 0x0;
+    public static final int HEADERS = 0x1;
+    public static final int PRIORITY = 0x2;
+    public static final int RST_STREAM = 0x3;
+    public static final int SETTINGS = 0x4;
+    public static final int PUSH_PROMISE = 0x5;
+    public static final int PING = 0x6;
+    public static final int GOAWAY = 0x7;
+    public static final int WINDOW_UPDATE = 0x8;
+    public static final int CONTINUATION = 0x9;
+    /** Flags. */
+    public static final int END_STREAM = 0x1;
+    public static final int ACK = 0x1;
+    public static final int END_HEADERS = 0x4;
+    public static final int PADDED = 0x8;
+    public static final int PRIORITY_FLAG = 0x20;
 
     /** What the reader thread puts in the queue when the server closed the connection. */
     private static final Frame CLOSED = new PingFrame(new byte[8], false);
@@ -64,6 +72,9 @@ public final class RawHttp2 implements AutoCloseable {
 
     private RawHttp2(Socket socket) throws IOException {
         this.socket = socket;
+        // A frame is written as its header, then its payload: without this, each small write waits
+        // for the acknowledgement of the one before (Nagle), some 40 ms a frame.
+        socket.setTcpNoDelay(true);
         this.out = socket.getOutputStream();
         // The preface first: the reader acknowledges the server's SETTINGS, which may come at once.
         out.write(PREFACE);
@@ -196,7 +207,8 @@ public final class RawHttp2 implements AutoCloseable {
         return this;
     }
 
-    private RawHttp2 frame(int type, int flags, int streamId, byte[] payload) throws IOException {
+    /** A frame of any type, flags and payload (its length is the payload's). */
+    public RawHttp2 frame(int type, int flags, int streamId, byte[] payload) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(9);
         header.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
         header.put((byte) type).put((byte) flags).putInt(streamId);
@@ -293,6 +305,38 @@ public final class RawHttp2 implements AutoCloseable {
     public List<Frame> framesUntilPingAck(long payload) throws IOException, InterruptedException {
         ping(payload);
         return framesUntil(frame -> frame instanceof PingFrame ping && ping.isReply() && ping.getPayloadAsLong() == payload);
+    }
+
+    /**
+     * Sends a PING and returns the server frames received up to its acknowledgement, or up to the
+     * close of the connection if the server closes it first (after a GOAWAY, say); fails if
+     * neither comes within {@code timeout}. The PING is not sent if the connection is closed
+     * already.
+     */
+    public List<Frame> framesUntilPingAckOrClose(long payload, Duration timeout) throws InterruptedException {
+        try {
+            ping(payload);
+        }
+        catch (IOException e) {
+            // Closed by the server: the reader sees it too.
+        }
+        List<Frame> received = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Frame frame = frames.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (frame == null) {
+                throw new AssertionError("neither the PING's acknowledgement nor the close within " + timeout + "; received "
+                        + received);
+            }
+            if (frame == CLOSED) {
+                frames.add(CLOSED);
+                return received;
+            }
+            received.add(frame);
+            if (frame instanceof PingFrame ping && ping.isReply() && ping.getPayloadAsLong() == payload) {
+                return received;
+            }
+        }
     }
 
     /** Whether the server closes the connection within {@code timeout}, skipping the frames before. */

@@ -161,6 +161,13 @@ final class HubClient implements AutoCloseable {
         }
     }
 
+    /** The next message as the hub sent it; fails when none arrives in time or it is binary. */
+    String nextText() {
+        Object message = poll();
+        assertThat(message).as("a text message").isInstanceOf(String.class);
+        return (String) message;
+    }
+
     /** The next message, which must be of that type. */
     JsonNode next(String type) {
         JsonNode message = next();

@@ -156,6 +156,35 @@ class HubDeliveryTest {
     }
 
     @Test
+    void publishedNumbersArriveExactlyAsTheClientWroteThem() {
+        String room = unique("chat:");
+        String data = "[12345678901234567890123,0.1000000000000000000001,1e400,1.5e-400,1.0E2,-0.0]";
+        try (HubClient alice = HubClient.connect(GATEWAY.get(), "/ws", "X-User", unique("alice-"));
+             HubClient bob = HubClient.connect(GATEWAY.get(), "/ws", "X-User", unique("bob-"))) {
+            alice.next("subscribed");
+            bob.next("subscribed");
+            alice.subscribe(room);
+            bob.request("{\"type\":\"publish\",\"channel\":\"" + room + "\",\"data\":" + data + "}", "published");
+            assertThat(alice.nextText()).contains("\"data\":" + data);
+        }
+    }
+
+    /** Found by {@code HubWebSocketFuzzTest}: an unpaired surrogate in an id closed the connection with 1011. */
+    @Test
+    void unpairedSurrogatesAreEchoedAsTheClientEscapedThem() {
+        try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws")) {
+            client.next("subscribed");
+            client.send("{\"type\":\"ping\",\"id\":\"a\\ud800\"}");
+            assertThat(client.nextText()).isEqualTo("{\"type\":\"pong\",\"id\":\"a\\ud800\"}");
+            JsonNode unknown = client.request("{\"type\":\"\\udc00\",\"id\":\"\\udc00\"}", "error");
+            assertThat(unknown.path("code").asText()).isEqualTo("UNKNOWN_TYPE");
+            assertThat(unknown.path("id").asText()).isEqualTo("\udc00");
+            client.request("{\"type\":\"ping\"}", "pong");
+            assertThat(client.isClosed()).isFalse();
+        }
+    }
+
+    @Test
     void unsubscribingStopsDelivery() {
         String channel = unique("news:");
         try (HubClient client = HubClient.connect(GATEWAY.get(), "/ws")) {

@@ -97,10 +97,32 @@ record ClientRequest(String type, String id, String channel, String since, boole
         };
     }
 
+    /**
+     * The current value as compact JSON in UTF-8, numbers exactly as the client wrote them: read
+     * as doubles they would lose digits ({@code 0.1000000000000000000001}), or become
+     * {@code "Infinity"} or {@code 0.0} past a double's range, which subscribers (and a backend
+     * publishing a price or an id) must never see.
+     */
     private static byte[] copy(JsonParser parser) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
         try (JsonGenerator generator = Json.FACTORY.createGenerator(out)) {
-            generator.copyCurrentStructure(parser);
+            int depth = 0;
+            do {
+                JsonToken token = parser.currentToken();
+                if (token.isNumeric()) {
+                    generator.writeNumber(parser.getText());
+                }
+                else {
+                    generator.copyCurrentEvent(parser);
+                }
+                if (token.isStructStart()) {
+                    depth++;
+                }
+                else if (token.isStructEnd()) {
+                    depth--;
+                }
+            }
+            while (depth > 0 && parser.nextToken() != null);
         }
         return out.toByteArray();
     }

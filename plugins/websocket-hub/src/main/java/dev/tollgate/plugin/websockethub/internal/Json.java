@@ -118,14 +118,52 @@ final class Json {
         return true;
     }
 
-    /** {@code text} as a JSON string literal, quotes included, in UTF-8. */
+    /**
+     * {@code text} as a JSON string literal, quotes included, in UTF-8. An unpaired surrogate,
+     * which a client can send as an escape ({@code "\\ud800"}) but UTF-8 cannot carry, is written
+     * as that escape again.
+     */
     static byte[] quote(String text) {
+        if (hasUnpairedSurrogate(text)) {
+            return quoteWithSurrogateEscapes(text);
+        }
         byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(text);
         byte[] quoted = new byte[escaped.length + 2];
         quoted[0] = '"';
         System.arraycopy(escaped, 0, quoted, 1, escaped.length);
         quoted[quoted.length - 1] = '"';
         return quoted;
+    }
+
+    private static byte[] quoteWithSurrogateEscapes(String text) {
+        char[] escaped = JsonStringEncoder.getInstance().quoteAsString(text);
+        StringBuilder quoted = new StringBuilder(escaped.length + 16).append('"');
+        for (int i = 0; i < escaped.length; i++) {
+            char c = escaped[i];
+            if (Character.isHighSurrogate(c) && i + 1 < escaped.length && Character.isLowSurrogate(escaped[i + 1])) {
+                quoted.append(c).append(escaped[++i]);
+            }
+            else if (Character.isSurrogate(c)) {
+                quoted.append(String.format("\\u%04x", (int) c));
+            }
+            else {
+                quoted.append(c);
+            }
+        }
+        return quoted.append('"').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean hasUnpairedSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            }
+            else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A payload that is not JSON, as a JSON string of its text (malformed UTF-8 replaced). */

@@ -30,6 +30,21 @@ class ClientRequestTest {
     }
 
     @Test
+    void keepsNumbersOfDataExactlyAsWritten() throws Exception {
+        String data = "{\"n\":[12345678901234567890123,0.1000000000000000000001,1e400,1.5e-400,1.0E2,-0.0,-7]}";
+        ClientRequest publish = ClientRequest.parse("{\"type\":\"publish\",\"data\":" + data + "}");
+        assertThat(new String(publish.data(), StandardCharsets.UTF_8)).isEqualTo(data);
+        assertThat(new String(ClientRequest.parse("{\"type\":\"publish\",\"data\": 3.14159265358979323846264 }").data(),
+                StandardCharsets.UTF_8)).isEqualTo("3.14159265358979323846264");
+    }
+
+    @Test
+    void anIdWithAnUnpairedSurrogateIsEchoedAsItsEscape() throws Exception {
+        assertThat(ClientRequest.parse("{\"type\":\"ping\",\"id\":\"a\\ud800b\\udc00\"}").id()).isEqualTo("\"a\\ud800b\\udc00\"");
+        assertThat(ClientRequest.parse("{\"type\":\"ping\",\"id\":\"\\ud83d\\ude00\"}").id()).isEqualTo("\"\ud83d\ude00\"");
+    }
+
+    @Test
     void refusesWhatIsNotAProtocolMessage() {
         for (String bad : new String[] {"", "x", "[]", "\"subscribe\"", "{}", "{\"type\":1}", "{\"type\":\"a\"} {}",
                 "{\"type\":\"a\",\"channel\":[]}", "{\"type\":\"a\",\"id\":true}", "{\"type\":\"a\",\"presence\":\"yes\"}",
