@@ -48,7 +48,9 @@ import static java.util.Objects.requireNonNull;
  *       if the client keeps it alive with PING, SETTINGS or WINDOW_UPDATE frames, which reset
  *       Jetty's own idle timeout;</li>
  *   <li>each of these, and each connection error the server signals with GOAWAY, is a
- *       {@link ClientErrors client error}, counted and logged at DEBUG only.</li>
+ *       {@link ClientErrors client error}, counted and logged at DEBUG only;</li>
+ *   <li>a connection error closes the connection a second after its GOAWAY at the latest
+ *       (§5.4.1), where Jetty would sometimes keep it open until its idle timeout.</li>
  * </ul>
  *
  * <p>The per-connection cost is one frame listener (a type check per frame, a bit set when the
@@ -59,6 +61,8 @@ final class Http2SessionGuard {
     private static final Logger LOG = LoggerFactory.getLogger(Http2SessionGuard.class);
     /** How many of the newest client streams are remembered as closed by the client (a power of two). */
     private static final int TRACKED_STREAMS = 256;
+    /** How long the GOAWAY of a connection error has to be written before the connection is closed. */
+    private static final long CLOSE_AFTER_ERROR_GOAWAY_MILLIS = 1000;
 
     private final ClientErrors clientErrors;
     private final long idleTimeoutNanos;
@@ -173,7 +177,7 @@ final class Http2SessionGuard {
 
     private Connection watch(Connection connection, Connector connector) {
         HTTP2Session session = ((HTTP2Connection) connection).getSession();
-        session.addEventListener(new FrameWatch(session));
+        session.addEventListener(new FrameWatch(session, connector.getScheduler()));
         if (idleTimeoutNanos > 0) {
             connection.addEventListener(new IdleWithoutStreams(session, connector.getScheduler()));
         }
@@ -189,14 +193,16 @@ final class Http2SessionGuard {
      */
     private final class FrameWatch implements HTTP2Session.FrameListener {
         private final HTTP2Session session;
+        private final Scheduler scheduler;
         /** Bit {@code (id / 2) % TRACKED_STREAMS}: the client sent END_STREAM on stream {@code id}. */
         private final long[] endedByClient = new long[TRACKED_STREAMS / Long.SIZE];
         /** Likewise: the client reset stream {@code id}. */
         private final long[] resetByClient = new long[TRACKED_STREAMS / Long.SIZE];
         private int newestStreamId;
 
-        FrameWatch(HTTP2Session session) {
+        FrameWatch(HTTP2Session session, Scheduler scheduler) {
             this.session = session;
+            this.scheduler = scheduler;
         }
 
         @Override
@@ -241,6 +247,10 @@ final class Http2SessionGuard {
             if (frame instanceof GoAwayFrame goAway && goAway.getError() != ErrorCode.NO_ERROR.code) {
                 clientErrors.record(ClientErrors.Reason.CONNECTION_ERROR, session.getRemoteSocketAddress(),
                         "connection closed with " + goAway, null);
+                // §5.4.1: after the GOAWAY of a connection error the connection is closed. Jetty does
+                // not always close it (after a response it failed to encode, it waits for its idle
+                // timeout): the GOAWAY gets a moment to be written, then the connection goes.
+                scheduler.schedule(session::disconnect, CLOSE_AFTER_ERROR_GOAWAY_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
 
