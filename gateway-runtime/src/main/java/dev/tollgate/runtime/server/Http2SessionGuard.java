@@ -1,6 +1,7 @@
 package dev.tollgate.runtime.server;
 
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.ErrorCode;
@@ -22,6 +23,7 @@ import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.HostPort;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +40,8 @@ import static java.util.Objects.requireNonNull;
  * <ul>
  *   <li>a malformed request (RFC 9113 §8.2.1, §8.3: upper-case or connection-specific field
  *       names, {@code TE} other than {@code trailers}, missing, repeated, empty or misplaced
- *       pseudo-headers, pseudo-headers in trailers) is a stream error of type PROTOCOL_ERROR,
+ *       pseudo-headers, pseudo-headers in trailers, a {@code Host} that is not a host) is a
+ *       stream error of type PROTOCOL_ERROR,
  *       as §8.1.1 requires — Jetty alone answers it with a 400 response;</li>
  *   <li>DATA on a stream the client had closed (with END_STREAM or RST_STREAM) is a stream error
  *       of type STREAM_CLOSED (§5.1) — Jetty alone ignores it once the stream is gone. DATA on a
@@ -108,6 +111,32 @@ final class Http2SessionGuard {
                 factory.super(endPoint);
                 this.endPoint = endPoint;
                 this.clientErrors = clientErrors;
+            }
+
+            /**
+             * A request whose {@code Host} is not a host (and port) is malformed: Jetty would fail
+             * comparing it with {@code :authority} (an IllegalArgumentException, answered 500).
+             */
+            @Override
+            public Stream.Listener onNewStream(Stream stream, HeadersFrame frame) {
+                if (frame.getMetaData() instanceof MetaData.Request request) {
+                    String host = request.getHttpFields().get(HttpHeader.HOST);
+                    if (host != null && !isHostAndPort(host)) {
+                        refuse(stream, "malformed host: " + host, null, Callback.NOOP);
+                        return null;
+                    }
+                }
+                return super.onNewStream(stream, frame);
+            }
+
+            private static boolean isHostAndPort(String authority) {
+                try {
+                    new HostPort(authority);
+                    return true;
+                }
+                catch (IllegalArgumentException e) {
+                    return false;
+                }
             }
 
             /** Jetty calls this only for a request whose header block it could not accept. */
