@@ -1,6 +1,7 @@
 package dev.tollgate.runtime.server;
 
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.ErrorCode;
@@ -22,6 +23,7 @@ import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.HostPort;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +40,8 @@ import static java.util.Objects.requireNonNull;
  * <ul>
  *   <li>a malformed request (RFC 9113 §8.2.1, §8.3: upper-case or connection-specific field
  *       names, {@code TE} other than {@code trailers}, missing, repeated, empty or misplaced
- *       pseudo-headers, pseudo-headers in trailers) is a stream error of type PROTOCOL_ERROR,
+ *       pseudo-headers, pseudo-headers in trailers, a {@code Host} that is not a host) is a
+ *       stream error of type PROTOCOL_ERROR,
  *       as §8.1.1 requires — Jetty alone answers it with a 400 response;</li>
  *   <li>DATA on a stream the client had closed (with END_STREAM or RST_STREAM) is a stream error
  *       of type STREAM_CLOSED (§5.1) — Jetty alone ignores it once the stream is gone. DATA on a
@@ -48,7 +51,9 @@ import static java.util.Objects.requireNonNull;
  *       if the client keeps it alive with PING, SETTINGS or WINDOW_UPDATE frames, which reset
  *       Jetty's own idle timeout;</li>
  *   <li>each of these, and each connection error the server signals with GOAWAY, is a
- *       {@link ClientErrors client error}, counted and logged at DEBUG only.</li>
+ *       {@link ClientErrors client error}, counted and logged at DEBUG only;</li>
+ *   <li>a connection error closes the connection a second after its GOAWAY at the latest
+ *       (§5.4.1), where Jetty would sometimes keep it open until its idle timeout.</li>
  * </ul>
  *
  * <p>The per-connection cost is one frame listener (a type check per frame, a bit set when the
@@ -59,6 +64,8 @@ final class Http2SessionGuard {
     private static final Logger LOG = LoggerFactory.getLogger(Http2SessionGuard.class);
     /** How many of the newest client streams are remembered as closed by the client (a power of two). */
     private static final int TRACKED_STREAMS = 256;
+    /** How long the GOAWAY of a connection error has to be written before the connection is closed. */
+    private static final long CLOSE_AFTER_ERROR_GOAWAY_MILLIS = 1000;
 
     private final ClientErrors clientErrors;
     private final long idleTimeoutNanos;
@@ -104,6 +111,32 @@ final class Http2SessionGuard {
                 factory.super(endPoint);
                 this.endPoint = endPoint;
                 this.clientErrors = clientErrors;
+            }
+
+            /**
+             * A request whose {@code Host} is not a host (and port) is malformed: Jetty would fail
+             * comparing it with {@code :authority} (an IllegalArgumentException, answered 500).
+             */
+            @Override
+            public Stream.Listener onNewStream(Stream stream, HeadersFrame frame) {
+                if (frame.getMetaData() instanceof MetaData.Request request) {
+                    String host = request.getHttpFields().get(HttpHeader.HOST);
+                    if (host != null && !isHostAndPort(host)) {
+                        refuse(stream, "malformed host: " + host, null, Callback.NOOP);
+                        return null;
+                    }
+                }
+                return super.onNewStream(stream, frame);
+            }
+
+            private static boolean isHostAndPort(String authority) {
+                try {
+                    new HostPort(authority);
+                    return true;
+                }
+                catch (IllegalArgumentException e) {
+                    return false;
+                }
             }
 
             /** Jetty calls this only for a request whose header block it could not accept. */
@@ -173,7 +206,7 @@ final class Http2SessionGuard {
 
     private Connection watch(Connection connection, Connector connector) {
         HTTP2Session session = ((HTTP2Connection) connection).getSession();
-        session.addEventListener(new FrameWatch(session));
+        session.addEventListener(new FrameWatch(session, connector.getScheduler()));
         if (idleTimeoutNanos > 0) {
             connection.addEventListener(new IdleWithoutStreams(session, connector.getScheduler()));
         }
@@ -189,14 +222,16 @@ final class Http2SessionGuard {
      */
     private final class FrameWatch implements HTTP2Session.FrameListener {
         private final HTTP2Session session;
+        private final Scheduler scheduler;
         /** Bit {@code (id / 2) % TRACKED_STREAMS}: the client sent END_STREAM on stream {@code id}. */
         private final long[] endedByClient = new long[TRACKED_STREAMS / Long.SIZE];
         /** Likewise: the client reset stream {@code id}. */
         private final long[] resetByClient = new long[TRACKED_STREAMS / Long.SIZE];
         private int newestStreamId;
 
-        FrameWatch(HTTP2Session session) {
+        FrameWatch(HTTP2Session session, Scheduler scheduler) {
             this.session = session;
+            this.scheduler = scheduler;
         }
 
         @Override
@@ -241,6 +276,10 @@ final class Http2SessionGuard {
             if (frame instanceof GoAwayFrame goAway && goAway.getError() != ErrorCode.NO_ERROR.code) {
                 clientErrors.record(ClientErrors.Reason.CONNECTION_ERROR, session.getRemoteSocketAddress(),
                         "connection closed with " + goAway, null);
+                // §5.4.1: after the GOAWAY of a connection error the connection is closed. Jetty does
+                // not always close it (after a response it failed to encode, it waits for its idle
+                // timeout): the GOAWAY gets a moment to be written, then the connection goes.
+                scheduler.schedule(session::disconnect, CLOSE_AFTER_ERROR_GOAWAY_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
 

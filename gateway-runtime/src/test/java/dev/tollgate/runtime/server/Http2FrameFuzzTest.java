@@ -132,11 +132,15 @@ class Http2FrameFuzzTest {
                 boolean ack = data.consumeInt(0, 7) == 0;
                 int settings = data.consumeInt(0, 4);
                 ByteBuffer payload = ByteBuffer.allocate(settings * 6);
+                StringBuilder described = new StringBuilder("SETTINGS(").append(ack ? "ack" : "");
                 for (int i = 0; i < settings; i++) {
-                    payload.putShort((short) data.consumeInt(0, 9)).putInt(data.consumeInt());
+                    int id = data.consumeInt(0, 9);
+                    int value = data.consumeInt();
+                    payload.putShort((short) id).putInt(value);
+                    described.append(' ').append(id).append('=').append(Integer.toUnsignedString(value));
                 }
                 http2.frame(RawHttp2.SETTINGS, ack ? RawHttp2.ACK : 0, data.consumeInt(0, 7) == 0 ? stream : 0, payload.array());
-                return "SETTINGS(" + (ack ? "ack, " : "") + settings + ")";
+                return described.append(')').toString();
             }
             case 6 -> {
                 int delta = data.consumeBoolean() ? data.consumeInt(0, 70_000) : data.consumeInt();
