@@ -21,6 +21,9 @@ import dev.tollgate.plugin.backendgrpc.test.SearchProjectsRequest;
 import dev.tollgate.plugin.backendgrpc.test.SlowRequest;
 import dev.tollgate.plugin.backendgrpc.test.UpdateProjectRequest;
 import dev.tollgate.plugin.backendgrpc.test.WatchRequest;
+import dev.tollgate.plugin.backendgrpc.test.ChatMessage;
+import dev.tollgate.plugin.backendgrpc.test.CollectRequest;
+import dev.tollgate.plugin.backendgrpc.test.CollectResponse;
 import io.grpc.BindableService;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -226,15 +229,27 @@ final class ProjectsServer implements AutoCloseable {
             Metadata headers = REQUEST_HEADERS.get();
             EchoResponse.Builder answer = EchoResponse.newBuilder().setText(request.getText());
             for (String key : headers.keys()) {
-                if (!key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+                if (key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+                    List<String> values = new java.util.ArrayList<>();
+                    headers.getAll(Metadata.Key.of(key, Metadata.BINARY_BYTE_MARSHALLER))
+                            .forEach(value -> values.add(java.util.Base64.getEncoder().encodeToString(value)));
+                    answer.putMetadata(key, String.join(",", values));
+                }
+                else {
                     answer.putMetadata(key, String.join(",", headers.getAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER))));
                 }
             }
             if (Context.current().getDeadline() != null) {
                 answer.setDeadlineMillis(Context.current().getDeadline().timeRemaining(TimeUnit.MILLISECONDS));
             }
-            request.getResponseMetadataMap().forEach((name, value) ->
-                    RESPONSE_HEADERS.get().put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value));
+            request.getResponseMetadataMap().forEach((name, value) -> {
+                if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+                    RESPONSE_HEADERS.get().put(Metadata.Key.of(name, Metadata.BINARY_BYTE_MARSHALLER), java.util.Base64.getDecoder().decode(value));
+                }
+                else {
+                    RESPONSE_HEADERS.get().put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value);
+                }
+            });
             request.getResponseTrailersMap().forEach((name, value) ->
                     RESPONSE_TRAILERS.get().put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value));
             response.onNext(answer.build());
@@ -279,6 +294,67 @@ final class ProjectsServer implements AutoCloseable {
                 }
             };
             stream.setOnReadyHandler(pump);
+        }
+
+        @Override
+        public StreamObserver<CollectRequest> collect(StreamObserver<CollectResponse> response) {
+            return new StreamObserver<>() {
+                private final StringBuilder joined = new StringBuilder();
+                private int count;
+
+                @Override
+                public void onNext(CollectRequest request) {
+                    count++;
+                    joined.append(request.getText());
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    response.onNext(CollectResponse.newBuilder().setCount(count).setJoined(joined.toString()).build());
+                    response.onCompleted();
+                }
+            };
+        }
+
+        @Override
+        public StreamObserver<ChatMessage> chat(StreamObserver<ChatMessage> response) {
+            return new StreamObserver<>() {
+                private int seq;
+                private String room = "";
+
+                @Override
+                public void onNext(ChatMessage message) {
+                    room = message.getRoom();
+                    if (message.getText().equals("fail")) {
+                        com.google.rpc.Status details = com.google.rpc.Status.newBuilder().setCode(Status.Code.ABORTED.value())
+                                .setMessage("the chat failed")
+                                .addDetails(Any.pack(ErrorInfo.newBuilder().setReason("CHAT_FAILED")
+                                        .setDomain("tollgate.test").build()))
+                                .build();
+                        response.onError(io.grpc.protobuf.StatusProto.toStatusRuntimeException(details));
+                        return;
+                    }
+                    for (int i = 0; i < Math.max(1, message.getRepeat()); i++) {
+                        response.onNext(ChatMessage.newBuilder().setRoom(message.getRoom()).setText(message.getText().toUpperCase(java.util.Locale.ROOT))
+                                .setSeq(++seq).build());
+                        streamMessagesSent.incrementAndGet();
+                    }
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    response.onNext(ChatMessage.newBuilder().setRoom(room).setText("bye").setSeq(++seq).build());
+                    response.onCompleted();
+                }
+            };
         }
     }
 }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 
 import static java.util.Objects.requireNonNull;
 
@@ -40,9 +41,11 @@ final class GrpcBackend implements Backend {
     private final Metrics gauges;
     private final Set<URI> gaugedInstances = ConcurrentHashMap.newKeySet();
     private final Subscription watch;
+    private final ScheduledExecutorService scheduler;
     private volatile Codec codec = new Codec(null, null);
 
-    private GrpcBackend(String name, ServiceSettings settings, Upstream upstream, ChannelPool pool, SchemaSource schemas, Metrics metrics) {
+    private GrpcBackend(String name, ServiceSettings settings, Upstream upstream, ChannelPool pool, SchemaSource schemas, Metrics metrics,
+                        ScheduledExecutorService scheduler) {
         this.name = requireNonNull(name, "name is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.upstream = requireNonNull(upstream, "upstream is null");
@@ -51,6 +54,7 @@ final class GrpcBackend implements Backend {
         this.metadata = new MetadataRules(settings.requestHeaders(), settings.responseHeaders());
         this.metrics = new CallMetrics(metrics, name);
         this.gauges = metrics;
+        this.scheduler = requireNonNull(scheduler, "scheduler is null");
         registerGauges(upstream.instances());
         this.watch = upstream.watch(instances -> {
             pool.retain(instances);
@@ -68,7 +72,7 @@ final class GrpcBackend implements Backend {
         SchemaSource schemas = SchemaSource.start(name, schema.descriptorSets(), schema.reflection(), schema.refreshInterval(),
                 schema.notFoundRefreshInterval(), () -> List.<Channel>copyOf(pool.oneChannelEach(upstream.instances())), context.scheduler());
         try {
-            return new GrpcBackend(name, settings, upstream, pool, schemas, context.metrics());
+            return new GrpcBackend(name, settings, upstream, pool, schemas, context.metrics(), context.scheduler());
         }
         catch (RuntimeException e) {
             schemas.close();
@@ -131,6 +135,11 @@ final class GrpcBackend implements Backend {
             }
             return schema;
         });
+    }
+
+    /** The runtime's scheduler, for short timers. */
+    ScheduledExecutorService scheduler() {
+        return scheduler;
     }
 
     MetadataRules metadata() {

@@ -79,7 +79,8 @@ final class GrpcCall {
         JsonCodec codec = backend.codec(found.schema());
         if (method.clientStreaming()) {
             GrpcErrors.respond(exchange, Status.UNIMPLEMENTED.withDescription("method " + method.fullName()
-                    + " streams requests from the client, which HTTP/JSON requests cannot do"), null, codec);
+                    + " streams requests from the client, which an HTTP/JSON request cannot do: open a WebSocket to its path"
+                    + " instead (one JSON text message per request message)"), null, codec);
             return CompletableFuture.completedFuture(null);
         }
         CompletionStage<ByteBuffer> body = found.match().binding().hasBody() ? exchange.request().bufferBody()

@@ -195,6 +195,79 @@ final class InstanceCalls {
         });
     }
 
+    /**
+     * A call whose requests and responses stream over a WebSocket. The stage completes once the
+     * instance's stream is open (grpc-java says it is ready for messages, or the instance sent its
+     * headers) — nothing has been sent yet, so a connection failure before that is retried on
+     * another instance; at once for a method taking one request message, whose stream grpc-java
+     * opens only with that message — or when the call ended first ({@link DuplexStream#earlyStatus()} is set,
+     * and the caller closes the attempt), or fails with the runtime's error when no instance
+     * answered. A call that has started is never retried: its messages are the client's.
+     */
+    CompletionStage<DuplexStream> duplex(SchemaMethod method, Metadata metadata, Deadline deadline, DuplexStream.Session session) {
+        CallMetrics.MethodMetrics metrics = backend.metrics().method(method);
+        return backend.upstream().execute(exchange, new Upstream.Execution<DuplexStream>() {
+            @Override
+            public CompletionStage<Outcome<DuplexStream>> attempt(Attempt attempt) {
+                ChannelPool.Lease lease;
+                try {
+                    lease = backend.pool().acquire(attempt.instance());
+                }
+                catch (IllegalArgumentException | IllegalStateException e) {
+                    return CompletableFuture.completedFuture(Outcome.failure(Attempt.Failure.CONNECT,
+                            new GatewayException(ErrorCode.BAD_GATEWAY, e.getMessage())));
+                }
+                ClientCall<DynamicMessage, DynamicMessage> call = lease.channel().newCall(method.grpcMethod(), options(deadline));
+                DuplexStream stream = new DuplexStream(call, lease, attempt, method, metrics, session);
+                CompletableFuture<Outcome<DuplexStream>> outcome = new CompletableFuture<>();
+                call.start(new ClientCall.Listener<>() {
+                    @Override
+                    public void onReady() {
+                        outcome.complete(Outcome.success(stream));
+                        stream.ready();
+                    }
+
+                    @Override
+                    public void onHeaders(Metadata headers) {
+                        outcome.complete(Outcome.success(stream));
+                    }
+
+                    @Override
+                    public void onMessage(DynamicMessage message) {
+                        stream.message(message);
+                    }
+
+                    @Override
+                    public void onClose(Status status, Metadata trailers) {
+                        if (outcome.isDone()) {
+                            stream.closed(status, trailers);
+                        }
+                        else {
+                            stream.closedBeforeReady(status, trailers);
+                            outcome.complete(classify(status, false, stream));
+                        }
+                    }
+                }, copy(metadata));
+                if (!method.clientStreaming()) {
+                    // grpc-java opens the stream of a method taking one request message only with
+                    // that message, which comes over the session: the call is under way as it is.
+                    outcome.complete(Outcome.success(stream));
+                }
+                return outcome;
+            }
+
+            @Override
+            public boolean idempotent(Exchange ignored) {
+                return false;
+            }
+
+            @Override
+            public void discard(DuplexStream answer) {
+                answer.abandon();
+            }
+        });
+    }
+
     private static CallOptions options(Deadline deadline) {
         return deadline == null ? CallOptions.DEFAULT : CallOptions.DEFAULT.withDeadline(deadline);
     }

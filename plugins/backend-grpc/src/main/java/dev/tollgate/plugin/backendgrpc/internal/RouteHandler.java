@@ -10,8 +10,9 @@ import java.util.concurrent.CompletionStage;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The grpc backend's handler for one route: each exchange becomes a {@link GrpcWebCall} when its
- * Content-Type is gRPC-Web's, else a {@link GrpcCall} (HTTP/JSON transcoding), with the route's
+ * The grpc backend's handler for one route: each exchange becomes a {@link WebSocketCall} when it
+ * is a WebSocket upgrade, a {@link GrpcWebCall} when its Content-Type is gRPC-Web's, else a
+ * {@link GrpcCall} (HTTP/JSON transcoding), with the route's
  * options — but for {@code GET} of the route's {@code openapi-path}, which answers the service's
  * OpenAPI document. Shared by every exchange of the route.
  */
@@ -36,6 +37,9 @@ final class RouteHandler implements ExchangeHandler {
     public CompletionStage<Void> handle(Exchange exchange) {
         if (exchange.request().method().equals("GET") && settings.isOpenApiPath(exchange.request().path())) {
             return openApi(exchange);
+        }
+        if (exchange.request().isWebSocketUpgrade()) {
+            return new WebSocketCall(backend, settings, exchange).start();
         }
         GrpcWebCodec grpcWeb = GrpcWebCodec.forContentType(exchange.request().headers().get("Content-Type"));
         return grpcWeb != null ? new GrpcWebCall(backend, settings, exchange, grpcWeb).start()

@@ -2,6 +2,7 @@ package dev.tollgate.plugin.backendgrpc.internal;
 
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PluginConfig;
+import dev.tollgate.api.websocket.WebSocketSettings;
 import dev.tollgate.plugin.backendgrpc.internal.mapping.JsonCodec;
 
 import java.nio.file.Path;
@@ -26,10 +27,12 @@ import static java.util.Objects.requireNonNull;
  * @param requestHeaders request header names (lower case) forwarded as metadata
  * @param responseHeaders response metadata names (lower case) answered as headers
  * @param json how answers are printed
+ * @param webSocket the sessions of calls made over a WebSocket (client and bidirectional streams)
  */
 record ServiceSettings(Schema schema, Channels channels, Keepalive keepalive, Duration deadline, Duration streamDeadline,
                        int maxResponseMessageSize,
-                       Set<String> requestHeaders, Set<String> responseHeaders, JsonCodec.PrintOptions json) {
+                       Set<String> requestHeaders, Set<String> responseHeaders, JsonCodec.PrintOptions json,
+                       WebSocketSettings webSocket) {
 
     ServiceSettings {
         requireNonNull(schema, "schema is null");
@@ -40,6 +43,7 @@ record ServiceSettings(Schema schema, Channels channels, Keepalive keepalive, Du
         requestHeaders = Set.copyOf(requestHeaders);
         responseHeaders = Set.copyOf(responseHeaders);
         requireNonNull(json, "json is null");
+        requireNonNull(webSocket, "webSocket is null");
     }
 
     /**
@@ -123,7 +127,33 @@ record ServiceSettings(Schema schema, Channels channels, Keepalive keepalive, Du
                 (int) maxMessage,
                 headerNames(metadata, "request-headers"), headerNames(metadata, "response-headers"),
                 new JsonCodec.PrintOptions(json.getBoolean("preserve-proto-field-names"), json.getBoolean("include-default-values"),
-                        json.getBoolean("enums-as-numbers")));
+                        json.getBoolean("enums-as-numbers")),
+                webSocket(config.getConfig("websocket")));
+    }
+
+    private static WebSocketSettings webSocket(PluginConfig config) {
+        Duration idleTimeout = positive(config, "idle-timeout");
+        Duration pingInterval = nonNegative(config, "ping-interval");
+        if (pingInterval.compareTo(idleTimeout) >= 0) {
+            // Only what the client sends counts against the idle timeout: a quiet client must be
+            // pinged, and have time to answer, before it runs out.
+            throw config.error("ping-interval", "must be shorter than idle-timeout (" + idleTimeout.toMillis()
+                    + " ms), or 0s to disable pings (clients must then send within idle-timeout)");
+        }
+        long maxMessageSize = config.getBytes("max-message-size");
+        if (maxMessageSize < 1 || maxMessageSize > 64L * 1024 * 1024) {
+            throw config.error("max-message-size", "must be between 1 byte and 64 MiB, got " + maxMessageSize);
+        }
+        long maxQueuedBytes = config.getBytes("max-queued-bytes");
+        if (maxQueuedBytes < maxMessageSize) {
+            throw config.error("max-queued-bytes", "must be at least max-message-size (" + maxMessageSize + "), got " + maxQueuedBytes);
+        }
+        int maxQueuedMessages = config.getInt("max-queued-messages");
+        if (maxQueuedMessages < 2) {
+            throw config.error("max-queued-messages", "must be at least 2, got " + maxQueuedMessages);
+        }
+        return new WebSocketSettings(idleTimeout, pingInterval, (int) maxMessageSize, maxQueuedBytes, maxQueuedMessages,
+                config.getBoolean("permessage-deflate"));
     }
 
     private static Set<String> headerNames(PluginConfig config, String key) {

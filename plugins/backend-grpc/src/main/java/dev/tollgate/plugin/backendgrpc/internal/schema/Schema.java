@@ -183,6 +183,25 @@ public final class Schema {
         return new Lookup(null, otherMethod);
     }
 
+    /**
+     * The binding of a WebSocket upgrade: one with HTTP method {@code GET} if it matches the path,
+     * else the most specific binding matching it whatever its HTTP method (such as a streaming
+     * method's default {@code POST /package.Service/Method}); null when none matches.
+     */
+    public Match matchAnyMethod(String path) {
+        Lookup get = match("GET", path);
+        if (get.match() != null) {
+            return get.match();
+        }
+        for (Binding binding : bindings) {
+            Map<String, String> values = binding.http().template().match(path);
+            if (values != null) {
+                return new Match(binding.method(), binding.http(), values);
+            }
+        }
+        return null;
+    }
+
     /** The method of that full name ({@code package.Service/Method}), or null. */
     public SchemaMethod method(String fullName) {
         return methods.get(fullName);
