@@ -234,7 +234,11 @@ final class ChannelPool implements AutoCloseable {
                     .idleTimeout(settings.channels().idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     // The runtime retries, per its policy; grpc-java's own retries would hide failures from it.
                     .disableRetry()
-                    .directExecutor()
+                    // No directExecutor(): the calls' listeners then run on grpc-java's shared executor,
+                    // not on the transport's thread while it holds the transport's lock. A listener
+                    // completes the runtime's stages, and what follows (a retry starting a call on
+                    // another channel, a response written) must not run under that lock: two
+                    // transports doing so towards each other deadlock.
                     .userAgent("tollgate");
             if (address.isSecure()) {
                 builder.useTransportSecurity();

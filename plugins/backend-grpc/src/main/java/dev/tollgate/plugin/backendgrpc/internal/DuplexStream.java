@@ -45,11 +45,10 @@ import static java.util.Objects.requireNonNull;
  *       OK and 4000 + the gRPC code otherwise. The client closing the session cancels the call.</li>
  * </ul>
  *
- * <p>The call's events (grpc-java's listener, which the direct executor runs on the transport's
- * threads, some of them holding the transport's lock) and the session's (the runtime's I/O threads)
- * are run one at a time by a {@link SynchronizationContext}: whichever thread brings an event runs
- * the queue unless another thread already does, so no thread ever waits for another — a lock here
- * would deadlock against the transport's. The attempt and the channel lease end with the call.
+ * <p>The call's events (grpc-java's listener, on its executor) and the session's (the runtime's I/O
+ * threads) are run one at a time by a {@link SynchronizationContext}: whichever thread brings an
+ * event runs the queue unless another thread already does, so no thread ever waits for another
+ * while it may hold a lock of its own. The attempt and the channel lease end with the call.
  */
 final class DuplexStream implements WebSocketHandler {
     private static final String OK_STATUS = "{\"status\":{\"grpcStatus\":\"OK\"}}";

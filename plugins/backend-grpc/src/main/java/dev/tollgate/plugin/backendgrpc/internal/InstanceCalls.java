@@ -116,9 +116,17 @@ final class InstanceCalls {
                                 new UnaryAnswer(attempt, ended, headers, trailers, message)));
                     }
                 }, copy(metadata));
-                call.sendMessage(request);
-                call.halfClose();
-                call.request(1);
+                try {
+                    call.sendMessage(request);
+                    call.halfClose();
+                    call.request(1);
+                }
+                catch (IllegalStateException e) {
+                    // The client left meanwhile and cancelled the call: its onClose completes the outcome.
+                    if (!clientGone) {
+                        throw e;
+                    }
+                }
                 return outcome;
             }
 
@@ -177,9 +185,17 @@ final class InstanceCalls {
                         }
                     }
                 }, copy(metadata));
-                call.sendMessage(request);
-                metrics.messageSent();
-                call.halfClose();
+                try {
+                    call.sendMessage(request);
+                    metrics.messageSent();
+                    call.halfClose();
+                }
+                catch (IllegalStateException e) {
+                    // The client left meanwhile and cancelled the call: its onClose completes the outcome.
+                    if (!clientGone) {
+                        throw e;
+                    }
+                }
                 return outcome;
             }
 
