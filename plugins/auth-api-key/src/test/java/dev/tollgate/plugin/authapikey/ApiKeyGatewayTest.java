@@ -70,6 +70,7 @@ class ApiKeyGatewayTest {
                           { path = "/query/**", endpoint = test-echo, filters = [ { type = api-key, query-parameter = api_key, %1$s } ] }
                           { path = "/kept/**", endpoint = test-echo, filters = [ { type = api-key, strip = false, header = X-Gateway-Key, %1$s } ] }
                           { path = "/proxied/**", service = { name = api, strip-prefix = "/proxied" }, filters = [ ci-keys ] }
+                          { path = "/authenticate/**", endpoint = test-authenticate, filters = [ { type = api-key, optional = true, %1$s } ] }
                         ]
                         """.formatted(KEYS, backend.port()))
                 .start();
@@ -212,6 +213,16 @@ class ApiKeyGatewayTest {
         HttpResponse<String> invalid = send(gateway.http("/optional/x"), "X-API-Key", UNKNOWN_KEY);
         assertThat(invalid.statusCode()).isEqualTo(401);
         assertThat(invalid.headers().allValues("WWW-Authenticate")).containsExactly("ApiKey realm=\"tollgate\"");
+    }
+
+    /** What the WebSocket hub does with a client's first message: the route's authentication run again on a credential. */
+    @Test
+    void authenticatesACredentialPresentedAfterTheRequest() throws Exception {
+        assertThat(send(gateway.http("/authenticate/x"), "X-Credential-X-API-Key", CI_KEY).body())
+                .startsWith("outcome: principal ci-bot api-key\n");
+        assertThat(send(gateway.http("/authenticate/x"), "X-Credential-X-API-Key", UNKNOWN_KEY).body())
+                .startsWith("outcome: refused UNAUTHORIZED API key not valid {WWW-Authenticate=ApiKey realm=\"tollgate\"}\n");
+        assertThat(send(gateway.http("/authenticate/x")).body()).as("optional: no credential, no principal").startsWith("outcome: none\n");
     }
 
     @Test
