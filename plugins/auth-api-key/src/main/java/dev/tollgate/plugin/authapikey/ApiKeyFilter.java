@@ -52,6 +52,7 @@ final class ApiKeyFilter implements Filter {
     private final ApiKeySettings settings;
     private final ConsumerKey[] keys;
     private final String challenge;
+    private final String missingMessage;
     private final Metrics.Counter ok;
     private final Metrics.Counter missing;
     private final Metrics.Counter invalid;
@@ -68,6 +69,8 @@ final class ApiKeyFilter implements Filter {
         requireNonNull(metrics, "metrics is null");
         this.keys = settings.keys().toArray(ConsumerKey[]::new);
         this.challenge = "ApiKey realm=\"" + settings.realm() + "\"";
+        this.missingMessage = "API key required in the " + settings.header() + " header"
+                + (settings.queryParameter() == null ? "" : " or the " + settings.queryParameter() + " query parameter");
         this.ok = metrics.counter("authentications", "filter", instance, "outcome", "ok");
         this.missing = metrics.counter("authentications", "filter", instance, "outcome", "missing");
         this.invalid = metrics.counter("authentications", "filter", instance, "outcome", "invalid");
@@ -79,9 +82,11 @@ final class ApiKeyFilter implements Filter {
     public CompletionStage<Void> filter(Exchange exchange, Chain chain) {
         Exchange.Request request = exchange.request();
         List<String> headerValues = request.headers().getAll(settings.header());
+        int headerCount = headerValues.size();
+        String headerKey = headerCount == 0 ? null : headerValues.get(0);
         QueryKey queryKey = settings.queryParameter() == null ? QueryKey.NONE : QueryKey.read(request.query(), settings.queryParameter());
         if (settings.strip()) {
-            if (!headerValues.isEmpty()) {
+            if (headerCount > 0) {
                 request.headers().remove(settings.header());
             }
             if (queryKey.count() > 0) {
@@ -90,11 +95,11 @@ final class ApiKeyFilter implements Filter {
         }
 
         String presented;
-        if (headerValues.size() > 1 || headerValues.isEmpty() && queryKey.count() > 1) {
+        if (headerCount > 1 || headerCount == 0 && queryKey.count() > 1) {
             return refuse(exchange, invalid, "more than one API key presented");
         }
-        else if (headerValues.size() == 1) {
-            presented = headerValues.get(0);
+        else if (headerCount == 1) {
+            presented = headerKey;
         }
         else if (queryKey.count() == 1) {
             presented = queryKey.value();
@@ -106,7 +111,7 @@ final class ApiKeyFilter implements Filter {
                 return chain.proceed(exchange);
             }
             log.debug("Request {}: no API key", exchange.requestId());
-            return CompletableFuture.failedStage(unauthorized("API key required in the " + settings.header() + " header"));
+            return CompletableFuture.failedStage(unauthorized(missingMessage));
         }
 
         ConsumerKey match = match(sha256(presented.getBytes(StandardCharsets.UTF_8)));

@@ -44,7 +44,8 @@ record ApiKeySettings(String header, String queryParameter, List<ConsumerKey> ke
     /**
      * One accepted key: the SHA-256 of the key (never the key itself) and the principal it stands for.
      *
-     * @param sha256 the 32 bytes of the digest; not copied, never handed out of the plugin
+     * @param sha256 the 32 bytes of the digest; not copied, never handed out of the plugin (so the record's
+     *        equality, which compares the array by identity, is never relied on)
      * @param principal the consumer as a principal
      */
     record ConsumerKey(byte[] sha256, Principal principal) {

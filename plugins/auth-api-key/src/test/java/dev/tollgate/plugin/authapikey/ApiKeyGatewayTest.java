@@ -199,7 +199,9 @@ class ApiKeyGatewayTest {
         assertThat(header.body()).contains("\"principal\":\"ci-bot\"", "\"query\":\"null\"");
 
         assertThat(send(gateway.http("/query/x?api_key=" + UNKNOWN_KEY)).statusCode()).isEqualTo(401);
-        assertThat(send(gateway.http("/query/x?other=1")).statusCode()).isEqualTo(401);
+        HttpResponse<String> missing = send(gateway.http("/query/x?other=1"));
+        assertThat(missing.statusCode()).isEqualTo(401);
+        assertThat(missing.body()).contains("API key required in the X-API-Key header or the api_key query parameter");
     }
 
     @Test
