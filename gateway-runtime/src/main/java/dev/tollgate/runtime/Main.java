@@ -7,6 +7,8 @@ import dev.tollgate.runtime.plugin.LoadedPlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -21,29 +23,37 @@ import java.util.List;
  * gateway check [--config FILE]     validate configuration and plugins, then exit
  * gateway plugins [--config FILE]   list plugins with id, version, API version and status
  * gateway reload [--config FILE]    make the running gateway apply the configuration again
+ * gateway hash-key &lt; KEY-FILE      print the SHA-256 of the API key on standard input
  * </pre>
  * Relative paths resolve against the gateway home: {@code -Dgateway.home} (set by
  * {@code bin/gateway}) or the working directory. Exit codes: 0 success, 1 invalid configuration
- * or failed start, 2 bad usage.
+ * or failed start, 2 bad usage (for {@code hash-key}: no usable key on standard input).
  */
 public final class Main {
     private static final String USAGE = """
             usage: gateway [run|check|plugins|reload] [--config FILE]
+                   gateway hash-key < KEY-FILE
               run       start the gateway (default); stops gracefully on SIGTERM, reloads on SIGHUP
               check     validate the configuration and plugins, then exit
               plugins   list the plugins found, with versions and status
               reload    make the running gateway (found by <data>/gateway.pid) apply the
                         configuration again, and print the outcome
+              hash-key  read an API key (one line) on standard input and print its SHA-256
+                        in hex, for the api-key filter's keys[].sha256
               --config  configuration file (default: <home>/conf/gateway.conf)""";
 
     private Main() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        System.exit(run(args, System.in, System.out, System.err));
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, InputStream.nullInputStream(), out, err);
+    }
+
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         String command = "run";
         Path configFile = null;
         List<String> rest = new ArrayList<>(List.of(args));
@@ -67,9 +77,22 @@ public final class Main {
                 return 2;
             }
         }
-        if (!List.of("run", "check", "plugins", "reload").contains(command)) {
+        if (!List.of("run", "check", "plugins", "reload", "hash-key").contains(command)) {
             err.println("gateway: unknown command '" + command + "'\n" + USAGE);
             return 2;
+        }
+        if (command.equals("hash-key")) {
+            if (configFile != null) {
+                err.println("gateway: hash-key reads no configuration\n" + USAGE);
+                return 2;
+            }
+            try {
+                return HashKey.run(in, out, err);
+            }
+            catch (IOException e) {
+                err.println("gateway hash-key: cannot read standard input: " + e);
+                return 1;
+            }
         }
         Path home = Path.of(System.getProperty("gateway.home", "")).toAbsolutePath().normalize();
         Path file = configFile != null ? configFile.toAbsolutePath() : home.resolve("conf").resolve("gateway.conf");

@@ -5,7 +5,11 @@ import dev.tollgate.runtime.testing.TestJars;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +18,7 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The command line: check, plugins, usage errors. */
+/** The command line: check, plugins, hash-key, usage errors. */
 class MainTest {
     private Path home;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -35,6 +39,15 @@ class MainTest {
 
     private int run(String... args) {
         return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private int runWithInput(byte[] input, String... args) {
+        return Main.run(args, new ByteArrayInputStream(input),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private int runWithInput(String input, String... args) {
+        return runWithInput(input.getBytes(StandardCharsets.UTF_8), args);
     }
 
     private void writeConfig(String text) throws Exception {
@@ -90,12 +103,61 @@ class MainTest {
                 .containsPattern("future\\s+9\\.0\\.0\\s+2\\.0\\s+refused\\s+future\\.jar: built for API 2\\.0");
     }
 
+    /** The expected hash was made with coreutils: {@code printf %s ci-bot-key-7f3a9c2e41d8 | sha256sum}. */
+    @ParameterizedTest
+    @ValueSource(strings = {"ci-bot-key-7f3a9c2e41d8\n", "ci-bot-key-7f3a9c2e41d8", "ci-bot-key-7f3a9c2e41d8\r\n"})
+    void hashKeyPrintsTheLowercaseHexSha256OfTheLineWithoutItsLineBreak(String input) {
+        assertThat(runWithInput(input, "hash-key")).isEqualTo(0);
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .isEqualTo("f7e078478bb9deb4a7acf71be285aa7b28716c59aca8610b100c1e576e119264" + System.lineSeparator());
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    /** {@code printf %s 'clé-secrète' | sha256sum} in a UTF-8 shell. */
+    @Test
+    void hashKeyHashesTheUtf8BytesOfTheKey() {
+        assertThat(runWithInput("clé-secrète\n", "hash-key")).isEqualTo(0);
+        assertThat(out.toString(StandardCharsets.UTF_8).strip()).isEqualTo("c69ebab72fa8e13b7e7ef35d5a0e41e72ea175f4323b7017ab9f9c26b2b6e3b5");
+    }
+
+    /** {@code input} is written with Java escapes. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            nothing             | ''                   | no key on standard input
+            an empty line       | '\\n'                | no key on standard input
+            two lines           | 'first\\nsecond\\n'  | more than one line
+            surrounding spaces  | ' key \\n'           | the key starts or ends with white space
+            a control character | 'ke\\001y\\n'       | the key holds control characters
+            """)
+    void hashKeyRefusesInputTheFilterCouldNeverMatchWithExitCode2(String why, String input, String message) {
+        assertThat(runWithInput(input == null ? "" : input.translateEscapes(), "hash-key")).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).as("nothing printed").isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("gateway hash-key: " + message);
+    }
+
+    @Test
+    void hashKeyRefusesBytesThatAreNotUtf8() {
+        assertThat(runWithInput(new byte[] {'k', (byte) 0xff, '\n'}, "hash-key")).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("gateway hash-key: the key is not UTF-8 text");
+    }
+
+    @Test
+    void hashKeyTakesNoArguments() {
+        assertThat(runWithInput("key\n", "hash-key", "--config", "x.conf")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("hash-key reads no configuration", "usage:");
+        assertThat(runWithInput("key\n", "hash-key", "extra")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown argument 'extra'");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
     @Test
     void usageErrors() {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'frobnicate'", "usage:");
         assertThat(run("check", "--bogus")).isEqualTo(2);
         assertThat(run("--help")).isEqualTo(0);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("hash-key");
     }
 
     @Test
