@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -159,14 +160,24 @@ final class HealthProber implements AutoCloseable {
         TlsSettings tls = service.tls();
         client(tls);
         long interval = check.interval().toMillis();
-        ScheduledFuture<?> round = scheduler.scheduleWithFixedDelay(() -> probeAll(service, check, tls), 0, interval, TimeUnit.MILLISECONDS);
+        Set<InstanceState> probing = ConcurrentHashMap.newKeySet();
+        ScheduledFuture<?> round = scheduler.scheduleWithFixedDelay(() -> probeAll(service, check, tls, probing), 0, interval,
+                TimeUnit.MILLISECONDS);
         rounds.add(round);
         return round;
     }
 
-    private void probeAll(ServiceUpstream service, UpstreamSettings.HealthCheck check, TlsSettings tls) {
+    /**
+     * Probes each member whose previous probe has ended: a probe that takes longer than the interval
+     * is not overlapped by the next, whose verdicts could arrive out of order and make the state flap.
+     */
+    private void probeAll(ServiceUpstream service, UpstreamSettings.HealthCheck check, TlsSettings tls, Set<InstanceState> probing) {
         for (InstanceState member : service.members()) {
+            if (!probing.add(member)) {
+                continue;
+            }
             probe(member.instance(), check, tls).whenComplete((problem, failure) -> {
+                probing.remove(member);
                 String reason = failure != null ? failure.toString() : problem;
                 boolean success = reason == null;
                 if (member.recordProbe(success, check)) {
