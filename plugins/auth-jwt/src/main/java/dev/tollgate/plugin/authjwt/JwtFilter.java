@@ -131,6 +131,7 @@ final class JwtFilter implements Filter {
         @Override
         public Filter create(PluginConfig config, PluginContext context) {
             JwtSettings settings = JwtSettings.from(config, home());
+            String instance = instanceName(config);
             if (settings.audiences().isEmpty()) {
                 LOG.warn("{}: no audiences configured, so tokens issued by {} for any other service are accepted too;"
                         + " set audiences", config.path(), settings.issuer());
@@ -149,10 +150,20 @@ final class JwtFilter implements Filter {
                 RemoteKeySet keySet = context.shared(server,
                         () -> new RemoteKeySet(server, context.metrics(), context.scheduler(), context.clock()));
                 keySets.add(keySet);
-                context.registerHealth(config.name() + ".key-set" + (servers.size() > 1 ? (server.discovery() ? ".discovery" : ".jwks-url") : ""),
+                context.registerHealth(instance + ".key-set" + (servers.size() > 1 ? (server.discovery() ? ".discovery" : ".jwks-url") : ""),
                         keySet::health);
             }
-            return new JwtFilter(config.name(), settings, new TokenValidator(settings, keySets, context.clock()), context.metrics());
+            return new JwtFilter(instance, settings, new TokenValidator(settings, keySets, context.clock()), context.metrics());
+        }
+
+        /**
+         * The filter instance's name for metrics, health and logs: {@code api-jwt} for
+         * {@code gateway.filters.api-jwt}, the block's path for an inline use
+         * ({@code gateway.routes[0].filters[1]}). {@link PluginConfig#name()} is the filter type.
+         */
+        static String instanceName(PluginConfig config) {
+            String named = "gateway.filters.";
+            return config.path().startsWith(named) ? config.path().substring(named.length()) : config.path();
         }
 
         /**

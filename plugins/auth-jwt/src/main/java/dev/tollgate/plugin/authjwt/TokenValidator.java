@@ -1,7 +1,9 @@
 package dev.tollgate.plugin.authjwt;
 
+import com.nimbusds.jose.Header;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.EncryptedJWT;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -92,7 +94,7 @@ final class TokenValidator {
             parsed = JWTParser.parse(token);
         }
         catch (ParseException | RuntimeException e) {
-            throw new TokenRefusedException(Reason.MALFORMED, "the token is not a JWT");
+            throw unparsable(token);
         }
         if (parsed instanceof PlainJWT) {
             throw new TokenRefusedException(Reason.ALGORITHM_REFUSED, "unsigned tokens (alg none) are refused");
@@ -111,6 +113,30 @@ final class TokenValidator {
             throw new TokenRefusedException(Reason.CRITICAL_HEADER, "the token has critical header parameters this gateway does not understand");
         }
         return jwt;
+    }
+
+    /**
+     * Why a token Nimbus could not parse is refused: {@code alg: none} in a case Nimbus does not
+     * read as "none", or a missing signature, said as such; anything else is malformed. Only on
+     * this failure path is the header read on its own.
+     */
+    private static TokenRefusedException unparsable(String token) {
+        int dot = token.indexOf('.');
+        if (dot > 0) {
+            try {
+                Header header = Header.parse(new Base64URL(token.substring(0, dot)));
+                if (header.getAlgorithm() != null && header.getAlgorithm().getName().equalsIgnoreCase("none")) {
+                    return new TokenRefusedException(Reason.ALGORITHM_REFUSED, "unsigned tokens (alg none) are refused");
+                }
+                if (header instanceof JWSHeader && token.endsWith(".") && token.indexOf('.', dot + 1) == token.length() - 1) {
+                    return new TokenRefusedException(Reason.BAD_SIGNATURE, "the token has no signature");
+                }
+            }
+            catch (ParseException | RuntimeException notAHeader) {
+                // Not even the header is JOSE: malformed.
+            }
+        }
+        return new TokenRefusedException(Reason.MALFORMED, "the token is not a JWT");
     }
 
     private CompletionStage<Principal> select(SignedJWT jwt) {

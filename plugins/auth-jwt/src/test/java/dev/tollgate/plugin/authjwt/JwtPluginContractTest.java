@@ -60,10 +60,10 @@ class JwtPluginContractTest {
             Filter first = factory.create(TestingPluginContext.componentConfig(loader, "filters.jwt", "a", hocon), context);
             Filter second = factory.create(TestingPluginContext.componentConfig(loader, "filters.jwt", "b", hocon), context);
             assertThat(context.sharedResourceCount()).as("equal settings share one key set").isEqualTo(1);
-            assertThat(context.health()).containsOnlyKeys("a.key-set", "b.key-set");
+            assertThat(context.health()).containsOnlyKeys("test.filters.jwt.key-set");
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                    assertThat(context.health().get("a.key-set").check().status()).isEqualTo(Health.Status.DOWN));
-            assertThat(context.health().get("a.key-set").critical()).isFalse();
+                    assertThat(context.health().get("test.filters.jwt.key-set").check().status()).isEqualTo(Health.Status.DOWN));
+            assertThat(context.health().get("test.filters.jwt.key-set").critical()).isFalse();
             first.close();
             second.close();
         }
