@@ -2,13 +2,10 @@ package dev.tollgate.plugin.authjwt;
 
 import com.nimbusds.jose.Header;
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWEHeader;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.util.Base64URL;
-import com.nimbusds.jwt.EncryptedJWT;
-import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.JWTParser;
-import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.tollgate.api.Principal;
 
@@ -74,11 +71,17 @@ final class TokenValidator {
 
     /** A stage to wait for while a remote key set has not finished its first fetch; {@code null} when none. */
     private CompletionStage<Void> remoteKeysReady() {
-        CompletableFuture<?>[] pending = remoteKeySets.stream()
-                .map(keySet -> keySet.firstAttempt().toCompletableFuture())
-                .filter(attempt -> !attempt.isDone())
-                .toArray(CompletableFuture<?>[]::new);
-        return pending.length == 0 ? null : CompletableFuture.allOf(pending);
+        List<CompletableFuture<Void>> pending = null;
+        for (RemoteKeySet keySet : remoteKeySets) {
+            CompletableFuture<Void> attempt = keySet.firstAttempt().toCompletableFuture();
+            if (!attempt.isDone()) {
+                if (pending == null) {
+                    pending = new ArrayList<>();
+                }
+                pending.add(attempt);
+            }
+        }
+        return pending == null ? null : CompletableFuture.allOf(pending.toArray(CompletableFuture<?>[]::new));
     }
 
     /** The compact JWS in {@code token}, with an algorithm offered here and no unknown critical parameter. */
@@ -89,21 +92,12 @@ final class TokenValidator {
         if (token.length() > settings.maxTokenSize()) {
             throw new TokenRefusedException(Reason.TOO_LARGE, "the token is larger than " + settings.maxTokenSize() + " bytes");
         }
-        JWT parsed;
+        SignedJWT jwt;
         try {
-            parsed = JWTParser.parse(token);
+            jwt = SignedJWT.parse(token);
         }
         catch (ParseException | RuntimeException e) {
             throw unparsable(token);
-        }
-        if (parsed instanceof PlainJWT) {
-            throw new TokenRefusedException(Reason.ALGORITHM_REFUSED, "unsigned tokens (alg none) are refused");
-        }
-        if (parsed instanceof EncryptedJWT) {
-            throw new TokenRefusedException(Reason.ALGORITHM_REFUSED, "encrypted tokens (JWE) are refused");
-        }
-        if (!(parsed instanceof SignedJWT jwt)) {
-            throw new TokenRefusedException(Reason.MALFORMED, "the token is not a signed JWT");
         }
         JWSHeader header = jwt.getHeader();
         if (SigningAlgorithm.of(header.getAlgorithm()).isEmpty()) {
@@ -116,9 +110,9 @@ final class TokenValidator {
     }
 
     /**
-     * Why a token Nimbus could not parse is refused: {@code alg: none} in a case Nimbus does not
-     * read as "none", or a missing signature, said as such; anything else is malformed. Only on
-     * this failure path is the header read on its own.
+     * Why a token Nimbus could not parse as a compact JWS is refused: {@code alg: none} (in any
+     * case), a JWE, or a missing signature, said as such; anything else is malformed. Only on this
+     * failure path is the header read on its own, so a valid token's header is parsed once.
      */
     private static TokenRefusedException unparsable(String token) {
         int dot = token.indexOf('.');
@@ -127,6 +121,9 @@ final class TokenValidator {
                 Header header = Header.parse(new Base64URL(token.substring(0, dot)));
                 if (header.getAlgorithm() != null && header.getAlgorithm().getName().equalsIgnoreCase("none")) {
                     return new TokenRefusedException(Reason.ALGORITHM_REFUSED, "unsigned tokens (alg none) are refused");
+                }
+                if (header instanceof JWEHeader) {
+                    return new TokenRefusedException(Reason.ALGORITHM_REFUSED, "encrypted tokens (JWE) are refused");
                 }
                 if (header instanceof JWSHeader && token.endsWith(".") && token.indexOf('.', dot + 1) == token.length() - 1) {
                     return new TokenRefusedException(Reason.BAD_SIGNATURE, "the token has no signature");
@@ -224,17 +221,22 @@ final class TokenValidator {
             throw new TokenRefusedException(Reason.BAD_SIGNATURE, "the signature does not verify"
                     + (kid == null ? "" : " with key '" + printable(kid) + "'"));
         }
+        Map<String, Object> json = jwt.getPayload().toJSONObject();
         JWTClaimsSet claims;
         try {
-            claims = jwt.getJWTClaimsSet();
+            if (json == null) {
+                throw new ParseException("not a JSON object", 0);
+            }
+            claims = JWTClaimsSet.parse(json);
         }
         catch (ParseException e) {
             throw new TokenRefusedException(Reason.MALFORMED, "the token's claims are not a JSON object with valid registered claims");
         }
-        return principal(checkClaims(claims));
+        checkClaims(claims);
+        return principal(json);
     }
 
-    private JWTClaimsSet checkClaims(JWTClaimsSet claims) throws TokenRefusedException {
+    private void checkClaims(JWTClaimsSet claims) throws TokenRefusedException {
         Instant now = clock.instant();
         long leeway = settings.leeway().toMillis();
         Date expiration = claims.getExpirationTime();
@@ -266,21 +268,21 @@ final class TokenValidator {
                 throw new TokenRefusedException(Reason.MISSING_CLAIM, "the token has no '" + printable(required) + "' claim");
             }
         }
-        return claims;
     }
 
-    private Principal principal(JWTClaimsSet claims) throws TokenRefusedException {
-        Object subject = claims.getClaim(settings.subjectClaim());
+    /** The principal of verified, checked claims, {@code json} as the token's payload parsed. */
+    private Principal principal(Map<String, Object> json) throws TokenRefusedException {
+        Object subject = json.get(settings.subjectClaim());
         if (!(subject instanceof String name) || name.isEmpty()) {
             throw new TokenRefusedException(Reason.MISSING_CLAIM, "the token's '" + settings.subjectClaim() + "' is missing or not a string");
         }
         Map<String, Object> values = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> claim : claims.toJSONObject().entrySet()) {
+        for (Map.Entry<String, Object> claim : json.entrySet()) {
             if (claim.getValue() != null) {
                 values.put(claim.getKey(), immutable(claim.getValue()));
             }
         }
-        return Principal.of(name, "jwt", roles(claims), values);
+        return Principal.of(name, "jwt", roles(json), values);
     }
 
     /**
@@ -288,13 +290,13 @@ final class TokenValidator {
      * by spaces or commas (OAuth's {@code scope} style). A name with dots that is not a top-level
      * claim is a path into nested objects ({@code realm_access.roles}).
      */
-    private Set<String> roles(JWTClaimsSet claims) {
+    private Set<String> roles(Map<String, Object> json) {
         if (settings.rolesClaim().isEmpty()) {
             return Set.of();
         }
-        Object value = claims.getClaim(settings.rolesClaim());
+        Object value = json.get(settings.rolesClaim());
         if (value == null && settings.rolesClaim().contains(".")) {
-            Object node = claims.toJSONObject();
+            Object node = json;
             for (String step : settings.rolesClaim().split("\\.")) {
                 node = node instanceof Map<?, ?> map ? map.get(step) : null;
             }
