@@ -232,7 +232,12 @@ final class RemoteKeySet implements AutoCloseable {
                 .header("Accept", "application/json")
                 .GET()
                 .build();
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+        // The JDK completes sendAsync's stage on the common pool (a new thread per task where it has
+        // one core's parallelism); continue on this key set's own thread.
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handleAsync((response, failure) -> {
+            if (failure != null) {
+                throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
+            }
             if (response.statusCode() != 200) {
                 throw new CompletionException(new KeySetException(what + " answered " + response.statusCode()));
             }
@@ -240,7 +245,7 @@ final class RemoteKeySet implements AutoCloseable {
                 throw new CompletionException(new KeySetException(what + " is larger than " + MAX_DOCUMENT_BYTES + " bytes"));
             }
             return new String(response.body(), StandardCharsets.UTF_8);
-        });
+        }, executor);
     }
 
     private void accept(String document) {
