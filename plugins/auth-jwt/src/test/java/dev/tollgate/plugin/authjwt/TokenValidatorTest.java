@@ -1,11 +1,17 @@
 package dev.tollgate.plugin.authjwt;
 
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetSequenceKey;
+import com.nimbusds.jwt.SignedJWT;
 import dev.tollgate.api.Principal;
 import dev.tollgate.runtime.testing.TestingPluginContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -15,6 +21,7 @@ import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
@@ -93,6 +100,41 @@ class TokenValidatorTest {
         Principal principal = principal(validator("roles-claim = \"" + claim + "\"", Clock.systemUTC()), token);
 
         assertThat(principal.roles()).containsExactlyInAnyOrderElementsOf(expected.isEmpty() ? List.of() : List.of(expected.split(",")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(SigningAlgorithm.class)
+    void everyAlgorithmVerifiesWithItsKeyAndOnlyWithIt(SigningAlgorithm algorithm) throws Exception {
+        JWK key = switch (algorithm) {
+            case HS256, HS384, HS512 -> new OctetSequenceKey.Builder(new byte[algorithm.minimumSecretBytes()]).keyID("k").build();
+            case RS256, RS384, RS512, PS256, PS384, PS512 -> TestKeys.RSA;
+            case ES256 -> TestKeys.EC_256;
+            case ES384 -> TestKeys.EC_384;
+            case ES512 -> TestKeys.EC_521;
+            case EdDSA -> TestKeys.ED25519;
+        };
+        VerificationKey verificationKey = VerificationKey.of("k", key, Set.of(algorithm), "test");
+        TokenValidator validator = new TokenValidator(settingsWith(verificationKey), List.of(), Clock.systemUTC());
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(algorithm.jws()).keyID("k").build(), TestKeys.claims().build());
+        jwt.sign(key instanceof OctetSequenceKey secret ? new MACSigner(secret) : TestKeys.signer(key));
+
+        assertThat(principal(validator, jwt.serialize()).name()).isEqualTo("alice");
+
+        SigningAlgorithm other = algorithm == SigningAlgorithm.HS256 ? SigningAlgorithm.HS384 : SigningAlgorithm.HS256;
+        SignedJWT confused = new SignedJWT(new JWSHeader.Builder(other.jws()).keyID("k").build(), TestKeys.claims().build());
+        confused.sign(new MACSigner(new byte[64]));
+        assertThat(refusal(validator, confused.serialize())).isEqualTo(Reason.ALGORITHM_REFUSED);
+    }
+
+    /** The test settings with {@code key} as the only key. */
+    private static JwtSettings settingsWith(VerificationKey key) {
+        JwtSettings base = JwtSettings.from(TestingPluginContext.componentConfig(JwtPlugin.class.getClassLoader(), "filters.jwt", "jwt", """
+                issuer = "%s", audiences = ["%s"], jwks-url = "https://keys.example/jwks.json"
+                """.formatted(TestKeys.ISSUER, TestKeys.AUDIENCE)), Path.of("").toAbsolutePath());
+        return new JwtSettings(base.issuer(), base.audiences(), List.of(key), null, false, base.jwksAlgorithms(),
+                base.jwksRefreshInterval(), base.jwksMinRefreshInterval(), base.jwksTimeout(), false, base.leeway(),
+                base.requireExpiration(), base.requiredClaims(), base.subjectClaim(), base.rolesClaim(), base.tokenSources(),
+                base.optional(), base.realm(), base.maxTokenSize());
     }
 
     @Test
