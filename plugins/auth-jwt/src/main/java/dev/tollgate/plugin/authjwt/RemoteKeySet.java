@@ -8,11 +8,13 @@ import dev.tollgate.api.metrics.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
@@ -28,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Flow;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -234,18 +237,84 @@ final class RemoteKeySet implements AutoCloseable {
                 .build();
         // The JDK completes sendAsync's stage on the common pool (a new thread per task where it has
         // one core's parallelism); continue on this key set's own thread.
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handleAsync((response, failure) -> {
-            if (failure != null) {
-                throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
+        BoundedBody bounded = new BoundedBody(what);
+        return client.sendAsync(request, info -> info.statusCode() == 200 ? bounded : HttpResponse.BodySubscribers.replacing(null))
+                .handleAsync((response, failure) -> {
+                    if (failure != null && bounded.tooLarge()) {
+                        throw new CompletionException(bounded.tooLargeException());
+                    }
+                    if (failure != null) {
+                        throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
+                    }
+                    if (response.statusCode() != 200) {
+                        throw new CompletionException(new KeySetException(what + " answered " + response.statusCode()));
+                    }
+                    return new String(response.body(), StandardCharsets.UTF_8);
+                }, executor);
+    }
+
+    /**
+     * Collects a response body of at most {@link #MAX_DOCUMENT_BYTES}, and cancels the response as
+     * soon as it grows beyond: a key server is not a file server, and must not fill the heap.
+     */
+    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final String what;
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private final ByteArrayOutputStream collected = new ByteArrayOutputStream();
+        private Flow.Subscription subscription;
+        private volatile boolean tooLarge;
+
+        BoundedBody(String what) {
+            this.what = what;
+        }
+
+        /** Whether the body was cancelled for its size (the client then fails the response with its own IOException). */
+        boolean tooLarge() {
+            return tooLarge;
+        }
+
+        KeySetException tooLargeException() {
+            return new KeySetException(what + " is larger than " + MAX_DOCUMENT_BYTES + " bytes");
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            if (body.isDone()) {
+                return;
             }
-            if (response.statusCode() != 200) {
-                throw new CompletionException(new KeySetException(what + " answered " + response.statusCode()));
+            for (ByteBuffer buffer : buffers) {
+                if (collected.size() + buffer.remaining() > MAX_DOCUMENT_BYTES) {
+                    tooLarge = true;
+                    subscription.cancel();
+                    body.completeExceptionally(tooLargeException());
+                    return;
+                }
+                byte[] bytes = new byte[buffer.remaining()];
+                buffer.get(bytes);
+                collected.writeBytes(bytes);
             }
-            if (response.body().length > MAX_DOCUMENT_BYTES) {
-                throw new CompletionException(new KeySetException(what + " is larger than " + MAX_DOCUMENT_BYTES + " bytes"));
-            }
-            return new String(response.body(), StandardCharsets.UTF_8);
-        }, executor);
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            body.completeExceptionally(failure);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(collected.toByteArray());
+        }
     }
 
     private void accept(String document) {

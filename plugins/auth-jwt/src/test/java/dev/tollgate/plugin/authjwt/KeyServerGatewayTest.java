@@ -58,6 +58,8 @@ class KeyServerGatewayTest {
                 {"issuer": "%s", "jwks_uri": "%s/oidc/jwks.json", "id_token_signing_alg_values_supported": ["EdDSA"]}
                 """.formatted(keyServer.baseUrl(), keyServer.baseUrl()))));
         keyServer.stubFor(get("/oidc/jwks.json").willReturn(okJson(TestKeys.jwks(OIDC_KEY))));
+        keyServer.stubFor(get("/huge/jwks.json").willReturn(okJson("{\"keys\":[" + (TestKeys.RSA.toPublicJWK().toJSONString() + ",").repeat(3000)
+                + TestKeys.RSA.toPublicJWK().toJSONString() + "]}")));
         keyServer.stubFor(get("/tenant/.well-known/openid-configuration").willReturn(okJson("""
                 {"issuer": "https://someone-else.example", "jwks_uri": "%s/oidc/jwks.json"}
                 """.formatted(keyServer.baseUrl()))));
@@ -75,6 +77,7 @@ class KeyServerGatewayTest {
                           oidc     { type = jwt, issuer = "%2$s", oidc-discovery = true }
                           wrong-issuer { type = jwt, issuer = "%2$s/tenant", oidc-discovery = true }
                           nobody   { type = jwt, issuer = "%1$s", jwks-url = "http://127.0.0.1:9/jwks.json", jwks-timeout = 2s }
+                          huge     { type = jwt, issuer = "%1$s", jwks-url = "%2$s/huge/jwks.json" }
                         }
                         routes = [
                           { path = "/rotating", endpoint = test-echo, filters = [ rotating ] }
@@ -83,6 +86,7 @@ class KeyServerGatewayTest {
                           { path = "/oidc", endpoint = test-echo, filters = [ oidc ] }
                           { path = "/wrong-issuer", endpoint = test-echo, filters = [ wrong-issuer ] }
                           { path = "/nobody", endpoint = test-echo, filters = [ nobody ] }
+                          { path = "/huge", endpoint = test-echo, filters = [ huge ] }
                         ]
                         """.formatted(TestKeys.ISSUER, base))
                 .start();
@@ -184,6 +188,13 @@ class KeyServerGatewayTest {
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(response.body()).contains("\"code\":\"UNAVAILABLE\"");
         assertThat(GatewayMetrics.authentications(gateway, "nobody", "keys_unavailable")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void refusesAKeySetLargerThanOneMebibyte() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(() -> keySetStatus("huge").equals("DOWN"));
+        assertThat(health()).contains("key set is larger than 1048576 bytes");
+        assertThat(status("/huge", TestKeys.token(TestKeys.RSA, JWSAlgorithm.RS256))).isEqualTo(503);
     }
 
     @Test
