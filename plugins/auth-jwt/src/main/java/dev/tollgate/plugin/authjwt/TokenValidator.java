@@ -161,7 +161,7 @@ final class TokenValidator {
     }
 
     /** Every key now known: the static ones, then each key server's. */
-    List<VerificationKey> keys() {
+    private List<VerificationKey> keys() {
         if (remoteKeySets.isEmpty()) {
             return settings.keys();
         }
@@ -182,7 +182,7 @@ final class TokenValidator {
     }
 
     /** Selects the keys, verifies the signature, then the claims; synchronous. */
-    Principal check(SignedJWT jwt, List<VerificationKey> keys) throws TokenRefusedException {
+    private Principal check(SignedJWT jwt, List<VerificationKey> keys) throws TokenRefusedException {
         JWSHeader header = jwt.getHeader();
         SigningAlgorithm algorithm = SigningAlgorithm.of(header.getAlgorithm())
                 .orElseThrow(() -> new TokenRefusedException(Reason.ALGORITHM_REFUSED, "the token's algorithm is not accepted"));
