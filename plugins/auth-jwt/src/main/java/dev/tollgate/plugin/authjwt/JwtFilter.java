@@ -32,6 +32,9 @@ import static java.util.Objects.requireNonNull;
  * without a principal. A token that is present but invalid is refused either way. When the keys
  * of a key server were never fetched, a token cannot be checked and the answer is 503.
  *
+ * <p>A token taken from the query (WebSocket upgrades) is removed from the query the endpoint or
+ * backend sees, so it does not travel on into their logs.
+ *
  * <p>Refusals are logged at DEBUG with the request id, the reason and at most the token's
  * {@code kid}; nothing else of a token is ever logged or answered.
  */
@@ -59,9 +62,16 @@ final class JwtFilter implements Filter {
 
     @Override
     public CompletionStage<Void> filter(Exchange exchange, Chain chain) {
-        String token;
+        TokenSource source = null;
+        String token = null;
         try {
-            token = find(exchange.request());
+            for (TokenSource candidate : settings.tokenSources()) {
+                token = candidate.find(exchange.request());
+                if (token != null) {
+                    source = candidate;
+                    break;
+                }
+            }
         }
         catch (TokenRefusedException refused) {
             return CompletableFuture.failedStage(refusal(exchange, refused));
@@ -76,6 +86,7 @@ final class JwtFilter implements Filter {
             return CompletableFuture.failedStage(new GatewayException(ErrorCode.UNAUTHORIZED, "a bearer token is required")
                     .withHeader("WWW-Authenticate", challenge));
         }
+        TokenSource from = source;
         return validator.validate(token).handle((principal, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
@@ -86,18 +97,11 @@ final class JwtFilter implements Filter {
             }
             outcomes.get(Reason.OK).increment();
             exchange.setPrincipal(principal);
+            if (from instanceof TokenSource.Query query) {
+                exchange.request().setQuery(query.without(exchange.request().query()));
+            }
             return exchange;
         }).thenCompose(chain::proceed);
-    }
-
-    private String find(Exchange.Request request) throws TokenRefusedException {
-        for (TokenSource source : settings.tokenSources()) {
-            String token = source.find(request);
-            if (token != null) {
-                return token;
-            }
-        }
-        return null;
     }
 
     private GatewayException refusal(Exchange exchange, TokenRefusedException refused) {

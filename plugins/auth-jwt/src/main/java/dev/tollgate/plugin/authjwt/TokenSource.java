@@ -2,8 +2,11 @@ package dev.tollgate.plugin.authjwt;
 
 import dev.tollgate.api.http.Exchange;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.StringJoiner;
 
 import static java.util.Objects.requireNonNull;
 
@@ -115,6 +118,25 @@ sealed interface TokenSource {
         @Override
         public String find(Exchange.Request request) {
             return request.isWebSocketUpgrade() ? request.queryParameter(name) : null;
+        }
+
+        /**
+         * {@code rawQuery} without this parameter, so that the token does not travel on to the
+         * endpoint or backend (and their logs); {@code null} when nothing is left.
+         */
+        String without(String rawQuery) {
+            if (rawQuery == null) {
+                return null;
+            }
+            StringJoiner kept = new StringJoiner("&");
+            for (String pair : rawQuery.split("&")) {
+                int equals = pair.indexOf('=');
+                String rawName = equals < 0 ? pair : pair.substring(0, equals);
+                if (!URLDecoder.decode(rawName, StandardCharsets.UTF_8).equals(name)) {
+                    kept.add(pair);
+                }
+            }
+            return kept.length() == 0 ? null : kept.toString();
         }
     }
 }

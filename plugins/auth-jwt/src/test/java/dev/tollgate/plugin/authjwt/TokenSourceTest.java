@@ -69,6 +69,16 @@ class TokenSourceTest {
     }
 
     @Test
+    void theQueryParameterIsRemovedFromTheQueryPassedOn() {
+        TokenSource.Query query = new TokenSource.Query("access_token");
+        assertThat(query.without("access_token=abc")).isNull();
+        assertThat(query.without("room=1&access_token=abc&x=%20y")).isEqualTo("room=1&x=%20y");
+        assertThat(query.without("access%5Ftoken=abc&access_token=def&flag")).isEqualTo("flag");
+        assertThat(query.without("access_tokens=abc")).isEqualTo("access_tokens=abc");
+        assertThat(query.without(null)).isNull();
+    }
+
+    @Test
     void refusesOtherPlaces() {
         assertThatThrownBy(() -> TokenSource.parse("body:token")).hasMessageContaining("must be header:<name>");
         assertThatThrownBy(() -> TokenSource.parse("header:")).hasMessageContaining("must be header:<name>");
