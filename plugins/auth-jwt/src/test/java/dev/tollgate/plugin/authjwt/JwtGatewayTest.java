@@ -15,6 +15,7 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.EncryptedJWT;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.runtime.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -340,6 +341,30 @@ class JwtGatewayTest {
         HttpResponse<String> refused = get("/authenticate", "X-Credential-Authorization", "Bearer " + token + "x");
         assertThat(refused.body()).startsWith("outcome: refused UNAUTHORIZED invalid token: the signature does not verify with key 'hs-1'")
                 .contains("WWW-Authenticate=Bearer realm=\"example\", error=\"invalid_token\"");
+    }
+
+    @Test
+    void aBadKeyStopsStartUpNamingIt() {
+        assertThatThrownBy(() -> TestGateway.builder()
+                .plugin("auth-jwt", new JwtPlugin())
+                .config("""
+                        filters { api-jwt { type = jwt, issuer = "https://id.example.com"
+                                            keys = [ { kid = k1, algorithm = HS256, secret = "short" } ] } }
+                        routes = [ { path = "/x", endpoint = test-echo, filters = [ api-jwt ] } ]
+                        """)
+                .start())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("gateway.filters.api-jwt.keys[0].secret")
+                .hasMessageContaining("at least 32 bytes");
+        assertThatThrownBy(() -> TestGateway.builder()
+                .plugin("auth-jwt", new JwtPlugin())
+                .config("""
+                        routes = [ { path = "/x", endpoint = test-echo, filters = [ { type = jwt, issuer = "https://id.example.com" } ] } ]
+                        """)
+                .start())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("gateway.routes[0].filters[0].keys")
+                .hasMessageContaining("no key source");
     }
 
     private static HttpResponse<String> get(String path, String... headers) throws Exception {
