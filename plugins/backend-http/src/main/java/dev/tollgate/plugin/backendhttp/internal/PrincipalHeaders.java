@@ -9,6 +9,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,7 +44,7 @@ record PrincipalHeaders(String userId, String roles, Map<String, String> claims)
     PrincipalHeaders {
         requireNonNull(userId, "userId is null");
         requireNonNull(roles, "roles is null");
-        claims = java.util.Collections.unmodifiableMap(new TreeMap<>(requireNonNull(claims, "claims is null")));
+        claims = Collections.unmodifiableMap(new TreeMap<>(requireNonNull(claims, "claims is null")));
     }
 
     /**
