@@ -65,6 +65,7 @@ class HubConfigurationTest {
         assertThat(auth.getDuration("timeout")).isEqualTo(Duration.ofSeconds(5));
         assertThat(auth.getString("header")).isEqualTo("Authorization");
         assertThat(auth.getString("scheme")).isEqualTo("Bearer");
+        assertThat(auth.getDuration("expiry-warning")).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
@@ -118,6 +119,7 @@ class HubConfigurationTest {
             " | max-queued-bytes = 512MiB | endpoints.hub.max-queued-bytes | queue-budget",
             " | auth.timeout = 0s | endpoints.hub.auth.timeout | positive",
             " | auth.header = \"X Token\" | endpoints.hub.auth.header | HTTP header name",
+            " | auth.expiry-warning = -1s | endpoints.hub.auth.expiry-warning | not be negative",
             " | auth.scheme = \"Bearer:\" | endpoints.hub.auth.scheme | authentication scheme",
     })
     void badValuesAreRefusedNamingTheirKey(String pluginSettings, String routeSettings, String key, String problem) {

@@ -30,7 +30,10 @@ import java.util.stream.Collectors;
  * The tests' own authentication: filter {@code hub-test-auth} sets a principal from the
  * {@code X-User} header or the {@code access_token} query parameter, with roles from
  * {@code X-Roles} or {@code roles} (comma-separated). Without either, the exchange goes on
- * anonymous, so one route serves both kinds of connection.
+ * anonymous, so one route serves both kinds of connection. A value
+ * {@code user:<name>:<claim>:<value>…} names {@code <name>} with claims, for expiring sessions:
+ * {@code exp} (a Long), {@code exp-int} (exp as an Integer), {@code exp-double} (exp as a Double)
+ * and {@code expires_at} (a Long), in seconds since the epoch.
  *
  * <p>And a bus whose publications wait for the test: {@code gateway.events.bridge = hub-test-gated}
  * is the in-memory bus, except that a publication is carried out (and its stage completed) only
@@ -123,7 +126,7 @@ public final class HubTestPlugin implements Plugin {
                         if (user != null) {
                             Set<String> roleSet = roles == null ? Set.of()
                                     : Arrays.stream(roles.split(",")).map(String::trim).filter(role -> !role.isEmpty()).collect(Collectors.toSet());
-                            exchange.setPrincipal(Principal.of(user, "test", roleSet, Map.of()));
+                            exchange.setPrincipal(principal(user, roleSet));
                         }
                         return chain.proceed(exchange);
                     }
@@ -135,5 +138,26 @@ public final class HubTestPlugin implements Plugin {
                 };
             }
         });
+    }
+
+    /** The principal {@code value} names: a plain name, or {@code user:<name>} followed by claims. */
+    private static Principal principal(String value, Set<String> roles) {
+        if (!value.startsWith("user:")) {
+            return Principal.of(value, "test", roles, Map.of());
+        }
+        String[] parts = value.split(":");
+        Map<String, Object> claims = new java.util.HashMap<>();
+        for (int i = 2; i + 1 < parts.length; i += 2) {
+            String claim = parts[i];
+            String number = parts[i + 1];
+            switch (claim) {
+                case "exp" -> claims.put("exp", Long.parseLong(number));
+                case "exp-int" -> claims.put("exp", Integer.parseInt(number));
+                case "exp-double" -> claims.put("exp", Double.parseDouble(number));
+                case "expires_at" -> claims.put("expires_at", Long.parseLong(number));
+                default -> throw new IllegalArgumentException("unknown test claim " + claim);
+            }
+        }
+        return Principal.of(parts[1], "test", roles, claims);
     }
 }

@@ -83,7 +83,7 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
                 route.responseTimeoutMillis()).authority(host);
         outgoing.method(exchange.request().method());
         RequestBodyBridge body = owner.body();
-        outgoing.headers(fields -> RequestHeaderWriter.write(exchange, route, host, clientAuthority, body != null, fields));
+        outgoing.headers(fields -> RequestHeaderWriter.write(exchange, route, backend, host, clientAuthority, body != null, fields));
         if (route.idleTimeoutMillis() != backend.idleTimeoutMillis()) {
             outgoing.idleTimeout(route.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
         }

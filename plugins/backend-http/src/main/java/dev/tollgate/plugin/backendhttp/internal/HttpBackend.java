@@ -56,6 +56,7 @@ final class HttpBackend implements Backend {
 
     private final String name;
     private final ServiceSettings settings;
+    private final String[] principalHeaderNames;
     private final Upstream upstream;
     private final HttpClient client;
     private final ServiceMetrics metrics;
@@ -68,6 +69,7 @@ final class HttpBackend implements Backend {
                         ClientResources resources) {
         this.name = requireNonNull(name, "name is null");
         this.settings = requireNonNull(settings, "settings is null");
+        this.principalHeaderNames = settings.principalHeaders().names();
         this.upstream = requireNonNull(upstream, "upstream is null");
         this.client = requireNonNull(client, "client is null");
         this.metrics = new ServiceMetrics(requireNonNull(metrics, "metrics is null"), name);
@@ -292,6 +294,16 @@ final class HttpBackend implements Backend {
 
     ServiceMetrics metrics() {
         return metrics;
+    }
+
+    /** The headers that carry the principal to the instances. */
+    PrincipalHeaders principalHeaders() {
+        return settings.principalHeaders();
+    }
+
+    /** The names of {@link #principalHeaders()}, which no request may bring along itself (not to be changed). */
+    String[] principalHeaderNames() {
+        return principalHeaderNames;
     }
 
     long idleTimeoutMillis() {

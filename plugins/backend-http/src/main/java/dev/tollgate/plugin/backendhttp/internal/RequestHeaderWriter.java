@@ -31,6 +31,9 @@ import static java.util.Objects.requireNonNull;
  *       original request, and are the gateway's otherwise; {@code X-Real-IP} is the client's
  *       address as the runtime trusts it ({@link Exchange#clientAddress()}). A switched-off header
  *       passes through as the trusted proxy sent it.</li>
+ *   <li>The principal headers of the service ({@link PrincipalHeaders}) are the principal's alone:
+ *       the request's own fields of those names are dropped, with a principal or without, and the
+ *       principal's written.</li>
  * </ul>
  * One instance per attempt, used on one thread.
  */
@@ -39,6 +42,7 @@ final class RequestHeaderWriter implements BiConsumer<String, String> {
     private final HttpFields.Mutable target;
     private final RouteSettings route;
     private final boolean withBody;
+    private final String[] principalHeaderNames;
     private String forwardedFor;
     private String forwarded;
     private String via;
@@ -48,27 +52,30 @@ final class RequestHeaderWriter implements BiConsumer<String, String> {
     private boolean forwardedHost;
     private boolean forwardedPort;
 
-    private RequestHeaderWriter(HttpFields.Mutable target, RouteSettings route, boolean withBody) {
+    private RequestHeaderWriter(HttpFields.Mutable target, RouteSettings route, boolean withBody, String[] principalHeaderNames) {
         this.target = target;
         this.route = route;
         this.withBody = withBody;
+        this.principalHeaderNames = principalHeaderNames;
     }
 
     /**
      * Writes the headers for {@code exchange} into {@code target}.
      *
+     * @param backend the service's backend, for its principal headers
      * @param host the {@code Host} to send
      * @param clientAuthority the authority the client asked for (for X-Forwarded-Host and Forwarded)
      * @param withBody whether the request to the instance has a body
      */
-    static void write(Exchange exchange, RouteSettings route, String host, String clientAuthority, boolean withBody,
+    static void write(Exchange exchange, RouteSettings route, HttpBackend backend, String host, String clientAuthority, boolean withBody,
                       HttpFields.Mutable target) {
         requireNonNull(host, "host is null");
         Exchange.Request request = exchange.request();
         target.add(new HttpField(HttpHeader.HOST, host));
-        RequestHeaderWriter writer = new RequestHeaderWriter(target, route, withBody);
+        RequestHeaderWriter writer = new RequestHeaderWriter(target, route, withBody, backend.principalHeaderNames());
         request.headers().forEach(writer);
         writer.finish(exchange, clientAuthority);
+        backend.principalHeaders().write(exchange.principal().orElse(null), target);
     }
 
     @Override
@@ -118,7 +125,8 @@ final class RequestHeaderWriter implements BiConsumer<String, String> {
                 }
             }
         }
-        else if (route.forwarded().xRealIp() && name.equalsIgnoreCase(X_REAL_IP)) {
+        else if (route.forwarded().xRealIp() && name.equalsIgnoreCase(X_REAL_IP)
+                || PrincipalHeaders.isPrincipalHeader(principalHeaderNames, name)) {
             return;
         }
         target.add(new HttpField(header, name, value));

@@ -15,13 +15,15 @@ import static java.util.Objects.requireNonNull;
  * @param pool connection pool sizes
  * @param timeouts connect, response and idle timeouts
  * @param maxResponseHeaderSize the largest response head accepted, in bytes
+ * @param principalHeaders the headers that carry the exchange's principal to the instances
  */
-record ServiceSettings(Protocol protocol, Pool pool, Timeouts timeouts, int maxResponseHeaderSize) {
+record ServiceSettings(Protocol protocol, Pool pool, Timeouts timeouts, int maxResponseHeaderSize, PrincipalHeaders principalHeaders) {
 
     public ServiceSettings {
         requireNonNull(protocol, "protocol is null");
         requireNonNull(pool, "pool is null");
         requireNonNull(timeouts, "timeouts is null");
+        requireNonNull(principalHeaders, "principalHeaders is null");
     }
 
     /** Reads and checks a service block; throws {@code InvalidConfigException} naming the key. */
@@ -40,7 +42,7 @@ record ServiceSettings(Protocol protocol, Pool pool, Timeouts timeouts, int maxR
         if (headerSize < 1024 || headerSize > 1024 * 1024) {
             throw config.error("max-response-header-size", "must be between 1KiB and 1MiB, got " + headerSize + " bytes");
         }
-        return new ServiceSettings(protocol, pool, timeouts, (int) headerSize);
+        return new ServiceSettings(protocol, pool, timeouts, (int) headerSize, PrincipalHeaders.from(config));
     }
 
     private static int positive(PluginConfig config, String key) {

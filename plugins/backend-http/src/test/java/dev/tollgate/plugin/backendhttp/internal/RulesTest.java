@@ -99,4 +99,22 @@ class RulesTest {
         assertThat(Failures.classify(new ClosedChannelException())).isEqualTo(Attempt.Failure.RESET);
         // The error a failure is answered with is the runtime's retry loop's (RetryLoopTest).
     }
+
+    @Test
+    void principalValuesArePercentEncodedWhereAHeaderCouldNotCarryThemAndClaimsTakeEveryJsonShape() {
+        assertThat(PrincipalHeaders.encode("ann", false)).isEqualTo("ann");
+        assertThat(PrincipalHeaders.encode("a b,c", false)).isEqualTo("a b,c");
+        assertThat(PrincipalHeaders.encode("a,b", true)).isEqualTo("a%2Cb");
+        assertThat(PrincipalHeaders.encode("x\r\nInjected: 1", false)).isEqualTo("x%0D%0AInjected: 1");
+        assertThat(PrincipalHeaders.encode("Zoë 5% 😀", false)).isEqualTo("Zo%C3%AB 5%25 %F0%9F%98%80");
+        assertThat(PrincipalHeaders.claimValue(1.7E9)).isEqualTo("1700000000");
+        assertThat(PrincipalHeaders.claimValue(2.5)).isEqualTo("2.5");
+        assertThat(PrincipalHeaders.claimValue(1_700_000_000L)).isEqualTo("1700000000");
+        assertThat(PrincipalHeaders.claimValue(true)).isEqualTo("true");
+        assertThat(PrincipalHeaders.claimValue(java.util.List.of("b", 2, "c,d"))).isEqualTo("b,2,c%2Cd");
+        assertThat(PrincipalHeaders.claimValue(java.util.List.of())).isNull();
+        assertThat(PrincipalHeaders.claimValue(java.util.List.of(java.util.Map.of("a", 1)))).isNull();
+        assertThat(PrincipalHeaders.claimValue(java.util.Map.of("a", 1))).isNull();
+        assertThat(PrincipalHeaders.claimValue(null)).isNull();
+    }
 }

@@ -6,6 +6,7 @@ import dev.tollgate.runtime.testing.TestingPluginContext;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,6 +30,31 @@ class SettingsTest {
         assertThat(settings.pool()).isEqualTo(new ServiceSettings.Pool(64, 128, 1024));
         assertThat(settings.timeouts()).isEqualTo(new ServiceSettings.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60)));
         assertThat(settings.maxResponseHeaderSize()).isEqualTo(16 * 1024);
+        assertThat(settings.principalHeaders()).isEqualTo(new PrincipalHeaders("X-User-Id", "X-User-Roles", Map.of()));
+    }
+
+    @Test
+    void principalHeadersMayBeRenamedSwitchedOffAndExtendedWithClaims() {
+        PrincipalHeaders headers = ServiceSettings.from(service(
+                "principal-headers { user-id = X-Subject, roles = \"\", claims { tenant = X-Tenant, \"org.unit\" = X-Unit, off = \"\" } }"))
+                .principalHeaders();
+        assertThat(headers).isEqualTo(new PrincipalHeaders("X-Subject", "", Map.of("tenant", "X-Tenant", "org.unit", "X-Unit")));
+        assertThat(headers.names()).containsExactly("X-Subject", "X-Unit", "X-Tenant");
+    }
+
+    @Test
+    void refusesPrincipalHeaderNamesThatAreNoHeaderOrSomeoneElsesOrTakenTwice() {
+        String userId = "test.backends.http.service.principal-headers.user-id";
+        assertRefused(() -> ServiceSettings.from(service("principal-headers.user-id = \"X User\"")), userId, "not a header name");
+        assertRefused(() -> ServiceSettings.from(service("principal-headers.user-id = Authorization")), userId, "a header of HTTP or of the gateway");
+        assertRefused(() -> ServiceSettings.from(service("principal-headers.roles = x-forwarded-user")),
+                "test.backends.http.service.principal-headers.roles", "a header of HTTP or of the gateway");
+        assertRefused(() -> ServiceSettings.from(service("principal-headers.claims { request = X-Request-Id }")),
+                "test.backends.http.service.principal-headers.claims.request", "a header of HTTP or of the gateway");
+        assertRefused(() -> ServiceSettings.from(service("principal-headers.claims { sub = x-user-id }")),
+                "test.backends.http.service.principal-headers", "'x-user-id' is named twice");
+        assertRefused(() -> service("principal-headers.user = X-User"), "test.backends.http.service.principal-headers.user",
+                "unknown setting (known: claims, roles, user-id)");
     }
 
     @Test

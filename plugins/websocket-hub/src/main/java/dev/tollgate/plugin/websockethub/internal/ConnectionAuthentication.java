@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -32,8 +33,20 @@ import static java.util.Objects.requireNonNull;
  * {@code auth} message ({@link dev.tollgate.api.http.Exchange#authenticate}). Until then the
  * connection may not act ({@link #mayAct()}: only {@code auth} and {@code ping} are answered), is
  * subscribed to nothing and is not counted as any user's; it is closed when the route's
- * {@code auth.timeout} passes first. A connection is never authenticated twice: its user is fixed
- * for its life.
+ * {@code auth.timeout} passes first. A connection's user is fixed for its life.
+ *
+ * <h2>Expiry and fresh tokens</h2>
+ * A principal that carries an expiry ({@link SessionExpiry#expiryOf}: a claim {@code exp} or
+ * {@code expires_at}), from the upgrade or a first message, sets the connection's
+ * {@link SessionExpiry}: {@code auth-expiring} the route's {@code auth.expiry-warning} before,
+ * closed with 4001 at the expiry. Until then the client may send {@code auth} again with a fresh
+ * token: the route's filters check it the same way ({@link dev.tollgate.api.http.Exchange#authenticate});
+ * a principal of the same name replaces the session's (its roles and claims apply from then on, its
+ * expiry replaces the old one) and is answered {@code authenticated}; one of another name is
+ * refused and the connection closed (4003), as is a token the filters refuse (their code: 4001,
+ * 4003, 4029); when they cannot check it now (a failure of theirs), the client is told
+ * {@code UNAVAILABLE} and the session lives on until its expiry. One fresh token is checked at a
+ * time. A connection without an expiry still refuses a second {@code auth}.
  *
  * <h2>States and threads</h2>
  * The state moves one way, by compare-and-set, so that the filters' answer (on whatever thread
@@ -66,6 +79,10 @@ final class ConnectionAuthentication {
     private volatile PresenceMember member;
     /** Closes a connection that has not authenticated in time; null when none is pending. */
     private volatile ScheduledFuture<?> deadline;
+    /** When the principal's authentication expires, and the timers that act on it. */
+    private final SessionExpiry expiry;
+    /** Whether a fresh token is being checked. */
+    private final AtomicBoolean refreshing = new AtomicBoolean();
 
     /**
      * @param endpoint the route's endpoint, which decides the route's channels for the user
@@ -93,6 +110,7 @@ final class ConnectionAuthentication {
         }
         this.principal = principal;
         this.state = new AtomicReference<>(awaiting ? State.AWAITING : State.NOT_NEEDED);
+        this.expiry = new SessionExpiry(hub, sender, settings.expiryWarning());
     }
 
     /** Who the connection acts as; null while anonymous or not authenticated yet. */
@@ -123,6 +141,7 @@ final class ConnectionAuthentication {
             return false;
         }
         member = presenceMember(principal);
+        expiry.schedule(principal);
         return true;
     }
 
@@ -136,6 +155,10 @@ final class ConnectionAuthentication {
      */
     void authenticate(ClientRequest request) throws ProtocolException {
         State current = state.get();
+        if ((current == State.NOT_NEEDED || current == State.AUTHENTICATED) && principal != null && expiry.expires()) {
+            refresh(request);
+            return;
+        }
         if (current == State.NOT_NEEDED) {
             if (principal != null) {
                 throw new ProtocolException(ProtocolError.ALREADY_AUTHENTICATED,
@@ -147,6 +170,34 @@ final class ConnectionAuthentication {
             throw new ProtocolException(ProtocolError.ALREADY_AUTHENTICATED, current == State.CHECKING
                     ? "this connection's authentication is being checked" : "this connection is authenticated already");
         }
+        String token = token(request);
+        if (!state.compareAndSet(State.AWAITING, State.CHECKING)) {
+            throw new ProtocolException(ProtocolError.ALREADY_AUTHENTICATED, "this connection's authentication is being checked");
+        }
+        check(token).whenComplete((authenticated, failure) -> checked(request.id(), authenticated, failure));
+    }
+
+    /**
+     * {@code auth} on a connection whose authentication expires: presents the fresh token to the
+     * route's filters; the reply follows when they have answered.
+     */
+    private void refresh(ClientRequest request) throws ProtocolException {
+        String token = token(request);
+        if (!refreshing.compareAndSet(false, true)) {
+            throw new ProtocolException(ProtocolError.ALREADY_AUTHENTICATED, "this connection's fresh token is being checked");
+        }
+        check(token).whenComplete((authenticated, failure) -> {
+            try {
+                refreshed(request.id(), authenticated, failure);
+            }
+            finally {
+                refreshing.set(false);
+            }
+        });
+    }
+
+    /** The token of an {@code auth} request, checked to fit in a header. */
+    private static String token(ClientRequest request) throws ProtocolException {
         String token = request.token();
         if (token == null || token.isEmpty()) {
             throw new ProtocolException(ProtocolError.BAD_MESSAGE, "auth needs a token");
@@ -154,23 +205,24 @@ final class ConnectionAuthentication {
         if (!isTokenText(token)) {
             throw new ProtocolException(ProtocolError.BAD_MESSAGE, "a token is printable ASCII without spaces");
         }
-        if (!state.compareAndSet(State.AWAITING, State.CHECKING)) {
-            throw new ProtocolException(ProtocolError.ALREADY_AUTHENTICATED, "this connection's authentication is being checked");
-        }
-        Headers credentials = Headers.create().set(settings.header(), settings.credential(token));
-        CompletionStage<Optional<Principal>> checked;
-        try {
-            checked = session.exchange().authenticate(credentials);
-        }
-        catch (RuntimeException e) {
-            checked = CompletableFuture.failedFuture(e);
-        }
-        checked.whenComplete((authenticated, failure) -> checked(request.id(), authenticated, failure));
+        return token;
     }
 
-    /** The session closed: ends an authentication that has not succeeded, and its deadline. */
+    /** Runs the route's authentication filters on {@code token}; never throws. */
+    private CompletionStage<Optional<Principal>> check(String token) {
+        Headers credentials = Headers.create().set(settings.header(), settings.credential(token));
+        try {
+            return session.exchange().authenticate(credentials);
+        }
+        catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The session closed: ends an authentication that has not succeeded, its deadline and the expiry's timers. */
     void end() {
         endUnlessAuthenticated();
+        expiry.end();
     }
 
     /** The route's filters answered an {@code auth}; on any thread. */
@@ -201,6 +253,9 @@ final class ConnectionAuthentication {
         }
         principal = user;
         member = presenceMember(user);
+        // Before the state says so, so that a fresh token sent at once finds the expiry set; a
+        // close that wins below ends the timers with the connection.
+        expiry.schedule(user);
         if (!state.compareAndSet(State.CHECKING, State.AUTHENTICATED)) {
             // The deadline or the close came first; the close gives the user's count back.
             return;
@@ -213,11 +268,60 @@ final class ConnectionAuthentication {
         onAuthenticated.accept(channels);
     }
 
-    /** Answers a refused {@code auth} with an error and closes the connection. */
+    /** The route's filters answered a fresh token; on any thread. */
+    private void refreshed(String id, Optional<Principal> authenticated, Throwable failure) {
+        if (!expiry.expires() || !session.isOpen()) {
+            // Expired (and closed) while the filters were checking, or closed otherwise.
+            return;
+        }
+        if (failure != null) {
+            Throwable cause = Hub.unwrap(failure);
+            if (cause instanceof GatewayException refusal && refusal.code().httpStatus() < 500) {
+                rejectFreshToken(id, refusal);
+            }
+            else {
+                LOG.debug("A fresh token of {} could not be checked: {}", sender, Hub.describe(cause));
+                sender.reply(ServerMessages.error(id, null, ProtocolError.UNAVAILABLE,
+                        "the token cannot be checked now; try again before the session expires"));
+            }
+            return;
+        }
+        if (authenticated.isEmpty()) {
+            rejectFreshToken(id, new GatewayException(ErrorCode.UNAUTHORIZED, "the token was not accepted"));
+            return;
+        }
+        Principal user = authenticated.get();
+        Principal current = principal;
+        if (current == null || !user.name().equals(current.name())) {
+            rejectFreshToken(id, new GatewayException(ErrorCode.FORBIDDEN,
+                    "the token is for another user; open a new connection to change user"));
+            return;
+        }
+        principal = user;
+        expiry.schedule(user);
+        hub.metrics().authenticationRefreshed();
+        sender.reply(ServerMessages.authenticated(id, user.name()));
+    }
+
+    /** Refuses a fresh token: the session ends now, its expiry's timers with it. */
+    private void rejectFreshToken(String id, Throwable failure) {
+        expiry.end();
+        rejectAndClose(id, failure);
+    }
+
+    /** Answers a refused first {@code auth} with an error and closes the connection. */
     private void refuse(String id, Throwable failure) {
         if (!endUnlessAuthenticated()) {
             return;
         }
+        rejectAndClose(id, failure);
+    }
+
+    /**
+     * Answers a refused {@code auth} with an error and closes the connection: 4001, 4003 or 4029 by
+     * the refusal's code, 1013 when the token could not be checked.
+     */
+    private void rejectAndClose(String id, Throwable failure) {
         hub.metrics().authenticationRefused();
         ProtocolError error;
         int closeCode;

@@ -31,6 +31,8 @@ final class HubMetrics {
     private final Metrics.Counter authenticationsAccepted;
     private final Metrics.Counter authenticationsRefused;
     private final Metrics.Counter authenticationsTimedOut;
+    private final Metrics.Counter authenticationsRefreshed;
+    private final Metrics.Counter authenticationsExpired;
     private volatile long lastFanOutDropNanos;
     private volatile boolean fanOutDropped;
 
@@ -55,6 +57,8 @@ final class HubMetrics {
         this.authenticationsAccepted = metrics.counter("authentications", "result", "accepted");
         this.authenticationsRefused = metrics.counter("authentications", "result", "refused");
         this.authenticationsTimedOut = metrics.counter("authentications", "result", "timed_out");
+        this.authenticationsRefreshed = metrics.counter("authentications", "result", "refreshed");
+        this.authenticationsExpired = metrics.counter("authentications", "result", "expired");
     }
 
     void gauge(String name, Supplier<? extends Number> value) {
@@ -168,5 +172,15 @@ final class HubMetrics {
     /** A connection did not authenticate within its route's {@code auth.timeout}. */
     void authenticationTimedOut() {
         authenticationsTimedOut.increment();
+    }
+
+    /** A session's fresh token was accepted in place of the one about to expire. */
+    void authenticationRefreshed() {
+        authenticationsRefreshed.increment();
+    }
+
+    /** A session was closed (4001) because its authentication expired. */
+    void authenticationExpired() {
+        authenticationsExpired.increment();
     }
 }

@@ -11,7 +11,8 @@ enum ProtocolError {
     UNKNOWN_TYPE,
     /**
      * The connection's permissions (or the route) do not allow this on that channel; or, answering
-     * {@code auth}, the token's user may not use this route (the connection is then closed, 4003).
+     * {@code auth}, the token's user may not use this route, or a fresh token names another user
+     * (the connection is then closed, 4003).
      */
     FORBIDDEN,
     /** The connection holds as many subscriptions as its route allows. */
@@ -34,10 +35,13 @@ enum ProtocolError {
     UNAVAILABLE,
     /**
      * The connection must authenticate first ({@code auth}), or its token was refused or came too
-     * late; the latter two close the connection (4001).
+     * late, or its authentication expired; all but the first close the connection (4001).
      */
     UNAUTHORIZED,
-    /** The connection is authenticated already, or its {@code auth} is being checked. */
+    /**
+     * The connection is authenticated already (and its authentication does not expire), or its
+     * {@code auth} or fresh token is being checked.
+     */
     ALREADY_AUTHENTICATED,
     /**
      * The authenticated user has as many connections as allowed, or the route's filters

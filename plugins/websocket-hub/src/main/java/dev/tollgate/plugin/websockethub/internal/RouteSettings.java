@@ -49,10 +49,13 @@ record RouteSettings(List<ChannelTemplate> subscribe, boolean clientSubscription
      * @param timeout how long such a connection has to authenticate before it is closed
      * @param header the request header that carries the token, e.g. {@code Authorization}
      * @param scheme the authentication scheme before the token, e.g. {@code Bearer}; empty for none
+     * @param expiryWarning how long before a session's authentication expires (its principal's
+     *        {@code exp} or {@code expires_at}) the client is told, {@code auth-expiring}; zero for never
      */
-    record Authentication(boolean firstMessage, Duration timeout, String header, String scheme) {
+    record Authentication(boolean firstMessage, Duration timeout, String header, String scheme, Duration expiryWarning) {
         Authentication {
             requireNonNull(timeout, "timeout is null");
+            requireNonNull(expiryWarning, "expiryWarning is null");
             requireNonNull(header, "header is null");
             requireNonNull(scheme, "scheme is null");
         }
@@ -138,6 +141,10 @@ record RouteSettings(List<ChannelTemplate> subscribe, boolean clientSubscription
         if (!scheme.isEmpty() && !FIELD_NAME.matcher(scheme).matches()) {
             throw auth.error("scheme", "must be an authentication scheme such as Bearer, or \"\" for none; got '" + scheme + "'");
         }
-        return new Authentication(auth.getBoolean("first-message"), timeout, header, scheme);
+        Duration expiryWarning = auth.getDuration("expiry-warning");
+        if (expiryWarning.isNegative()) {
+            throw auth.error("expiry-warning", "must not be negative");
+        }
+        return new Authentication(auth.getBoolean("first-message"), timeout, header, scheme, expiryWarning);
     }
 }

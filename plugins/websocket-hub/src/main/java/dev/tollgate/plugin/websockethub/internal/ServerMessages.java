@@ -45,6 +45,14 @@ final class ServerMessages {
         return message("authenticated", id, json -> json.writeStringField("user", user));
     }
 
+    /**
+     * {@code {"type":"auth-expiring","expiresIn":…}}: the session's authentication expires in that
+     * many seconds (rounded) unless the client sends a fresh token ({@code auth}).
+     */
+    static WebSocketMessage authExpiring(long expiresInSeconds) {
+        return message("auth-expiring", null, json -> json.writeNumberField("expiresIn", expiresInSeconds));
+    }
+
     static WebSocketMessage unsubscribed(String id, String channel) {
         return message("unsubscribed", id, json -> json.writeStringField("channel", channel));
     }

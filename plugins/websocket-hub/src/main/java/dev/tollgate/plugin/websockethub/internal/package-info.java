@@ -17,7 +17,8 @@
  *       <ul>
  *         <li>{@code ConnectionSender}: what goes to the client, under flow control;</li>
  *         <li>{@code ConnectionAuthentication}: who the connection acts as, from the upgrade or a
- *             first {@code auth} message;</li>
+ *             first {@code auth} message, and fresh tokens for a principal that expires
+ *             ({@code SessionExpiry}: the warning and the close at the expiry);</li>
  *         <li>{@code ClientProtocol}: what the client's messages ask for;</li>
  *         <li>{@code ConnectionSubscriptions}: its subscriptions ({@code ChannelSubscription}, which
  *             holds messages back until the {@code subscribed} reply and any recovered history are
