@@ -1,0 +1,125 @@
+package dev.tollgate.plugin.authservice.internal;
+
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.event.Subscription;
+import dev.tollgate.api.http.Exchange;
+import dev.tollgate.api.http.Filter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One {@code auth-service} filter: finds the request's token, takes the verdict from the cache or
+ * asks the service, and sets the principal — or answers 401 (no token, invalid token) or 503 (the
+ * service could not decide, unless {@code on-unavailable = allow-anonymous}).
+ *
+ * <p>Thread-safe; never blocks: a call to the service continues the chain on the thread that
+ * receives its answer. The token is never logged nor put in an error message.
+ */
+final class AuthServiceFilter implements Filter {
+    private static final Logger LOG = LoggerFactory.getLogger(AuthServiceFilter.class);
+
+    private final AuthSettings settings;
+    private final AuthClient client;
+    private final VerdictCache cache;
+    private final AuthMetrics metrics;
+    private final Subscription instanceWatch;
+
+    AuthServiceFilter(AuthSettings settings, AuthClient client, VerdictCache cache, AuthMetrics metrics, Subscription instanceWatch) {
+        this.settings = requireNonNull(settings, "settings is null");
+        this.client = requireNonNull(client, "client is null");
+        this.cache = requireNonNull(cache, "cache is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
+        this.instanceWatch = requireNonNull(instanceWatch, "instanceWatch is null");
+    }
+
+    @Override
+    public CompletionStage<Void> filter(Exchange exchange, Chain chain) {
+        String token = token(exchange);
+        if (token == null) {
+            if (settings.optional()) {
+                return chain.proceed(exchange);
+            }
+            return CompletableFuture.failedStage(new GatewayException(ErrorCode.UNAUTHORIZED, "a token is required")
+                    .withHeader("WWW-Authenticate", Challenges.missingToken(settings.realm())));
+        }
+        TokenDigest digest = TokenDigest.of(token);
+        Verdict cached = cache.get(digest);
+        if (cached != null) {
+            metrics.cacheHit();
+            return apply(cached, token, exchange, chain);
+        }
+        metrics.cacheMiss();
+        long started = System.nanoTime();
+        return client.validate(exchange, token).handle((verdict, failure) -> {
+            long nanos = System.nanoTime() - started;
+            if (failure == null) {
+                metrics.answered(verdict, nanos);
+                cache.put(digest, verdict);
+                return verdict;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (!(cause instanceof AuthClient.Unavailable unavailable)) {
+                throw failure instanceof CompletionException completion ? completion : new CompletionException(cause);
+            }
+            metrics.unavailable(unavailable.overDeadline(), nanos);
+            LOG.warn("Request {}: cannot validate the token: {}; {}", exchange.requestId(), unavailable.getMessage(),
+                    settings.onUnavailable() == AuthSettings.OnUnavailable.FAIL_CLOSED ? "answering 503" : "going on without a principal");
+            return (Verdict) null;
+        }).thenCompose(verdict -> verdict == null ? unavailable(exchange, chain) : apply(verdict, token, exchange, chain));
+    }
+
+    private String token(Exchange exchange) {
+        for (TokenSource source : settings.tokenSources()) {
+            String token = source.find(exchange.request().headers());
+            if (token != null) {
+                return token;
+            }
+        }
+        return null;
+    }
+
+    private CompletionStage<Void> apply(Verdict verdict, String token, Exchange exchange, Chain chain) {
+        if (verdict instanceof Verdict.Valid valid) {
+            exchange.setPrincipal(valid.principal());
+            return chain.proceed(exchange);
+        }
+        String description = Challenges.description(((Verdict.Invalid) verdict).reason(), token);
+        return CompletableFuture.failedStage(new GatewayException(ErrorCode.UNAUTHORIZED, "invalid token: " + description)
+                .withHeader("WWW-Authenticate", Challenges.invalidToken(settings.realm(), description)));
+    }
+
+    private CompletionStage<Void> unavailable(Exchange exchange, Chain chain) {
+        if (settings.onUnavailable() == AuthSettings.OnUnavailable.ALLOW_ANONYMOUS) {
+            return chain.proceed(exchange);
+        }
+        return CompletableFuture.failedStage(new GatewayException(ErrorCode.UNAVAILABLE,
+                "the authentication service is unavailable"));
+    }
+
+    @Override
+    public int order() {
+        return Order.AUTHENTICATION;
+    }
+
+    /** The verdicts kept, for tests. */
+    VerdictCache cache() {
+        return cache;
+    }
+
+    @Override
+    public void close() {
+        instanceWatch.close();
+    }
+
+    @Override
+    public String toString() {
+        return "AuthServiceFilter[service=" + settings.service() + ", method=" + settings.method() + "]";
+    }
+}
