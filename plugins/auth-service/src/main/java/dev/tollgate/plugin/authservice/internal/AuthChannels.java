@@ -64,8 +64,25 @@ final class AuthChannels implements AutoCloseable {
         return channels.next();
     }
 
-    /** Closes the channels of instances that left the service. */
+    /**
+     * Opens channels to the instances that have none yet and starts connecting them, so that the
+     * first validations do not pay for the connection within their deadline. Instances whose
+     * address is not gRPC are left alone (their calls fail as connection failures).
+     */
+    void connect(Collection<ServiceInstance> present) {
+        for (ServiceInstance instance : present) {
+            try {
+                channel(instance);
+            }
+            catch (IllegalArgumentException | IllegalStateException e) {
+                LOG.warn("Service '{}': {}", service, e.getMessage());
+            }
+        }
+    }
+
+    /** Closes the channels of instances that left the service, and connects those that came. */
     void retain(Collection<ServiceInstance> present) {
+        connect(present);
         Set<URI> addresses = new HashSet<>();
         present.forEach(instance -> addresses.add(instance.address()));
         for (Map.Entry<URI, InstanceChannels> entry : instances.entrySet()) {
@@ -140,7 +157,9 @@ final class AuthChannels implements AutoCloseable {
             else {
                 builder.usePlaintext();
             }
-            return builder.build();
+            ManagedChannel channel = builder.build();
+            channel.getState(true);
+            return channel;
         }
 
         void close() {

@@ -62,6 +62,7 @@ public final class AuthServiceFilterFactory implements FilterFactory {
         catch (IllegalArgumentException e) {
             throw withCause(config.error("service", e.getMessage()), e);
         }
+        channels.connect(upstream.instances());
         Subscription watch = upstream.watch(channels::retain);
         return new AuthServiceFilter(settings, new AuthClient(settings.service(), upstream, channels, method, settings.deadline()),
                 new VerdictCache(settings.cache(), context.clock()), new AuthMetrics(context.metrics(), settings.service()), watch);
