@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
 
@@ -62,17 +63,15 @@ final class AuthServiceFilter implements Filter {
             if (failure == null) {
                 metrics.answered(verdict, nanos);
                 cache.put(digest, verdict);
-                return verdict;
+                return apply(verdict, token, exchange, chain);
             }
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             if (!(cause instanceof AuthClient.Unavailable unavailable)) {
-                throw failure instanceof CompletionException completion ? completion : new CompletionException(cause);
+                return CompletableFuture.<Void>failedStage(cause);
             }
             metrics.unavailable(unavailable.overDeadline(), nanos);
-            LOG.warn("Request {}: cannot validate the token: {}; {}", exchange.requestId(), unavailable.getMessage(),
-                    settings.onUnavailable() == AuthSettings.OnUnavailable.FAIL_CLOSED ? "answering 503" : "going on without a principal");
-            return (Verdict) null;
-        }).thenCompose(verdict -> verdict == null ? unavailable(exchange, chain) : apply(verdict, token, exchange, chain));
+            return unavailable(unavailable, exchange, chain);
+        }).thenCompose(Function.identity());
     }
 
     private String token(Exchange exchange) {
@@ -95,12 +94,16 @@ final class AuthServiceFilter implements Filter {
                 .withHeader("WWW-Authenticate", Challenges.invalidToken(settings.realm(), description)));
     }
 
-    private CompletionStage<Void> unavailable(Exchange exchange, Chain chain) {
+    /**
+     * Fails closed with a 503 that the runtime logs (its cause, with the service's own words, at
+     * debug level), or goes on anonymous and logs why, once, here.
+     */
+    private CompletionStage<Void> unavailable(AuthClient.Unavailable cause, Exchange exchange, Chain chain) {
         if (settings.onUnavailable() == AuthSettings.OnUnavailable.ALLOW_ANONYMOUS) {
+            LOG.warn("Request {}: cannot validate the token ({}); going on without a principal", exchange.requestId(), cause.getMessage());
             return chain.proceed(exchange);
         }
-        return CompletableFuture.failedStage(new GatewayException(ErrorCode.UNAVAILABLE,
-                "the authentication service is unavailable"));
+        return CompletableFuture.failedStage(new GatewayException(ErrorCode.UNAVAILABLE, "the authentication service is unavailable", cause));
     }
 
     @Override
