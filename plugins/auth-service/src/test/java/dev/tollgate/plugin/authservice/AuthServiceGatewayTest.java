@@ -5,10 +5,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static dev.tollgate.plugin.authservice.Gateways.counter;
 import static dev.tollgate.plugin.authservice.Gateways.get;
@@ -138,6 +143,26 @@ class AuthServiceGatewayTest {
         assertThat(auth.calls("tok-refused")).as("invalid verdicts are cached too").isEqualTo(1);
 
         assertThat(metric(gateway, hits) - hitsBefore).isEqualTo(2);
+    }
+
+    @Test
+    void concurrentRequestsWithOneTokenShareOneCall() throws Exception {
+        auth.account("tok-burst", "ivy", List.of("user"), Map.of());
+        auth.delay(300);
+        try {
+            List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                responses.add(Gateways.CLIENT.sendAsync(HttpRequest.newBuilder(gateway.http("/api/burst/" + i))
+                        .header("Authorization", "Bearer tok-burst").timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            for (CompletableFuture<HttpResponse<String>> response : responses) {
+                assertThat(response.get(20, TimeUnit.SECONDS).headers().firstValue("X-Principal")).contains("ivy auth-service");
+            }
+        }
+        finally {
+            auth.delay(0);
+        }
+        assertThat(auth.calls("tok-burst")).isEqualTo(1);
     }
 
     @Test

@@ -60,6 +60,11 @@ final class AuthChannels implements AutoCloseable {
         InstanceChannels channels = instances.get(instance.address());
         if (channels == null) {
             channels = instances.computeIfAbsent(instance.address(), address -> new InstanceChannels(instance));
+            if (closed && instances.remove(instance.address(), channels)) {
+                // Closed while these were opened: close() may not have seen them.
+                channels.close();
+                throw new IllegalStateException("the channels to service '" + service + "' are closed");
+            }
         }
         return channels.next();
     }

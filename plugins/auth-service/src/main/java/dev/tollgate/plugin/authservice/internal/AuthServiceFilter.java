@@ -8,9 +8,11 @@ import dev.tollgate.api.http.Filter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
@@ -31,6 +33,7 @@ final class AuthServiceFilter implements Filter {
     private final VerdictCache cache;
     private final AuthMetrics metrics;
     private final Subscription instanceWatch;
+    private final Map<TokenDigest, CompletableFuture<Verdict>> inFlight = new ConcurrentHashMap<>();
 
     AuthServiceFilter(AuthSettings settings, AuthClient client, VerdictCache cache, AuthMetrics metrics, Subscription instanceWatch) {
         this.settings = requireNonNull(settings, "settings is null");
@@ -57,21 +60,62 @@ final class AuthServiceFilter implements Filter {
             return apply(cached, token, exchange, chain);
         }
         metrics.cacheMiss();
+        return validation(digest, token, exchange).handle((verdict, failure) -> {
+            if (failure == null) {
+                return apply(verdict, token, exchange, chain);
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof AuthClient.Unavailable unavailable) {
+                return unavailable(unavailable, exchange, chain);
+            }
+            return CompletableFuture.<Void>failedStage(cause);
+        }).thenCompose(Function.identity());
+    }
+
+    /**
+     * The service's verdict on a token that is not in the cache: the call already in flight for
+     * it, if another request started one (a page loading fires several requests with one token at
+     * once), else a new call. The call's outcome is counted and its verdict cached before it is
+     * no longer in flight, so that a request arriving in between finds one or the other.
+     */
+    private CompletableFuture<Verdict> validation(TokenDigest digest, String token, Exchange exchange) {
+        CompletableFuture<Verdict> pending = inFlight.get(digest);
+        if (pending != null) {
+            return pending;
+        }
+        CompletableFuture<Verdict> call = new CompletableFuture<>();
+        pending = inFlight.putIfAbsent(digest, call);
+        if (pending != null) {
+            return pending;
+        }
         long started = System.nanoTime();
-        return client.validate(exchange, token).handle((verdict, failure) -> {
+        CompletionStage<Verdict> validated;
+        try {
+            validated = client.validate(exchange, token);
+        }
+        catch (RuntimeException e) {
+            // Never leave a call in flight that will not complete: every later request would wait on it.
+            validated = CompletableFuture.failedFuture(e);
+        }
+        validated.whenComplete((verdict, failure) -> {
             long nanos = System.nanoTime() - started;
             if (failure == null) {
                 metrics.answered(verdict, nanos);
                 cache.put(digest, verdict);
-                return apply(verdict, token, exchange, chain);
             }
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (!(cause instanceof AuthClient.Unavailable unavailable)) {
-                return CompletableFuture.<Void>failedStage(cause);
+            else if ((failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure)
+                    instanceof AuthClient.Unavailable unavailable) {
+                metrics.unavailable(unavailable.overDeadline(), nanos);
             }
-            metrics.unavailable(unavailable.overDeadline(), nanos);
-            return unavailable(unavailable, exchange, chain);
-        }).thenCompose(Function.identity());
+            inFlight.remove(digest, call);
+            if (failure == null) {
+                call.complete(verdict);
+            }
+            else {
+                call.completeExceptionally(failure);
+            }
+        });
+        return call;
     }
 
     private String token(Exchange exchange) {
