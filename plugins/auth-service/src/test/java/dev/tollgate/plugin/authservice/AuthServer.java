@@ -11,6 +11,7 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 
@@ -36,6 +37,7 @@ final class AuthServer implements AutoCloseable {
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
     private final ServerServiceDefinition service;
+    private final SslContext tls;
     private final int port;
     private volatile Server server;
     private volatile long delayMillis;
@@ -49,15 +51,29 @@ final class AuthServer implements AutoCloseable {
     record Account(String userId, java.util.List<String> roles, Map<String, String> claims, long expiresAt) {
     }
 
-    private AuthServer(int port, Function<AuthServer, ServerServiceDefinition> service) throws IOException {
+    private AuthServer(SslContext tls, Function<AuthServer, ServerServiceDefinition> service) throws IOException {
         this.service = service.apply(this);
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)).addService(this.service).build().start();
+        this.tls = tls;
+        this.server = listen(0);
         this.port = server.getPort();
+    }
+
+    private Server listen(int onPort) throws IOException {
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", onPort)).addService(service);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        return builder.build().start();
     }
 
     /** The shipped proto's service on an ephemeral port. */
     static AuthServer tollgate() throws IOException {
-        return new AuthServer(0, server -> server.definition("tollgate.auth.v1.AuthService", "ValidateToken",
+        return tollgate(null);
+    }
+
+    /** The shipped proto's service over TLS ({@code grpcs://}) when {@code tls} is given. */
+    static AuthServer tollgate(SslContext tls) throws IOException {
+        return new AuthServer(tls, server -> server.definition("tollgate.auth.v1.AuthService", "ValidateToken",
                 ValidateTokenRequest.getDefaultInstance(), ValidateTokenResponse.getDefaultInstance(), ValidateTokenRequest::getToken,
                 (account, token) -> account == null
                         ? ValidateTokenResponse.newBuilder().setValid(false).setReason("token " + token + " is unknown").build()
@@ -67,7 +83,7 @@ final class AuthServer implements AutoCloseable {
 
     /** The test proto's acme.Auth/Check on an ephemeral port. */
     static AuthServer acme() throws IOException {
-        return new AuthServer(0, server -> server.definition("acme.Auth", "Check", CheckRequest.getDefaultInstance(),
+        return new AuthServer(null, server -> server.definition("acme.Auth", "Check", CheckRequest.getDefaultInstance(),
                 CheckReply.getDefaultInstance(), request -> request.getCredentials().getAccessToken(),
                 (account, token) -> account == null
                         ? CheckReply.newBuilder().setOk(false).setWhy("revoked").build()
@@ -150,7 +166,7 @@ final class AuthServer implements AutoCloseable {
 
     /** The instance address for gateway.services. */
     String url() {
-        return "grpc://127.0.0.1:" + port;
+        return (tls == null ? "grpc" : "grpcs") + "://127.0.0.1:" + port;
     }
 
     /** Stops listening; connections are closed. */
@@ -161,7 +177,7 @@ final class AuthServer implements AutoCloseable {
 
     /** Listens again on the same port. */
     void restart() throws IOException {
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)).addService(service).build().start();
+        server = listen(port);
     }
 
     @Override
