@@ -1,5 +1,6 @@
 package dev.tollgate.plugin.authservice;
 
+import dev.tollgate.runtime.testing.CapturedLogs;
 import dev.tollgate.runtime.testing.TestGateway;
 import io.grpc.Status;
 import org.junit.jupiter.api.AfterAll;
@@ -138,6 +139,21 @@ class UnavailableServiceTest {
 
         auth.failWith(Status.PERMISSION_DENIED);
         assertUnavailable(withToken(gateway, "/auth-closed/x", "tok-ok"), "tok-ok");
+    }
+
+    @Test
+    void theTokenIsNeverLoggedEvenWhenTheServiceQuotesItInItsError() throws Exception {
+        auth.failWith(Status.INTERNAL.withDescription("cannot check tok-quoted-secret"));
+        try (CapturedLogs logs = CapturedLogs.everyLogger()) {
+            assertUnavailable(withToken(gateway, "/auth-closed/x", "tok-quoted-secret"), "tok-quoted-secret");
+            HttpResponse<String> anonymous = withToken(gateway, "/auth-open/x", "tok-quoted-secret");
+            assertThat(anonymous.statusCode()).isEqualTo(200);
+
+            assertThat(logs.warningsWithOrigin()).anySatisfy(warning -> assertThat(warning)
+                    .contains("going on without a principal").contains("answered INTERNAL: cannot check [token]"));
+            assertThat(logs.infos()).isNotEmpty().noneSatisfy(line -> assertThat(line).contains("tok-quoted-secret"));
+            assertThat(logs.warningsWithOrigin()).noneSatisfy(line -> assertThat(line).contains("tok-quoted-secret"));
+        }
     }
 
     @Test

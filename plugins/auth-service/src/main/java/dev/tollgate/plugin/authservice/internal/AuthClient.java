@@ -88,16 +88,18 @@ final class AuthClient {
         }
         return answer.handle((answered, failure) -> {
             if (failure != null) {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                Throwable cause = unwrap(failure);
                 boolean overDeadline = cause instanceof GatewayException gateway && gateway.code() == ErrorCode.GATEWAY_TIMEOUT;
                 throw new Unavailable(overDeadline, "service '" + service + "' did not answer: " + cause.getMessage(), cause);
             }
             answered.attempt().close();
             Status status = answered.status();
             if (!status.isOk()) {
+                // The service's own description, without the token should it quote it; not the
+                // status as a cause, whose message would repeat the description as it is.
+                String description = status.getDescription() == null ? "" : ": " + status.getDescription().replace(token, "[token]");
                 throw new Unavailable(status.getCode() == Status.Code.DEADLINE_EXCEEDED,
-                        "service '" + service + "' answered " + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()),
-                        status.asRuntimeException());
+                        "service '" + service + "' answered " + status.getCode() + description, null);
             }
             try {
                 return method.verdict(answered.message(), AuthServiceFilterFactory.NAME);
@@ -176,9 +178,12 @@ final class AuthClient {
     private record Answer(Attempt attempt, Status status, DynamicMessage message) {
     }
 
-    /**
-     * The service could not decide about the token.
-     */
+    /** The failure inside a {@link CompletionException}, or the failure itself. */
+    static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    /** The service could not decide about the token; the message never holds the token. */
     static final class Unavailable extends RuntimeException {
         private static final long serialVersionUID = 1L;
 

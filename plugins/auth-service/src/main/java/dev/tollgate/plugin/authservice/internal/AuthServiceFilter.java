@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -64,7 +63,7 @@ final class AuthServiceFilter implements Filter {
             if (failure == null) {
                 return apply(verdict, token, exchange, chain);
             }
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            Throwable cause = AuthClient.unwrap(failure);
             if (cause instanceof AuthClient.Unavailable unavailable) {
                 return unavailable(unavailable, exchange, chain);
             }
@@ -103,8 +102,7 @@ final class AuthServiceFilter implements Filter {
                 metrics.answered(verdict, nanos);
                 cache.put(digest, verdict);
             }
-            else if ((failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure)
-                    instanceof AuthClient.Unavailable unavailable) {
+            else if (AuthClient.unwrap(failure) instanceof AuthClient.Unavailable unavailable) {
                 metrics.unavailable(unavailable.overDeadline(), nanos);
             }
             inFlight.remove(digest, call);
