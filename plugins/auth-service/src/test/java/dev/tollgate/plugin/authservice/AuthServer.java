@@ -17,12 +17,14 @@ import io.grpc.stub.ServerCalls;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -48,7 +50,7 @@ final class AuthServer implements AutoCloseable {
      *
      * @param expiresAt unix seconds; 0 for none
      */
-    record Account(String userId, java.util.List<String> roles, Map<String, String> claims, long expiresAt) {
+    record Account(String userId, List<String> roles, Map<String, String> claims, long expiresAt) {
     }
 
     private AuthServer(SslContext tls, Function<AuthServer, ServerServiceDefinition> service) throws IOException {
@@ -94,8 +96,7 @@ final class AuthServer implements AutoCloseable {
 
     private <Q extends Message, R extends Message> ServerServiceDefinition definition(
             String serviceName, String methodName, Q requestPrototype, R responsePrototype, Function<Q, String> tokenOf,
-            java.util.function.BiFunction<Account, String, R> answer) {
-        @SuppressWarnings("unchecked")
+            BiFunction<Account, String, R> answer) {
         MethodDescriptor<Q, R> method = MethodDescriptor.<Q, R>newBuilder()
                 .setType(MethodDescriptor.MethodType.UNARY)
                 .setFullMethodName(MethodDescriptor.generateFullMethodName(serviceName, methodName))
@@ -133,7 +134,7 @@ final class AuthServer implements AutoCloseable {
     }
 
     /** Makes {@code token} valid for {@code userId} with these roles and claims, without expiry. */
-    AuthServer account(String token, String userId, java.util.List<String> roles, Map<String, String> claims) {
+    AuthServer account(String token, String userId, List<String> roles, Map<String, String> claims) {
         return account(token, new Account(userId, roles, claims, 0));
     }
 

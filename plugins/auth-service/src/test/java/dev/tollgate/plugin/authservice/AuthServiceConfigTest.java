@@ -10,7 +10,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -63,9 +66,9 @@ class AuthServiceConfigTest {
         assertThat(config.getString("method")).isEqualTo("tollgate.auth.v1.AuthService/ValidateToken");
         assertThat(config.getString("descriptor-set")).isEmpty();
         assertThat(config.getStringMap("fields")).containsOnly(
-                java.util.Map.entry("token", "token"), java.util.Map.entry("valid", "valid"), java.util.Map.entry("user-id", "user_id"),
-                java.util.Map.entry("roles", "roles"), java.util.Map.entry("claims", "claims"),
-                java.util.Map.entry("expires-at", "expires_at"), java.util.Map.entry("reason", "reason"));
+                Map.entry("token", "token"), Map.entry("valid", "valid"), Map.entry("user-id", "user_id"),
+                Map.entry("roles", "roles"), Map.entry("claims", "claims"),
+                Map.entry("expires-at", "expires_at"), Map.entry("reason", "reason"));
     }
 
     @Test
@@ -152,16 +155,16 @@ class AuthServiceConfigTest {
 
     @Test
     void aFileThatIsNotADescriptorSetIsRefusedNamingTheKey() throws Exception {
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("not-a-descriptor-set", ".pb");
+        Path file = Files.createTempFile("not-a-descriptor-set", ".pb");
         try {
-            java.nio.file.Files.writeString(file, "this is not protobuf");
+            Files.writeString(file, "this is not protobuf");
             assertThatThrownBy(() -> create("service = auth, descriptor-set = \"" + file + "\""))
                     .isInstanceOf(InvalidConfigException.class)
                     .hasMessageContaining("test.filters.auth-service.descriptor-set: ")
                     .hasMessageContaining("is not a descriptor set");
         }
         finally {
-            java.nio.file.Files.delete(file);
+            Files.delete(file);
         }
     }
 

@@ -4,13 +4,16 @@ import dev.tollgate.api.Plugin;
 import dev.tollgate.api.PluginConfig;
 import dev.tollgate.api.PluginContext;
 import dev.tollgate.api.Principal;
+import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.http.Filter;
 import dev.tollgate.api.http.FilterFactory;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A test plugin whose {@code test-principal-headers} filter, after authentication, answers what
@@ -31,8 +34,8 @@ final class PrincipalHeadersPlugin implements Plugin {
             public Filter create(PluginConfig config, PluginContext context) {
                 return new Filter() {
                     @Override
-                    public java.util.concurrent.CompletionStage<Void> filter(dev.tollgate.api.http.Exchange exchange, Chain chain) {
-                        java.util.Optional<Principal> principal = exchange.principal();
+                    public CompletionStage<Void> filter(Exchange exchange, Chain chain) {
+                        Optional<Principal> principal = exchange.principal();
                         return chain.proceed(exchange).thenRun(() -> {
                             if (principal.isEmpty()) {
                                 exchange.response().headers().set("X-Principal", "none");

@@ -118,6 +118,7 @@ class UnavailableServiceTest {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         assertUnavailable(response, "tok-ok");
+        assertThat(response.body()).contains("the authentication service is unavailable (it did not answer in time)");
         assertThat(took).as("the deadline, not the service's delay").isLessThan(Duration.ofMillis(2_500));
         assertThat(metric(gateway, deadline) - before).isEqualTo(1);
     }

@@ -145,7 +145,8 @@ final class AuthServiceFilter implements Filter {
             LOG.warn("Request {}: cannot validate the token ({}); going on without a principal", exchange.requestId(), cause.getMessage());
             return chain.proceed(exchange);
         }
-        return CompletableFuture.failedStage(new GatewayException(ErrorCode.UNAVAILABLE, "the authentication service is unavailable", cause));
+        return CompletableFuture.failedStage(new GatewayException(ErrorCode.UNAVAILABLE, "the authentication service is unavailable"
+                + (cause.overDeadline() ? " (it did not answer in time)" : ""), cause));
     }
 
     @Override
