@@ -53,6 +53,7 @@ class AuthServiceGatewayTest {
                 routes = [
                   { path = "/api/**", endpoint = test-echo, filters = [ auth, test-principal-headers ] }
                   { path = "/open/**", endpoint = test-echo, filters = [ optional-auth, test-principal-headers ] }
+                  { path = "/late-credentials", endpoint = test-authenticate, filters = [ optional-auth ] }
                 ]
                 """.formatted(auth.url()));
     }
@@ -191,6 +192,20 @@ class AuthServiceGatewayTest {
         assertThat(invalid.statusCode()).isEqualTo(401);
         assertThat(invalid.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(value -> assertThat(value)
                 .startsWith("Bearer realm=\"tollgate\", error=\"invalid_token\""));
+    }
+
+    @Test
+    void credentialsPresentedAfterTheRequestAreValidatedThroughExchangeAuthenticate() throws Exception {
+        // As the WebSocket hub does with a token in a client's first message.
+        auth.account("tok-late-credential", "jude", List.of("user"), Map.of());
+
+        HttpResponse<String> valid = get(gateway, "/late-credentials", "X-Credential-Authorization", "Bearer tok-late-credential");
+        assertThat(valid.body()).contains("outcome: principal jude auth-service");
+
+        HttpResponse<String> invalid = get(gateway, "/late-credentials", "X-Credential-Authorization", "Bearer tok-late-unknown");
+        assertThat(invalid.body()).contains("outcome: refused UNAUTHORIZED")
+                .contains("WWW-Authenticate=Bearer realm=\"tollgate\", error=\"invalid_token\"")
+                .contains("error_description=\"token [token] is unknown\"");
     }
 
     @Test
