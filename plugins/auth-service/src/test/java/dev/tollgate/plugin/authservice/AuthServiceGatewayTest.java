@@ -47,8 +47,9 @@ class AuthServiceGatewayTest {
                     service = auth
                     token-from = ["header:Authorization", "cookie:access_token"]
                     realm = "tollgate-test"
+                    deadline = 5s   # generous: a loaded machine; deadlines are UnavailableServiceTest's
                   }
-                  optional-auth { type = auth-service, service = auth, optional = true }
+                  optional-auth { type = auth-service, service = auth, optional = true, deadline = 5s }
                 }
                 routes = [
                   { path = "/api/**", endpoint = test-echo, filters = [ auth, test-principal-headers ] }

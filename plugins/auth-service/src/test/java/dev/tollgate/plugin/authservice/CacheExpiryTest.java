@@ -29,8 +29,8 @@ class CacheExpiryTest {
         gateway = Gateways.start("""
                 services { auth { backend = auth-service, instances = ["%s"] } }
                 filters {
-                  short { type = auth-service, service = auth, cache { ttl = 400ms, negative-ttl = 400ms } }
-                  long  { type = auth-service, service = auth, cache { ttl = 1h, negative-ttl = 1h } }
+                  short { type = auth-service, service = auth, deadline = 5s, cache { ttl = 400ms, negative-ttl = 400ms } }
+                  long  { type = auth-service, service = auth, deadline = 5s, cache { ttl = 1h, negative-ttl = 1h } }
                 }
                 routes = [
                   { path = "/short/**", endpoint = test-echo, filters = [ short ] }

@@ -35,6 +35,7 @@ class CustomMethodTest {
                     type = auth-service
                     service = acme-auth
                     method = "acme.Auth/Check"
+                    deadline = 5s
                     # Relative to the gateway's home (-Dgateway.home, set by the build to target/generated-test-resources/protobuf).
                     descriptor-set = "descriptor-sets/acme-auth.pb"
                     fields {

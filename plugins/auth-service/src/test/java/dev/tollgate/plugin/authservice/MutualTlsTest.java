@@ -50,7 +50,7 @@ class MutualTlsTest {
                                    tls { trust-store { path = "%2$s", password = "%3$s" } } }
                 }
                 filters {
-                  secure { type = auth-service, service = secure }
+                  secure { type = auth-service, service = secure, deadline = 5s }
                   no-certificate { type = auth-service, service = no-certificate }
                 }
                 routes = [

@@ -33,7 +33,7 @@ class PluginJarIT {
              TestGateway gateway = TestGateway.builder().home(home).config("""
                      plugins.auth-service.required = true
                      services.auth { backend = auth-service, instances = ["%s"] }
-                     filters.auth { type = auth-service, service = auth }
+                     filters.auth { type = auth-service, service = auth, deadline = 5s }
                      routes = [ { path = "/api/**", endpoint = test-echo, filters = [ auth ] } ]
                      """.formatted(auth.url())).start()) {
             HttpResponse<String> valid = Gateways.withToken(gateway, "/api/x", "jar-token");

@@ -19,7 +19,7 @@ class ReloadTest {
     private static String config(String url, String ttl, String extraRoute) {
         return """
                 services { auth { backend = auth-service, instances = ["%s"] } }
-                filters { auth { type = auth-service, service = auth, cache.ttl = %s } }
+                filters { auth { type = auth-service, service = auth, deadline = 5s, cache.ttl = %s } }
                 routes = [
                   { path = "/api/**", endpoint = test-echo, filters = [ auth ] }
                   %s
