@@ -9,10 +9,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
 import static dev.tollgate.plugin.websockethub.HubGateways.counter;
@@ -123,31 +125,42 @@ class HubClientLimitsTest {
     }
 
     /**
-     * Sends up to 1000 messages as fast as the socket takes them, without reading (until the
-     * gateway closes the connection), then reads what came back up to the close frame.
+     * Sends up to 1 000 messages as fast as it can while reading what comes back on another
+     * thread, as a real client does. (Reading only after the flood lost the close frame now and
+     * then: the gateway closed the connection with the client's messages still arriving, its
+     * kernel answered them with a reset, and a reset drops what the client had not read yet.)
      */
     private static Flood flood(RawWebSocket client, IntFunction<String> message) throws Exception {
+        List<JsonNode> replies = new CopyOnWriteArrayList<>();
+        CompletableFuture<Integer> closeCode = CompletableFuture.supplyAsync(() -> {
+            try {
+                RawWebSocket.Frame frame;
+                while ((frame = client.readFrame()) != null) {
+                    if (frame.opcode() == RawWebSocket.CLOSE) {
+                        return frame.closeCode();
+                    }
+                    if (frame.opcode() == RawWebSocket.TEXT) {
+                        replies.add(HubClient.JSON.readTree(frame.text()));
+                    }
+                }
+            }
+            catch (IOException e) {
+                // Reset: no close frame.
+            }
+            return 1006;
+        });
         int sent = 0;
         try {
-            while (sent < 1000) {
+            while (sent < 1000 && !closeCode.isDone()) {
                 client.sendText(message.apply(sent));
                 sent++;
             }
         }
         catch (IOException e) {
-            // Closed by the gateway meanwhile: what it sent is still to be read.
+            // Closed by the gateway meanwhile.
         }
-        List<JsonNode> replies = new ArrayList<>();
-        RawWebSocket.Frame frame;
-        while ((frame = client.readFrame()) != null) {
-            if (frame.opcode() == RawWebSocket.CLOSE) {
-                return new Flood(sent, replies, frame.closeCode());
-            }
-            if (frame.opcode() == RawWebSocket.TEXT) {
-                replies.add(HubClient.JSON.readTree(frame.text()));
-            }
-        }
-        return new Flood(sent, replies, 1006);
+        int code = closeCode.get(20, TimeUnit.SECONDS);
+        return new Flood(sent, List.copyOf(replies), code);
     }
 
     /** What a flood got back: the replies before the close, and the close code (1006: none). */
