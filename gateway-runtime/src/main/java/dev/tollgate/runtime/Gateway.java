@@ -483,7 +483,8 @@ public final class Gateway implements AutoCloseable {
         if (watcher != null) {
             watcher.close();
         }
-        webSockets.close();
+        // Close frames first, then the listeners: at most a few seconds for peers to answer.
+        webSockets.closeAndAwait(java.time.Duration.ofMillis(Math.min(5000, config.server().shutdownGracePeriod().toMillis())));
         try {
             server.stop();
         }

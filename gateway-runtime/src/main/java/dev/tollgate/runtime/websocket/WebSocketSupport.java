@@ -31,9 +31,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.util.Objects.requireNonNull;
@@ -62,6 +64,8 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
     private final Handshaker handshaker = Handshaker.newInstance();
     private final WebSocketComponents components;
     private final Set<GatewaySession> sessions = ConcurrentHashMap.newKeySet();
+    /** Completed when the last session is gone, once {@link #closeAndAwait} asked. */
+    private volatile CompletableFuture<Void> allClosed;
     private final SessionStatistics statistics = new SessionStatistics();
     private final AtomicLong ids = new AtomicLong();
     private final ScheduledFuture<?> heartbeats;
@@ -136,6 +140,12 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
 
     void unregister(GatewaySession session) {
         sessions.remove(session);
+        if (sessions.isEmpty()) {
+            CompletableFuture<Void> waiting = allClosed;
+            if (waiting != null) {
+                waiting.complete(null);
+            }
+        }
     }
 
     SessionStatistics statistics() {
@@ -158,6 +168,29 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
     public void close() {
         heartbeats.cancel(false);
         closeAll("gateway stopping");
+    }
+
+    /**
+     * Closes every session with 1001 and waits, at most {@code timeout}, for their closing
+     * handshakes to end, so that the close frames are on the wire before the listeners stop and
+     * cut the connections (a peer would otherwise see 1006). Returns at once when none is open.
+     */
+    public void closeAndAwait(Duration timeout) {
+        CompletableFuture<Void> waiting = new CompletableFuture<>();
+        allClosed = waiting;
+        close();
+        if (sessions.isEmpty()) {
+            return;
+        }
+        try {
+            waiting.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        catch (ExecutionException | TimeoutException e) {
+            // Peers that do not answer the close: the listeners' stop cuts them.
+        }
     }
 
     private void sweep() {
