@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,9 +18,14 @@ import java.nio.charset.StandardCharsets;
  * <p>Thread-safe.
  */
 final class Json {
-    /** For what clients send: duplicate keys refused, at most 64 levels of nesting. */
+    /**
+     * For what clients send: duplicate keys refused, at most 64 levels of nesting; and written
+     * back compact — a character outside the BMP as its four UTF-8 bytes, not as two {@code \\u}
+     * escapes of six (Jackson's default), which made a client's data up to six times its size.
+     */
     static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
             .build();
 
