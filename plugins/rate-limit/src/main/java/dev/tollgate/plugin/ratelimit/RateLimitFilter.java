@@ -1,0 +1,222 @@
+package dev.tollgate.plugin.ratelimit;
+
+import dev.tollgate.api.ErrorCode;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.PluginConfig;
+import dev.tollgate.api.PluginContext;
+import dev.tollgate.api.health.Health;
+import dev.tollgate.api.http.Exchange;
+import dev.tollgate.api.http.Filter;
+import dev.tollgate.api.http.FilterFactory;
+import dev.tollgate.api.http.Headers;
+import dev.tollgate.api.metrics.Metrics;
+import dev.tollgate.plugin.ratelimit.internal.Decision;
+import dev.tollgate.plugin.ratelimit.internal.LocalStore;
+import dev.tollgate.plugin.ratelimit.internal.Policy;
+import dev.tollgate.plugin.ratelimit.internal.PolicyKeys;
+import dev.tollgate.plugin.ratelimit.internal.RateLimitSettings;
+import dev.tollgate.plugin.ratelimit.internal.RedisConnection;
+import dev.tollgate.plugin.ratelimit.internal.RedisStore;
+import dev.tollgate.plugin.ratelimit.internal.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The {@code rate-limit} filter: checks each request against the configured policies, refuses it
+ * with 429 {@code TOO_MANY_REQUESTS} (and {@code Retry-After}) when one is exhausted, and sends
+ * the IETF {@code RateLimit-Policy} and {@code RateLimit} fields (draft-ietf-httpapi-ratelimit-headers)
+ * on every response, errors of later filters and the backend included.
+ *
+ * <p>Policies are checked in their configured order and the first refusal stops: a request
+ * refused by a later policy has consumed a unit of the earlier ones (as in Envoy and Kong), but
+ * never one of the refusing policy, so a client hammering a limit is admitted again as soon as
+ * the window allows.
+ */
+public final class RateLimitFilter implements Filter {
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
+    static final String OUTCOME_ADMITTED = "admitted";
+    static final String OUTCOME_LIMITED = "limited";
+    static final String OUTCOME_STORE_FAILURE = "store-failure";
+
+    private final RateLimitSettings settings;
+    private final PolicyKeys keys;
+    private final Store store;
+    private final LocalStore localStore;
+    private final ScheduledExecutorService scheduler;
+    private final Map<String, Metrics.Counter> decisions = new HashMap<>();
+    private final Metrics.Timer redisLatency;
+    private final Metrics.Counter redisErrors;
+    private final AtomicReference<String> outage = new AtomicReference<>();
+
+    private RateLimitFilter(RateLimitSettings settings, PluginContext context, String name) {
+        this.settings = requireNonNull(settings, "settings is null");
+        this.keys = new PolicyKeys(settings.policies());
+        this.scheduler = context.scheduler();
+        Metrics metrics = context.metrics();
+        Metrics.Counter full = metrics.counter("local_store_full", "filter", name);
+        this.localStore = LocalStore.create(settings.maxTrackedKeys(), scheduler, full::increment);
+        for (Policy policy : settings.policies()) {
+            for (String outcome : List.of(OUTCOME_ADMITTED, OUTCOME_LIMITED, OUTCOME_STORE_FAILURE)) {
+                decisions.put(policy.name() + '\n' + outcome,
+                        metrics.counter("decisions", "filter", name, "policy", policy.name(), "outcome", outcome));
+            }
+        }
+        metrics.gauge("tracked_keys", localStore::trackedKeys, "filter", name);
+        if (settings.redis().isPresent()) {
+            RedisConnection connection = context.shared(new RedisConnection.Key(settings.redis().get()),
+                    () -> RedisConnection.start(settings.redis().get(), context.blockingExecutor(), context.scheduler()));
+            this.store = new RedisStore(connection);
+            this.redisLatency = metrics.timer("redis_latency", "filter", name);
+            this.redisErrors = metrics.counter("redis_errors", "filter", name);
+            context.registerHealth("store " + name, () -> {
+                String reason = outage.get();
+                return reason == null ? Health.up() : Health.degraded("Redis store failing (" + reason + "); "
+                        + (settings.failOpen() ? "admitting, counted per instance" : "refusing with 503"));
+            });
+        }
+        else {
+            this.store = localStore;
+            this.redisLatency = null;
+            this.redisErrors = null;
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> filter(Exchange exchange, Chain chain) {
+        List<PolicyKeys.Check> checks = keys.checks(exchange);
+        if (checks.isEmpty()) {
+            return chain.proceed(exchange);
+        }
+        return decideInOrder(checks, 0, new ArrayList<>(checks.size())).thenCompose(decided -> {
+            Decision last = decided.get(decided.size() - 1);
+            if (!last.admitted()) {
+                return CompletableFuture.failedStage(limited(last, decided));
+            }
+            return chain.proceed(exchange).thenRun(() -> addHeaders(exchange.response().headers(), decided));
+        });
+    }
+
+    private CompletionStage<List<Decision>> decideInOrder(List<PolicyKeys.Check> checks, int index, List<Decision> decided) {
+        if (index == checks.size()) {
+            return CompletableFuture.completedFuture(decided);
+        }
+        PolicyKeys.Check check = checks.get(index);
+        return decide(check.policy(), check.key()).thenCompose(decision -> {
+            decided.add(decision);
+            count(decision.policy(), decision.admitted() ? OUTCOME_ADMITTED : OUTCOME_LIMITED);
+            return decision.admitted() ? decideInOrder(checks, index + 1, decided) : CompletableFuture.completedFuture(decided);
+        });
+    }
+
+    private CompletionStage<Decision> decide(Policy policy, String key) {
+        if (store == localStore) {
+            return CompletableFuture.completedFuture(localStore.decideNow(policy, key));
+        }
+        long started = System.nanoTime();
+        CompletableFuture<Decision> bounded = new CompletableFuture<>();
+        ScheduledFuture<?> timeout = scheduler.schedule(
+                () -> bounded.completeExceptionally(new TimeoutException("no answer within " + settings.storeTimeout().toMillis() + " ms")),
+                settings.storeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        CompletionStage<Decision> reply;
+        try {
+            reply = store.decide(policy, key);
+        }
+        catch (RuntimeException e) {
+            reply = CompletableFuture.failedStage(e);
+        }
+        reply.whenComplete((decision, failure) -> {
+            timeout.cancel(false);
+            if (failure == null) {
+                redisLatency.record(System.nanoTime() - started);
+                bounded.complete(decision);
+            }
+            else {
+                bounded.completeExceptionally(failure);
+            }
+        });
+        return bounded.handle((decision, failure) -> {
+            if (failure == null) {
+                recovered();
+                return decision;
+            }
+            return storeFailed(policy, key, failure);
+        });
+    }
+
+    private Decision storeFailed(Policy policy, String key, Throwable failure) {
+        redisErrors.increment();
+        count(policy, OUTCOME_STORE_FAILURE);
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String reason = String.valueOf(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+        if (outage.compareAndSet(null, reason)) {
+            LOG.warn("The Redis rate-limit store fails ({}): {} until it answers again", reason,
+                    settings.failOpen() ? "admitting requests counted by this instance alone" : "refusing requests with 503");
+        }
+        if (settings.failOpen()) {
+            return localStore.decideNow(policy, key);
+        }
+        throw new GatewayException(ErrorCode.UNAVAILABLE, "rate limits cannot be checked now").withHeader("Retry-After", "1");
+    }
+
+    private void recovered() {
+        String previous = outage.get();
+        if (previous != null && outage.compareAndSet(previous, null)) {
+            LOG.info("The Redis rate-limit store answers again: limits are shared by every instance again");
+        }
+    }
+
+    private void count(Policy policy, String outcome) {
+        decisions.get(policy.name() + '\n' + outcome).increment();
+    }
+
+    private GatewayException limited(Decision refused, List<Decision> decided) {
+        GatewayException limited = new GatewayException(ErrorCode.TOO_MANY_REQUESTS,
+                "rate limit '" + refused.policy().name() + "' reached");
+        limited.withHeader("Retry-After", Long.toString(Math.max(1, refused.resetSeconds())));
+        RateLimitHeaders.of(decided, settings.legacyHeaders()).forEach(limited::withHeader);
+        return limited;
+    }
+
+    private void addHeaders(Headers headers, List<Decision> decided) {
+        RateLimitHeaders.of(decided, settings.legacyHeaders()).forEach(headers::set);
+    }
+
+    @Override
+    public int order() {
+        return Order.RATE_LIMIT;
+    }
+
+    @Override
+    public void close() {
+        localStore.close();
+        store.close();
+    }
+
+    /** Creates {@code rate-limit} filters. */
+    public static final class Factory implements FilterFactory {
+        @Override
+        public String name() {
+            return "rate-limit";
+        }
+
+        @Override
+        public Filter create(PluginConfig config, PluginContext context) {
+            return new RateLimitFilter(RateLimitSettings.read(config, context), context, config.path());
+        }
+    }
+}
