@@ -61,6 +61,7 @@ public final class RateLimitFilter implements Filter {
     private final Metrics.Timer redisLatency;
     private final Metrics.Counter redisErrors;
     private final AtomicReference<String> outage = new AtomicReference<>();
+    private volatile boolean closed;
 
     private RateLimitFilter(RateLimitSettings settings, PluginContext context, String name) {
         this.settings = requireNonNull(settings, "settings is null");
@@ -164,6 +165,7 @@ public final class RateLimitFilter implements Filter {
                 ? failure.getCause() : failure;
         String reason = String.valueOf(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
         if (outage.compareAndSet(null, reason)) {
+            scheduleProbe();
             LOG.warn("The Redis rate-limit store fails ({}): {} until it answers again", reason,
                     settings.failOpen() ? "admitting requests counted by this instance alone" : "refusing requests with 503");
         }
@@ -171,6 +173,35 @@ public final class RateLimitFilter implements Filter {
             return localStore.decideNow(policy, key);
         }
         throw new GatewayException(ErrorCode.UNAVAILABLE, "rate limits cannot be checked now").withHeader("Retry-After", "1");
+    }
+
+    /**
+     * While the store fails, probes it every second, so that recovery (and /health) does not wait
+     * for a request to come by.
+     */
+    private void scheduleProbe() {
+        if (closed) {
+            return;
+        }
+        try {
+            scheduler.schedule(() -> {
+                if (outage.get() == null || closed) {
+                    return;
+                }
+                ((RedisStore) store).probe().toCompletableFuture().orTimeout(settings.storeTimeout().toNanos(), TimeUnit.NANOSECONDS)
+                        .whenComplete((ignored, failure) -> {
+                            if (failure == null) {
+                                recovered();
+                            }
+                            else {
+                                scheduleProbe();
+                            }
+                        });
+            }, 1, TimeUnit.SECONDS);
+        }
+        catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("Not probing the Redis store: the scheduler is shut down");
+        }
     }
 
     private void recovered() {
@@ -203,6 +234,7 @@ public final class RateLimitFilter implements Filter {
 
     @Override
     public void close() {
+        closed = true;
         localStore.close();
         store.close();
     }

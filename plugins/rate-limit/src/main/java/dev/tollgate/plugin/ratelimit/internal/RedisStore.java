@@ -56,6 +56,15 @@ public final class RedisStore implements Store {
         return reply.thenApply(values -> bucket ? bucketDecision(policy, values) : windowDecision(policy, values));
     }
 
+    /** Completes when Redis answers a trivial script; fails when it does not (or is not connected). */
+    public CompletionStage<Void> probe() {
+        RScript script = connection.script();
+        if (script == null) {
+            return CompletableFuture.failedStage(new IllegalStateException("not connected to Redis yet"));
+        }
+        return script.<Long>evalAsync(RScript.Mode.READ_ONLY, "return 1", RScript.ReturnType.INTEGER).thenApply(one -> null);
+    }
+
     /** The Redis key of a policy's key, hash-tagged. */
     public static String redisKey(Policy policy, String key) {
         String tagged = policy.name() + ":" + key;
