@@ -224,7 +224,7 @@ public final class RateLimitFilter implements Filter {
     }
 
     private void addHeaders(Headers headers, List<Decision> decided) {
-        RateLimitHeaders.of(decided, settings.legacyHeaders()).forEach(headers::set);
+        RateLimitHeaders.addTo(headers, decided, settings.legacyHeaders());
     }
 
     @Override

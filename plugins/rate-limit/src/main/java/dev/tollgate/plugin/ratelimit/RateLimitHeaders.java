@@ -1,5 +1,6 @@
 package dev.tollgate.plugin.ratelimit;
 
+import dev.tollgate.api.http.Headers;
 import dev.tollgate.plugin.ratelimit.internal.Decision;
 
 import java.util.Comparator;
@@ -16,6 +17,33 @@ import java.util.stream.Collectors;
  */
 final class RateLimitHeaders {
     private RateLimitHeaders() {
+    }
+
+    /**
+     * Adds the fields to a response that may already carry some, from another rate-limit filter
+     * further down the chain (or the backend): the structured lists are joined, so each policy
+     * checked is listed once per filter; the legacy fields are those of the tightest policy.
+     */
+    static void addTo(Headers headers, List<Decision> decisions, boolean legacy) {
+        Map<String, String> fields = of(decisions, legacy);
+        boolean tighter = legacy && remaining(headers.get("X-RateLimit-Remaining")) > Long.parseLong(fields.get("X-RateLimit-Remaining"));
+        fields.forEach((name, value) -> {
+            String existing = headers.get(name);
+            if (name.startsWith("RateLimit")) {
+                headers.set(name, existing == null || existing.isEmpty() ? value : value + ", " + existing);
+            }
+            else if (tighter) {
+                headers.set(name, value);
+            }
+        });
+    }
+
+    /** A legacy remaining count already on the response; none (or not a count) counts as unlimited. */
+    private static long remaining(String value) {
+        if (value == null || value.isEmpty() || value.length() > 18 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return Long.MAX_VALUE;
+        }
+        return Long.parseLong(value);
     }
 
     static Map<String, String> of(List<Decision> decisions, boolean legacy) {

@@ -49,6 +49,9 @@ class RateLimitGatewayTest {
                           { id = open-users, path = "/open-users", endpoint = test-echo, filters = [per-user] }
                           { id = tenant-a, path = "/tenant/a", endpoint = test-echo, filters = [per-tenant-route] }
                           { id = tenant-b, path = "/tenant/b", endpoint = test-echo, filters = [per-tenant-route] }
+                          { id = two-filters, path = "/two-filters", endpoint = test-echo, filters = [
+                              { type = rate-limit, legacy-headers = true, policies = [ { name = outer, key = ip, limit = 5, window = 1m } ] }
+                              { type = rate-limit, legacy-headers = true, policies = [ { name = inner, key = ip, limit = 2, window = 1m } ] } ] }
                         ]
                         """)
                 .start();
@@ -128,5 +131,22 @@ class RateLimitGatewayTest {
         HttpResponse<String> withoutKey = get("/tenant/a");
         assertThat(withoutKey.statusCode()).as("no X-Tenant: the policy is skipped").isEqualTo(200);
         assertThat(withoutKey.headers().firstValue("RateLimit")).isEmpty();
+    }
+
+    @Test
+    void twoFiltersListTheirPoliciesTogether() throws Exception {
+        HttpResponse<String> first = get("/two-filters");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("RateLimit-Policy")).hasValue("\"outer\";q=5;w=60, \"inner\";q=2;w=60");
+        assertThat(first.headers().allValues("RateLimit")).hasSize(1);
+        assertThat(first.headers().firstValue("RateLimit").orElseThrow()).matches("\"outer\";r=4;t=\\d+, \"inner\";r=1;t=\\d+");
+        assertThat(first.headers().firstValue("X-RateLimit-Limit")).as("the tightest policy").hasValue("2");
+        assertThat(first.headers().firstValue("X-RateLimit-Remaining")).hasValue("1");
+        assertThat(get("/two-filters").statusCode()).isEqualTo(200);
+        HttpResponse<String> refused = get("/two-filters");
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValue("\"outer\";q=5;w=60, \"inner\";q=2;w=60");
+        assertThat(refused.headers().firstValue("RateLimit").orElseThrow()).matches("\"outer\";r=2;t=\\d+, \"inner\";r=0;t=\\d+");
+        assertThat(refused.headers().firstValue("X-RateLimit-Remaining")).hasValue("0");
     }
 }
