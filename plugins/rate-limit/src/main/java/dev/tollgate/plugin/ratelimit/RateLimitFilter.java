@@ -41,10 +41,10 @@ import static java.util.Objects.requireNonNull;
  * the IETF {@code RateLimit-Policy} and {@code RateLimit} fields (draft-ietf-httpapi-ratelimit-headers)
  * on every response, errors of later filters and the backend included.
  *
- * <p>Policies are checked in their configured order and the first refusal stops: a request
- * refused by a later policy has consumed a unit of the earlier ones (as in Envoy and Kong), but
- * never one of the refusing policy, so a client hammering a limit is admitted again as soon as
- * the window allows.
+ * <p>Policies are checked in their configured order and the first refusal stops; the units the
+ * earlier policies counted for the refused request are given back ({@code Store.refund}), so that
+ * only admitted requests consume quota and a client hammering a limit is admitted again as soon
+ * as the window allows.
  */
 public final class RateLimitFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
@@ -102,30 +102,64 @@ public final class RateLimitFilter implements Filter {
         if (checks.isEmpty()) {
             return chain.proceed(exchange);
         }
-        return decideInOrder(checks, 0, new ArrayList<>(checks.size())).thenCompose(decided -> {
-            Decision last = decided.get(decided.size() - 1);
+        List<Decided> decided = new ArrayList<>(checks.size());
+        return decideInOrder(checks, 0, decided).thenCompose(last -> {
             if (!last.admitted()) {
-                return CompletableFuture.failedStage(limited(last, decided));
+                List<Decision> shown = refundAdmissions(decided);
+                shown.add(last);
+                return CompletableFuture.failedStage(limited(last, shown));
             }
-            return chain.proceed(exchange).thenRun(() -> addHeaders(exchange.response().headers(), decided));
+            List<Decision> decisions = decided.stream().map(Decided::decision).toList();
+            return chain.proceed(exchange).thenRun(() -> addHeaders(exchange.response().headers(), decisions));
         });
     }
 
-    private CompletionStage<List<Decision>> decideInOrder(List<PolicyKeys.Check> checks, int index, List<Decision> decided) {
-        if (index == checks.size()) {
-            return CompletableFuture.completedFuture(decided);
-        }
+    /** An admission, with the key and the store that counted it (the local one when failing open). */
+    private record Decided(Decision decision, String key, Store store) {
+    }
+
+    /**
+     * Decides the checks from {@code index} on, adding admissions to {@code decided}; completes
+     * with the last decision: a refusal, or the last admission. A store failure that refuses
+     * (fail-closed) gives back the admissions already counted and fails.
+     */
+    private CompletionStage<Decision> decideInOrder(List<PolicyKeys.Check> checks, int index, List<Decided> decided) {
         PolicyKeys.Check check = checks.get(index);
-        return decide(check.policy(), check.key()).thenCompose(decision -> {
-            decided.add(decision);
+        return decide(check.policy(), check.key()).handle((outcome, failure) -> {
+            if (failure != null) {
+                refundAdmissions(decided);
+                return CompletableFuture.<Decision>failedStage(failure);
+            }
+            Decision decision = outcome.decision();
             count(decision.policy(), decision.admitted() ? OUTCOME_ADMITTED : OUTCOME_LIMITED);
-            return decision.admitted() ? decideInOrder(checks, index + 1, decided) : CompletableFuture.completedFuture(decided);
-        });
+            if (!decision.admitted()) {
+                return CompletableFuture.completedFuture(decision);
+            }
+            decided.add(outcome);
+            return index + 1 == checks.size() ? CompletableFuture.completedFuture(decision) : decideInOrder(checks, index + 1, decided);
+        }).thenCompose(stage -> stage);
     }
 
-    private CompletionStage<Decision> decide(Policy policy, String key) {
+    /**
+     * Gives back what the admissions of a request that is refused after all consumed: only admitted
+     * requests consume quota. Returns the admissions as they stand after the refund, for the headers.
+     */
+    private List<Decision> refundAdmissions(List<Decided> admissions) {
+        List<Decision> refunded = new ArrayList<>(admissions.size() + 1);
+        for (Decided admission : admissions) {
+            admission.store().refund(admission.decision(), admission.key()).whenComplete((ignored, failure) -> {
+                if (failure != null) {
+                    LOG.debug("Could not refund an admission of policy '{}': {}", admission.decision().policy().name(), failure.toString());
+                }
+            });
+            refunded.add(admission.decision().refunded());
+        }
+        return refunded;
+    }
+
+    private CompletionStage<Decided> decide(Policy policy, String key) {
         if (store == localStore) {
-            return CompletableFuture.completedFuture(localStore.decideNow(policy, key));
+            return CompletableFuture.completedFuture(new Decided(localStore.decideNow(policy, key), key, localStore));
         }
         long started = System.nanoTime();
         CompletableFuture<Decision> bounded = new CompletableFuture<>();
@@ -152,9 +186,9 @@ public final class RateLimitFilter implements Filter {
         return bounded.handle((decision, failure) -> {
             if (failure == null) {
                 recovered();
-                return decision;
+                return new Decided(decision, key, store);
             }
-            return storeFailed(policy, key, failure);
+            return new Decided(storeFailed(policy, key, failure), key, localStore);
         });
     }
 

@@ -49,6 +49,9 @@ class RateLimitGatewayTest {
                           { id = open-users, path = "/open-users", endpoint = test-echo, filters = [per-user] }
                           { id = tenant-a, path = "/tenant/a", endpoint = test-echo, filters = [per-tenant-route] }
                           { id = tenant-b, path = "/tenant/b", endpoint = test-echo, filters = [per-tenant-route] }
+                          { id = refund, path = "/refund", endpoint = test-echo, filters = [
+                              { type = rate-limit, policies = [ { name = first, key = ip, limit = 5, window = 1h }
+                                                                { name = second, key = "header:X-Second", limit = 1, window = 1h } ] } ] }
                           { id = two-filters, path = "/two-filters", endpoint = test-echo, filters = [
                               { type = rate-limit, legacy-headers = true, policies = [ { name = outer, key = ip, limit = 5, window = 1m } ] }
                               { type = rate-limit, legacy-headers = true, policies = [ { name = inner, key = ip, limit = 2, window = 1m } ] } ] }
@@ -131,6 +134,20 @@ class RateLimitGatewayTest {
         HttpResponse<String> withoutKey = get("/tenant/a");
         assertThat(withoutKey.statusCode()).as("no X-Tenant: the policy is skipped").isEqualTo(200);
         assertThat(withoutKey.headers().firstValue("RateLimit")).isEmpty();
+    }
+
+    @Test
+    void aRequestRefusedByALaterPolicyConsumesNothing() throws Exception {
+        assertThat(get("/refund", "X-Second", "s").headers().firstValue("RateLimit").orElseThrow())
+                .matches("\"first\";r=4;t=\\d+, \"second\";r=0;t=\\d+");
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> refused = get("/refund", "X-Second", "s");
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("RateLimit").orElseThrow())
+                    .as("first's unit given back").matches("\"first\";r=4;t=\\d+, \"second\";r=0;t=\\d+");
+        }
+        // Without X-Second only first is checked: it has counted the one admitted request.
+        assertThat(get("/refund").headers().firstValue("RateLimit").orElseThrow()).matches("\"first\";r=3;t=\\d+");
     }
 
     @Test

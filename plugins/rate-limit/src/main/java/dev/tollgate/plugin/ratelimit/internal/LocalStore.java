@@ -129,7 +129,21 @@ public final class LocalStore implements Store {
                     + "until idle keys expire", maxKeys);
         }
         long wait = policy.algorithm() == Policy.Algorithm.TOKEN_BUCKET ? BucketEntry.interval(policy) : policy.window().toNanos();
-        return new Decision(policy, false, 0, Math.min(wait, 1_000_000_000L));
+        return Decision.refused(policy, Math.min(wait, 1_000_000_000L));
+    }
+
+    @Override
+    public CompletionStage<Void> refund(Decision admission, String key) {
+        refundNow(admission, key);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** {@link #refund}, at once. */
+    public void refundNow(Decision admission, String key) {
+        Entry entry = entries.get(admission.policy().name() + POLICY_SEPARATOR + key);
+        if (entry != null && admission.admitted()) {
+            entry.refund(admission);
+        }
     }
 
     /** Removes the idle entries; runs every second. */
@@ -168,6 +182,9 @@ public final class LocalStore implements Store {
 
         /** The decision, or null when this entry has been retired by the sweep. */
         abstract Decision decide(long now);
+
+        /** Takes back the unit {@code admission} counted, if the state still holds it. */
+        abstract void refund(Decision admission);
 
         /** Marks the entry dead if its state is that of a fresh one; true if it is (now) dead. */
         abstract boolean retireIfIdle(long now);
@@ -211,10 +228,30 @@ public final class LocalStore implements Store {
                 }
                 double estimate = SlidingWindow.estimate(previous, current, elapsed, window);
                 if (estimate + 1 > policy.limit()) {
-                    return new Decision(policy, false, 0, SlidingWindow.wait(policy.limit(), previous, current, elapsed, window));
+                    return Decision.refused(policy, SlidingWindow.wait(policy.limit(), previous, current, elapsed, window));
                 }
                 if (state.compareAndSet(seen, new Window(index, previous, current + 1))) {
-                    return SlidingWindow.admitted(policy, previous, current + 1, elapsed, window);
+                    return SlidingWindow.admitted(policy, index, previous, current + 1, elapsed, window);
+                }
+            }
+        }
+
+        @Override
+        void refund(Decision admission) {
+            while (true) {
+                Window seen = state.get();
+                Window refunded;
+                if (seen != DEAD && seen.index() == admission.window() && seen.current() > 0) {
+                    refunded = new Window(seen.index(), seen.previous(), seen.current() - 1);
+                }
+                else if (seen != DEAD && seen.index() == admission.window() + 1 && seen.previous() > 0) {
+                    refunded = new Window(seen.index(), seen.previous() - 1, seen.current());
+                }
+                else {
+                    return;
+                }
+                if (state.compareAndSet(seen, refunded)) {
+                    return;
                 }
             }
         }
@@ -253,11 +290,21 @@ public final class LocalStore implements Store {
                 long next = Math.max(seen, now) + interval;
                 long ahead = next - now;
                 if (ahead > tolerance) {
-                    return new Decision(policy, false, 0, ahead - tolerance);
+                    return Decision.refused(policy, ahead - tolerance);
                 }
                 if (theoreticalArrival.compareAndSet(seen, next)) {
                     long remaining = (tolerance - ahead) / interval;
-                    return new Decision(policy, true, remaining, remaining > 0 ? ahead : ahead - tolerance + interval);
+                    return new Decision(policy, true, remaining, remaining > 0 ? ahead : ahead - tolerance + interval, 0);
+                }
+            }
+        }
+
+        @Override
+        void refund(Decision admission) {
+            while (true) {
+                long seen = theoreticalArrival.get();
+                if (seen == DEAD || theoreticalArrival.compareAndSet(seen, seen - interval)) {
+                    return;
                 }
             }
         }

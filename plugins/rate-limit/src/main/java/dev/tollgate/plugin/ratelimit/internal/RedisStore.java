@@ -43,17 +43,32 @@ public final class RedisStore implements Store {
         if (script == null) {
             return CompletableFuture.failedStage(new IllegalStateException("not connected to Redis yet"));
         }
-        String redisKey = redisKey(policy, key);
         boolean bucket = policy.algorithm() == Policy.Algorithm.TOKEN_BUCKET;
-        Object[] arguments = {bucket ? "tb" : "sw", Long.toString(policy.limit()),
-                Long.toString(policy.window().toNanos() / 1000), Long.toString(policy.burst())};
+        return call(script, policy, key, bucket ? "tb" : "sw", 0)
+                .thenApply(values -> bucket ? bucketDecision(policy, values) : windowDecision(policy, values));
+    }
+
+    @Override
+    public CompletionStage<Void> refund(Decision admission, String key) {
+        RScript script = connection.script();
+        if (script == null || !admission.admitted()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Policy policy = admission.policy();
+        boolean bucket = policy.algorithm() == Policy.Algorithm.TOKEN_BUCKET;
+        return call(script, policy, key, bucket ? "refund-tb" : "refund-sw", admission.window()).thenApply(ignored -> null);
+    }
+
+    /** One script call, EVALSHA first, EVAL when the server does not have the script. */
+    private static CompletionStage<List<Long>> call(RScript script, Policy policy, String key, String operation, long window) {
+        String redisKey = redisKey(policy, key);
+        Object[] arguments = {operation, Long.toString(policy.limit()), Long.toString(policy.window().toNanos() / 1000),
+                Long.toString(policy.burst()), Long.toString(window)};
         List<Object> keys = List.of(redisKey);
-        CompletionStage<List<Long>> reply = script.<List<Long>>evalShaAsync(redisKey, RScript.Mode.READ_WRITE, SHA,
-                RScript.ReturnType.MULTI, keys, arguments)
+        return script.<List<Long>>evalShaAsync(redisKey, RScript.Mode.READ_WRITE, SHA, RScript.ReturnType.MULTI, keys, arguments)
                 .exceptionallyCompose(failure -> isNoScript(failure)
                         ? script.evalAsync(redisKey, RScript.Mode.READ_WRITE, SCRIPT, RScript.ReturnType.MULTI, keys, arguments)
                         : CompletableFuture.failedStage(failure));
-        return reply.thenApply(values -> bucket ? bucketDecision(policy, values) : windowDecision(policy, values));
     }
 
     /** Completes when Redis answers a trivial script; fails when it does not (or is not connected). */
@@ -75,7 +90,8 @@ public final class RedisStore implements Store {
     }
 
     private static Decision bucketDecision(Policy policy, List<Long> values) {
-        return new Decision(policy, values.get(0) == 1, values.get(1), values.get(2) * 1000);
+        return values.get(0) == 1 ? new Decision(policy, true, values.get(1), values.get(2) * 1000, 0)
+                : Decision.refused(policy, values.get(2) * 1000);
     }
 
     private static Decision windowDecision(Policy policy, List<Long> values) {
@@ -84,9 +100,9 @@ public final class RedisStore implements Store {
         long current = values.get(2);
         long elapsed = values.get(3) * 1000;
         if (values.get(0) == 1) {
-            return SlidingWindow.admitted(policy, previous, current, elapsed, window);
+            return SlidingWindow.admitted(policy, values.get(4), previous, current, elapsed, window);
         }
-        return new Decision(policy, false, 0, SlidingWindow.wait(policy.limit(), previous, current, elapsed, window));
+        return Decision.refused(policy, SlidingWindow.wait(policy.limit(), previous, current, elapsed, window));
     }
 
     private static boolean isNoScript(Throwable failure) {

@@ -34,10 +34,10 @@ final class SlidingWindow {
      * The decision for an admitted request, the counts including it: with quota left, reset is the
      * end of the current window; with none, when the next request would be admitted.
      */
-    static Decision admitted(Policy policy, long previous, long current, long elapsed, long window) {
+    static Decision admitted(Policy policy, long index, long previous, long current, long elapsed, long window) {
         double estimate = estimate(previous, current, elapsed, window);
         long remaining = (long) Math.floor(policy.limit() - estimate);
         long reset = remaining > 0 ? window - elapsed : wait(policy.limit(), previous, current, elapsed, window);
-        return new Decision(policy, true, remaining, reset);
+        return new Decision(policy, true, remaining, reset, index);
     }
 }

@@ -11,6 +11,13 @@ public interface Store extends AutoCloseable {
      */
     CompletionStage<Decision> decide(Policy policy, String key);
 
+    /**
+     * Gives back the unit an admission consumed, for a request that a later policy refused, so
+     * that only admitted requests consume quota. Best effort: a window already forgotten, or a
+     * store failing, refunds nothing. Must not block.
+     */
+    CompletionStage<Void> refund(Decision admission, String key);
+
     @Override
     void close();
 }

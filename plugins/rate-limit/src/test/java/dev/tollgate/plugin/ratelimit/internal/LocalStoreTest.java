@@ -95,6 +95,29 @@ class LocalStoreTest {
     }
 
     @Test
+    void refundGivesBackTheUnitOfBothAlgorithms() {
+        LocalStore store = store(100);
+        Policy sliding = window("sliding", 2, Duration.ofSeconds(1));
+        Policy tokens = bucket("tokens", 2, Duration.ofSeconds(1), 2);
+        for (Policy policy : List.of(sliding, tokens)) {
+            Decision first = store.decideNow(policy, "a");
+            store.decideNow(policy, "a");
+            assertThat(store.decideNow(policy, "a").admitted()).isFalse();
+            store.refundNow(first, "a");
+            assertThat(store.decideNow(policy, "a").admitted()).as(policy.name() + ": one unit back").isTrue();
+            assertThat(store.decideNow(policy, "a").admitted()).as(policy.name() + ": only one").isFalse();
+        }
+        // An admission counted in the previous window is taken from the previous count.
+        now.set(20 * SECOND);
+        Decision earlier = store.decideNow(sliding, "b");
+        store.decideNow(sliding, "b");
+        now.set(21 * SECOND);
+        assertThat(store.decideNow(sliding, "b").admitted()).as("the previous window weighs 2").isFalse();
+        store.refundNow(earlier, "b");
+        assertThat(store.decideNow(sliding, "b").admitted()).isTrue();
+    }
+
+    @Test
     void boundedRefusingNewKeysAndForgettingIdleOnes() {
         LocalStore store = store(3);
         Policy policy = window("per-ip", 2, Duration.ofSeconds(1));

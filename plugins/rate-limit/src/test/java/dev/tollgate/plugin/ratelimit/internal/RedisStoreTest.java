@@ -138,6 +138,20 @@ class RedisStoreTest {
     }
 
     @Test
+    void refundGivesBackTheUnitOfBothAlgorithms() throws Exception {
+        for (Policy.Algorithm algorithm : Policy.Algorithm.values()) {
+            Policy policy = policy(algorithm, 2, Duration.ofMinutes(1), 2);
+            Decision first = decide(policy, "k");
+            assertThat(decide(policy, "k").admitted()).isTrue();
+            assertThat(decide(policy, "k").admitted()).isFalse();
+            store.refund(first, "k").toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(decide(policy, "k").admitted()).as(algorithm.configName() + ": one unit back").isTrue();
+            assertThat(decide(policy, "k").admitted()).as(algorithm.configName() + ": only one").isFalse();
+            assertThat(Long.parseLong(cli("PTTL", RedisStore.redisKey(policy, "k")))).as("the TTL kept").isPositive();
+        }
+    }
+
+    @Test
     void scriptLoadedAgainAfterFlush() throws Exception {
         Policy policy = policy(Policy.Algorithm.SLIDING_WINDOW, 5, Duration.ofMinutes(1), 5);
         assertThat(decide(policy, "k").admitted()).isTrue();
