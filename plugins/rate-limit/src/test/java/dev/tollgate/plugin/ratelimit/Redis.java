@@ -80,15 +80,28 @@ final class Redis {
     /** A {@code redis-server} of the test's own on a free port; nothing persisted, DEBUG enabled. */
     static final class Server implements AutoCloseable {
         private final int port;
+        private final List<String> extraArguments;
         private Process process;
 
-        private Server(int port) {
+        private Server(int port, List<String> extraArguments) {
             this.port = port;
+            this.extraArguments = List.copyOf(extraArguments);
         }
 
         static Server onFreePort() {
+            return new Server(freePort(), List.of());
+        }
+
+        /** A cluster-enabled node keeping its cluster state in {@code directory}, not started. */
+        static Server clusterNodeOnFreePort(java.nio.file.Path directory) {
+            int port = freePort();
+            return new Server(port, List.of("--dir", directory.toString(), "--cluster-enabled", "yes",
+                    "--cluster-config-file", "nodes-" + port + ".conf"));
+        }
+
+        private static int freePort() {
             try (ServerSocket socket = new ServerSocket(0)) {
-                return new Server(socket.getLocalPort());
+                return socket.getLocalPort();
             }
             catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -109,9 +122,10 @@ final class Redis {
                 throw new IllegalStateException("These tests need " + SERVER + " (Debian package redis-server)");
             }
             try {
-                process = new ProcessBuilder(List.of(SERVER, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                        "--save", "", "--appendonly", "no", "--enable-debug-command", "yes"))
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                List<String> command = new ArrayList<>(List.of(SERVER, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                        "--save", "", "--appendonly", "no", "--enable-debug-command", "yes"));
+                command.addAll(extraArguments);
+                process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             }
             catch (IOException e) {
                 throw new UncheckedIOException("cannot start " + SERVER, e);
