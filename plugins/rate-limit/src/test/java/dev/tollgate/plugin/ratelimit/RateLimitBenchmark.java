@@ -42,6 +42,7 @@ public final class RateLimitBenchmark {
         int accuracySeconds = args.length > 1 ? Integer.parseInt(args[1]) : 12;
         local(rounds);
         redis(rounds);
+        redissonRateLimiter(rounds);
         accuracy(accuracySeconds);
     }
 
@@ -127,6 +128,60 @@ public final class RateLimitBenchmark {
             finally {
                 connection.close();
             }
+        }
+    }
+
+    /**
+     * Redisson's {@code RRateLimiter} for comparison (the issue asks to keep the better): one
+     * limiter per key, its rate set once per key beforehand (as it requires), then
+     * {@code tryAcquireAsync} one at a time and 64 in flight.
+     */
+    private static void redissonRateLimiter(int rounds) throws Exception {
+        org.redisson.config.Config config = new org.redisson.config.Config();
+        config.setCodec(org.redisson.client.codec.StringCodec.INSTANCE);
+        config.useSingleServer().setAddress("redis://127.0.0.1:6379");
+        org.redisson.api.RedissonClient redisson = org.redisson.Redisson.create(config);
+        try {
+            String prefix = "bench-rrl-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+            org.redisson.api.RRateLimiter[] limiters = new org.redisson.api.RRateLimiter[1024];
+            for (int i = 0; i < limiters.length; i++) {
+                limiters[i] = redisson.getRateLimiter(prefix + i);
+                limiters[i].trySetRate(org.redisson.api.RateType.OVERALL, 1_000_000, Duration.ofMinutes(1));
+                limiters[i].expire(Duration.ofMinutes(5));
+            }
+            for (int i = 0; i < 5000; i++) {
+                limiters[i & 1023].tryAcquireAsync().toCompletableFuture().get();
+            }
+            double[] micros = new double[rounds];
+            double[] perSecond = new double[rounds];
+            for (int round = 0; round < rounds; round++) {
+                int sequential = 3000;
+                long started = System.nanoTime();
+                for (int i = 0; i < sequential; i++) {
+                    limiters[i & 1023].tryAcquireAsync().toCompletableFuture().get();
+                }
+                micros[round] = (System.nanoTime() - started) / 1000.0 / sequential;
+                int concurrent = 30_000;
+                Semaphore inFlight = new Semaphore(64);
+                List<CompletableFuture<Boolean>> all = new ArrayList<>(concurrent);
+                started = System.nanoTime();
+                for (int i = 0; i < concurrent; i++) {
+                    inFlight.acquire();
+                    CompletableFuture<Boolean> acquired = limiters[i & 1023].tryAcquireAsync().toCompletableFuture();
+                    acquired.whenComplete((ignored, failure) -> inFlight.release());
+                    all.add(acquired);
+                }
+                CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get();
+                perSecond[round] = concurrent / ((System.nanoTime() - started) / 1e9);
+            }
+            System.out.printf("redisson RRateLimiter      one at a time: %6.0f µs/decision; 64 in flight: %7.0f decisions/s (medians of %d rounds; %s µs, %s /s)%n",
+                    median(micros), median(perSecond), rounds, Arrays.toString(round(micros)), Arrays.toString(round(perSecond)));
+            for (org.redisson.api.RRateLimiter limiter : limiters) {
+                limiter.delete();
+            }
+        }
+        finally {
+            redisson.shutdown();
         }
     }
 
