@@ -166,4 +166,20 @@ class RateLimitGatewayTest {
         assertThat(refused.headers().firstValue("RateLimit").orElseThrow()).matches("\"outer\";r=2;t=\\d+, \"inner\";r=0;t=\\d+");
         assertThat(refused.headers().firstValue("X-RateLimit-Remaining")).hasValue("0");
     }
+
+    @Test
+    void metricsOfDecisionsAndTrackedKeys() throws Exception {
+        get("/tenant/a", "X-Tenant", "metrics");
+        get("/tenant/a", "X-Tenant", "metrics");
+        String metrics = get("/metrics").body();
+        assertThat(metrics.lines().filter(line -> line.startsWith("tollgate_rate_limit_decisions")
+                && line.contains("policy=\"tenant-route\"") && line.contains("outcome=\"admitted\"")))
+                .as(metrics).isNotEmpty();
+        assertThat(metrics.lines().filter(line -> line.startsWith("tollgate_rate_limit_decisions")
+                && line.contains("policy=\"tenant-route\"") && line.contains("outcome=\"limited\"")))
+                .as(metrics).isNotEmpty();
+        assertThat(metrics.lines().filter(line -> line.startsWith("tollgate_rate_limit_tracked_keys") && !line.endsWith(" 0.0")
+                && !line.endsWith(" 0")))
+                .as(metrics).isNotEmpty();
+    }
 }
