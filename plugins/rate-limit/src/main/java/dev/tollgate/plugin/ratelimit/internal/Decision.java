@@ -28,7 +28,7 @@ public record Decision(Policy policy, boolean admitted, long remaining, long res
 
     /** This admission as it stands once refunded: one more request left. */
     public Decision refunded() {
-        return new Decision(policy, admitted, Math.min(remaining + 1, policy.limit()), resetNanos, window);
+        return new Decision(policy, admitted, Math.min(remaining + 1, policy.burst()), resetNanos, window);
     }
 
     /** {@link #resetNanos} in whole seconds, rounded up: a client waiting that long is not refused for being early. */
