@@ -204,7 +204,7 @@ class ReloadTest {
     void theConfigurationFileIsReadAgainAndWatchedWhenAsked() throws Exception {
         Path file = home.resolve("gateway.conf");
         String defaults = """
-                gateway.server { host = "127.0.0.1", http.port = 0, https.enabled = false }
+                gateway.server { host = "127.0.0.1", http.port = 0, https.enabled = false, management.port = 0 }
                 gateway.reload.watch = true
                 """;
         Files.writeString(file, defaults + "gateway.routes = [ { path = \"/a\", endpoint = test-echo } ]\n");

@@ -35,7 +35,7 @@ import static java.util.Objects.requireNonNull;
  * {@link #onHeaders}) and the exchange's end on the server's threads. The outcome is decided by
  * a compare-and-set on {@link #state}, the relay by a count of {@link #arrivals}.
  */
-final class BackendCall implements Response.Listener, ResponseBodyPublisher.Listener {
+final class BackendCall implements Call, Response.Listener, ResponseBodyPublisher.Listener {
     private static final AtomicIntegerFieldUpdater<BackendCall> STATE = AtomicIntegerFieldUpdater.newUpdater(BackendCall.class, "state");
     private static final AtomicIntegerFieldUpdater<BackendCall> ARRIVALS = AtomicIntegerFieldUpdater.newUpdater(BackendCall.class, "arrivals");
     private static final AtomicIntegerFieldUpdater<BackendCall> CLOSED = AtomicIntegerFieldUpdater.newUpdater(BackendCall.class, "closed");
@@ -46,7 +46,7 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
     private final ProxyExchange owner;
     private final Attempt attempt;
     private final InstanceTarget target;
-    private final CompletableFuture<Outcome<BackendCall>> outcome = new CompletableFuture<>();
+    private final CompletableFuture<Outcome<Call>> outcome = new CompletableFuture<>();
     private volatile int state;
     /** The delivery and the body's content source (or the response's failure before one) each arrive once; the second relays. */
     private volatile int arrivals;
@@ -68,12 +68,14 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
     }
 
     /** Completes with the attempt's outcome: at the response headers, or when none will come; never exceptionally. */
-    CompletionStage<Outcome<BackendCall>> outcome() {
+    @Override
+    public CompletionStage<Outcome<Call>> outcome() {
         return outcome;
     }
 
     /** Builds the request and sends it to the instance. */
-    void send() {
+    @Override
+    public void send() {
         HttpBackend backend = owner.backend();
         RouteSettings route = owner.route();
         var exchange = owner.exchange();
@@ -113,7 +115,8 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
     }
 
     /** Aborts the request (the client went away); the outcome arrives through {@link #onComplete}. */
-    void abort(Throwable cause) {
+    @Override
+    public void abort(Throwable cause) {
         BackendRequest outgoing = request;
         if (outgoing != null) {
             outgoing.abort(cause);
@@ -124,7 +127,8 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
      * The loop delivered this call's response: it is relayed once the body's content source is
      * there too. If the exchange has ended, the response is abandoned instead.
      */
-    void deliver() {
+    @Override
+    public void deliver() {
         delivered = true;
         // Set before reading the exchange's end, which sets its flag before reading this one's: one of the two closes.
         if (owner.hasEnded()) {
@@ -136,7 +140,8 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
     }
 
     /** The loop discarded this call's response (a retry replaces it): aborted, its body never read. */
-    void discard() {
+    @Override
+    public void discard() {
         discarded = true;
         Response discardedResponse = response;
         if (discardedResponse != null) {
@@ -148,7 +153,8 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
      * The exchange ended: after a failure, or with the body never relayed (a filter replaced the
      * response), the instance's response is abandoned, and a delivered call's attempt closed.
      */
-    void exchangeEnded(Throwable failure) {
+    @Override
+    public void exchangeEnded(Throwable failure) {
         ResponseBodyPublisher body = publisher;
         if (failure != null || body == null || !body.isSubscribed()) {
             abort(failure != null ? failure : new CancellationException("the response was not relayed"));
@@ -226,7 +232,7 @@ final class BackendCall implements Response.Listener, ResponseBodyPublisher.List
             owner.fail(Failures.bodyFailure(owner.backend().name(), failure));
             return;
         }
-        owner.relay(response);
+        owner.relay(response.getStatus(), response.getVersion(), response.getHeaders(), response::getTrailers);
         ResponseBodyPublisher body = new ResponseBodyPublisher(source, this);
         publisher = body;
         owner.exchange().response().setBody(body);

@@ -14,11 +14,13 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * it on the selector thread that read the bytes).
  *
  * <p>A plugin-wide shared resource: started for the first service and stopped by the runtime when
- * no service of any live configuration uses it. Each service's selector holds a pool thread for
- * good, so the pool grows by one per service ({@link #clientStarted}/{@link #clientStopped}).
+ * no service of any live configuration uses it. Each service's two selectors (Jetty's client, and
+ * the gateway's own HTTP/1.1 connections) hold a pool thread each for good, so the pool grows by
+ * two per service ({@link #clientStarted}/{@link #clientStopped}).
  * Thread-safe.
  */
 final class ClientResources implements AutoCloseable {
+    private static final int SELECTORS_PER_SERVICE = 2;
     private final int threadsSetting;
     private final QueuedThreadPool threads;
     private final ScheduledExecutorScheduler scheduler;
@@ -43,7 +45,7 @@ final class ClientResources implements AutoCloseable {
      */
     static ClientResources start(int threads) {
         int size = threads > 0 ? threads : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-        QueuedThreadPool pool = new QueuedThreadPool(size + 1, Math.min(2, size));
+        QueuedThreadPool pool = new QueuedThreadPool(size + SELECTORS_PER_SERVICE, Math.min(2, size));
         pool.setName("tollgate-http-backend");
         pool.setDaemon(true);
         ScheduledExecutorScheduler timer = new ScheduledExecutorScheduler("tollgate-http-backend-scheduler", true);
@@ -59,16 +61,16 @@ final class ClientResources implements AutoCloseable {
         return new ClientResources(size, pool, timer);
     }
 
-    /** A service's client started: it holds one more pool thread (its selector). */
+    /** A service's clients started: they hold two more pool threads (their selectors). */
     synchronized void clientStarted() {
         clients++;
-        threads.setMaxThreads(threadsSetting + Math.max(1, clients));
+        threads.setMaxThreads(threadsSetting + SELECTORS_PER_SERVICE * Math.max(1, clients));
     }
 
     /** A service's client stopped. */
     synchronized void clientStopped() {
         clients = Math.max(0, clients - 1);
-        threads.setMaxThreads(threadsSetting + Math.max(1, clients));
+        threads.setMaxThreads(threadsSetting + SELECTORS_PER_SERVICE * Math.max(1, clients));
     }
 
     QueuedThreadPool threads() {

@@ -59,24 +59,30 @@ final class HttpBackend implements Backend {
     private final String[] principalHeaderNames;
     private final Upstream upstream;
     private final HttpClient client;
+    /** The gateway's own HTTP/1.1 connections: their sockets and selector. */
+    private final ClientConnector http1Connector;
+    private final Http1Connection.Settings http1Settings;
     private final ServiceMetrics metrics;
     private final ClientResources resources;
     private final Map<URI, InstanceTarget> targets = new ConcurrentHashMap<>();
     private final Subscription watch;
     private volatile boolean closed;
 
-    private HttpBackend(String name, ServiceSettings settings, Upstream upstream, HttpClient client, Metrics metrics,
-                        ClientResources resources) {
+    private HttpBackend(String name, ServiceSettings settings, Upstream upstream, HttpClient client, ClientConnector http1Connector,
+                        Metrics metrics, ClientResources resources) {
         this.name = requireNonNull(name, "name is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.principalHeaderNames = settings.principalHeaders().names();
         this.upstream = requireNonNull(upstream, "upstream is null");
         this.client = requireNonNull(client, "client is null");
+        this.http1Connector = requireNonNull(http1Connector, "http1Connector is null");
+        this.http1Settings = new Http1Connection.Settings(settings.maxResponseHeaderSize(), settings.pool().maxRequestsPerConnection(),
+                settings.timeouts().idle().toMillis(), resources.scheduler());
         this.metrics = new ServiceMetrics(requireNonNull(metrics, "metrics is null"), name);
         this.resources = requireNonNull(resources, "resources is null");
         ServiceMetrics.registerPoolGauges(metrics, name,
-                () -> sumPools(AbstractConnectionPool::getActiveConnectionCount),
-                () -> sumPools(AbstractConnectionPool::getIdleConnectionCount),
+                () -> sumPools(AbstractConnectionPool::getActiveConnectionCount, Http1Pool::activeCount),
+                () -> sumPools(AbstractConnectionPool::getIdleConnectionCount, Http1Pool::idleCount),
                 this::queuedRequests);
         this.watch = upstream.watch(this::instancesChanged);
     }
@@ -87,19 +93,16 @@ final class HttpBackend implements Backend {
      */
     static HttpBackend start(String name, ServiceSettings settings, Upstream upstream, ClientResources resources, Metrics metrics) {
         resources.clientStarted();
-        HttpClient client;
+        HttpClient client = null;
+        ClientConnector http1Connector = null;
         try {
             client = newClient(name, settings, upstream.tls(), resources);
-        }
-        catch (RuntimeException e) {
-            resources.clientStopped();
-            throw e;
-        }
-        try {
-            return new HttpBackend(name, settings, upstream, client, metrics, resources);
+            http1Connector = newHttp1Connector(name, settings, resources);
+            return new HttpBackend(name, settings, upstream, client, http1Connector, metrics, resources);
         }
         catch (RuntimeException e) {
             LifeCycle.stop(client);
+            LifeCycle.stop(http1Connector);
             resources.clientStopped();
             throw e;
         }
@@ -148,6 +151,30 @@ final class HttpBackend implements Backend {
         client.getProtocolHandlers().clear();
         client.getProtocolHandlers().put(new ContinueProtocolHandler());
         return client;
+    }
+
+    /**
+     * The sockets of the gateway's own HTTP/1.1 connections: one selector on the plugin's shared
+     * threads, buffers and scheduler. Connections run their reads on the selector thread (their
+     * callbacks are non-blocking), and so does the relay of a response to the client.
+     */
+    private static ClientConnector newHttp1Connector(String name, ServiceSettings settings, ClientResources resources) {
+        ClientConnector connector = new ClientConnector();
+        connector.setExecutor(resources.threads());
+        connector.setScheduler(resources.scheduler());
+        connector.setByteBufferPool(resources.buffers());
+        connector.setSelectors(1);
+        connector.setConnectTimeout(settings.timeouts().connect());
+        connector.setIdleTimeout(settings.timeouts().idle());
+        connector.setTCPNoDelay(true);
+        try {
+            connector.start();
+        }
+        catch (Exception e) {
+            LifeCycle.stop(connector);
+            throw new IllegalStateException("cannot start the HTTP/1.1 connector of service '" + name + "': " + e.getMessage(), e);
+        }
+        return connector;
     }
 
     /** The service's TLS settings as Jetty's: trust, host name checks, the client certificate (mutual TLS). */
@@ -212,8 +239,17 @@ final class HttpBackend implements Backend {
         Destination destination = client.resolveDestination(new Origin(jettyScheme, new Origin.Address(address.host(), address.port()), null,
                 protocol));
         boolean http2Only = protocol.getProtocols().stream().allMatch(name -> name.equals("h2") || name.equals("h2c"));
+        boolean http1Only = protocol.getProtocols().equals(List.of("http/1.1"));
+        Http1Pool http1 = !secure && http1Only
+                ? new Http1Pool(http1Connector, unbracketed(address.host()), address.port(), http1Settings,
+                        settings.pool().maxConnectionsPerInstance(), settings.pool().maxQueuedRequestsPerInstance())
+                : null;
         return new InstanceTarget(instance.address(), destination, URI.create(jettyScheme + "://" + address.authority()), address.authority(),
-                http2Only);
+                http2Only, http1);
+    }
+
+    private static String unbracketed(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     /** HTTP/2 only: ALPN h2 over TLS, prior knowledge in clear text. */
@@ -229,6 +265,9 @@ final class HttpBackend implements Backend {
         }
         for (InstanceTarget target : List.copyOf(targets.values())) {
             if (!present.contains(target.address()) && targets.remove(target.address(), target)) {
+                if (target.http1() != null) {
+                    target.http1().close();
+                }
                 Destination destination = target.destination();
                 client.removeDestination(destination);
                 if (destination.getConnectionPool() instanceof AbstractConnectionPool pool && pool.getActiveConnectionCount() == 0
@@ -240,11 +279,14 @@ final class HttpBackend implements Backend {
         }
     }
 
-    private int sumPools(ToIntFunction<AbstractConnectionPool> count) {
+    private int sumPools(ToIntFunction<AbstractConnectionPool> count, ToIntFunction<Http1Pool> http1Count) {
         int sum = 0;
         for (InstanceTarget target : targets.values()) {
             if (target.destination().getConnectionPool() instanceof AbstractConnectionPool pool) {
                 sum += count.applyAsInt(pool);
+            }
+            if (target.http1() != null) {
+                sum += http1Count.applyAsInt(target.http1());
             }
         }
         return sum;
@@ -256,6 +298,9 @@ final class HttpBackend implements Backend {
             if (target.destination() instanceof HttpDestination destination) {
                 sum += destination.getQueuedRequestCount();
             }
+            if (target.http1() != null) {
+                sum += target.http1().queuedCount();
+            }
         }
         return sum;
     }
@@ -265,7 +310,13 @@ final class HttpBackend implements Backend {
         closed = true;
         try {
             watch.close();
+            for (InstanceTarget target : targets.values()) {
+                if (target.http1() != null) {
+                    target.http1().close();
+                }
+            }
             LifeCycle.stop(client);
+            LifeCycle.stop(http1Connector);
             targets.clear();
         }
         finally {

@@ -18,8 +18,10 @@ import static java.util.Objects.requireNonNull;
  * @param authority {@code host:port} of the instance
  * @param http2Only whether every connection to it speaks HTTP/2 (h2c, or a service forcing h2), so
  *        request trailers never change the request's framing
+ * @param http1 the gateway's own HTTP/1.1 connections to it, for a clear-text HTTP/1.1 instance;
+ *        null when only Jetty's client speaks its protocol (TLS, HTTP/2)
  */
-record InstanceTarget(URI address, Destination destination, URI origin, String authority, boolean http2Only) {
+record InstanceTarget(URI address, Destination destination, URI origin, String authority, boolean http2Only, Http1Pool http1) {
     InstanceTarget {
         requireNonNull(address, "address is null");
         requireNonNull(destination, "destination is null");

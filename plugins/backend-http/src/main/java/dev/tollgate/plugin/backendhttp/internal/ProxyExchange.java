@@ -7,7 +7,7 @@ import dev.tollgate.api.http.Headers;
 import dev.tollgate.api.upstream.Attempt;
 import dev.tollgate.api.upstream.Outcome;
 import dev.tollgate.api.upstream.Upstream;
-import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -17,13 +17,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * One exchange proxied to a service: the request prepared once (path, body bridge), its attempts
  * run by the runtime's retry loop ({@link Upstream#execute}) — this is the loop's
- * {@link Upstream.Execution}, each attempt a {@link BackendCall} — and the delivered response
+ * {@link Upstream.Execution}, each attempt a {@link Call} — and the delivered response
  * relayed.
  *
  * <p>{@link #start} prepares the path and the body and hands the exchange to the loop. The
@@ -38,7 +39,7 @@ import static java.util.Objects.requireNonNull;
  * completed the previous attempt, or on the runtime's scheduler after a back-off, one at a time;
  * the exchange's end comes on the server's threads. State shared between them is volatile.
  */
-final class ProxyExchange implements Upstream.Execution<BackendCall>, BiConsumer<BackendCall, Throwable> {
+final class ProxyExchange implements Upstream.Execution<Call>, BiConsumer<Call, Throwable> {
     private final HttpBackend backend;
     private final RouteSettings route;
     private final Exchange exchange;
@@ -47,7 +48,7 @@ final class ProxyExchange implements Upstream.Execution<BackendCall>, BiConsumer
     private String query;
     private RequestBodyBridge body;
     private boolean expectsContinue;
-    private volatile BackendCall current;
+    private volatile Call current;
     private volatile boolean ended;
     private volatile Throwable endedWith;
 
@@ -102,7 +103,7 @@ final class ProxyExchange implements Upstream.Execution<BackendCall>, BiConsumer
 
     /** Sends the request to the attempt's instance; the stage completes at its response headers or failure. */
     @Override
-    public CompletionStage<Outcome<BackendCall>> attempt(Attempt attempt) {
+    public CompletionStage<Outcome<Call>> attempt(Attempt attempt) {
         if (backend.isClosed()) {
             return CompletableFuture.completedFuture(Outcome.failure(Attempt.Failure.CANCELLED, stopped()));
         }
@@ -113,7 +114,8 @@ final class ProxyExchange implements Upstream.Execution<BackendCall>, BiConsumer
         catch (RuntimeException e) {
             return CompletableFuture.completedFuture(Outcome.failure(Attempt.Failure.CONNECT, e));
         }
-        BackendCall call = new BackendCall(this, attempt, target);
+        // The gateway's own HTTP/1.1 connections where they apply; Jetty's client for TLS, HTTP/2 and Expect: 100-continue.
+        Call call = target.http1() != null && !expectsContinue ? new Http1Call(this, attempt, target) : new BackendCall(this, attempt, target);
         current = call;
         call.send();
         if (ended) {
@@ -130,13 +132,13 @@ final class ProxyExchange implements Upstream.Execution<BackendCall>, BiConsumer
 
     /** A response a retry replaces, or that came after the client left: aborted, its body never read. */
     @Override
-    public void discard(BackendCall call) {
+    public void discard(Call call) {
         call.discard();
     }
 
     /** The loop's end: the delivered call's response is relayed, or the exchange fails. */
     @Override
-    public void accept(BackendCall delivered, Throwable failure) {
+    public void accept(Call delivered, Throwable failure) {
         if (failure != null) {
             fail(failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure);
             return;
@@ -166,12 +168,12 @@ final class ProxyExchange implements Upstream.Execution<BackendCall>, BiConsumer
     // --- outcome
 
     /** Copies the instance's status and headers to the client's response; the body follows. */
-    void relay(Response response) {
+    void relay(int status, HttpVersion version, HttpFields headers, Supplier<HttpFields> trailers) {
         Exchange.Response out = exchange.response();
-        out.setStatus(response.getStatus());
-        ResponseHeaderWriter.write(response.getHeaders(), response.getVersion(), out.headers(), route.via());
-        if (mayCarryTrailers(response)) {
-            out.setTrailers(() -> toHeaders(response.getTrailers()));
+        out.setStatus(status);
+        ResponseHeaderWriter.write(headers, version, out.headers(), route.via());
+        if (trailers != null && mayCarryTrailers(headers)) {
+            out.setTrailers(() -> toHeaders(trailers.get()));
         }
     }
 
@@ -180,8 +182,8 @@ final class ProxyExchange implements Upstream.Execution<BackendCall>, BiConsumer
      * client that can take them (HTTP/2, or TE: trailers), since announcing trailers turns an
      * HTTP/1.1 response chunked.
      */
-    private boolean mayCarryTrailers(Response response) {
-        if (response.getHeaders().contains(HttpHeader.CONTENT_LENGTH)) {
+    private boolean mayCarryTrailers(HttpFields headers) {
+        if (headers.contains(HttpHeader.CONTENT_LENGTH)) {
             return false;
         }
         Exchange.Request request = exchange.request();
@@ -226,7 +228,7 @@ final class ProxyExchange implements Upstream.Execution<BackendCall>, BiConsumer
     private void exchangeCompleted(Throwable failure) {
         endedWith = failure;
         ended = true;
-        BackendCall call = current;
+        Call call = current;
         if (call != null) {
             call.exchangeEnded(failure);
         }

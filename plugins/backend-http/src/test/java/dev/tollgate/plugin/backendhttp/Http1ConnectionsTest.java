@@ -1,0 +1,181 @@
+package dev.tollgate.plugin.backendhttp;
+
+import dev.tollgate.plugin.backendhttp.ScriptedBackend.Reply;
+import dev.tollgate.runtime.testing.TestGateway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+import static dev.tollgate.plugin.backendhttp.ScriptedBackend.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The gateway's own HTTP/1.1 connections to clear-text instances ({@code Http1Connection} and
+ * {@code Http1Pool}) against a backend whose bytes are scripted: connections kept and reused,
+ * bounded and queued, dropped when the instance closes them (said or unsaid) or after
+ * {@code max-requests-per-connection}, bodies ended by the close, interim responses, early
+ * answers to uploads, and malformed responses.
+ */
+class Http1ConnectionsTest {
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private ScriptedBackend backend;
+    private TestGateway gateway;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private void start(Function<String, Reply> script, String serviceOptions) throws Exception {
+        backend = new ScriptedBackend(script);
+        gateway = TestGateway.builder().plugin("backend-http", new HttpBackendPlugin()).config("""
+                services { svc { backend = http, instances = ["%s"], passive-health.enabled = false, circuit-breaker.enabled = false %s } }
+                routes = [ { path = "/**", service = svc } ]
+                """.formatted(backend.url(), serviceOptions)).start();
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(gateway.http(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void sequentialRequestsShareOneConnection() throws Exception {
+        start(head -> Reply.keep(ok("hello")), "");
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> response = get("/hello");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("hello");
+        }
+        assertThat(backend.requests()).isEqualTo(20);
+        assertThat(backend.connections()).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentRequestsOpenAtMostTheMaximumAndTheRestWait() throws Exception {
+        start(head -> Reply.keep(ok("slow")).delayed(50), ", pool.max-connections-per-instance = 2");
+        List<HttpClient> clients = new ArrayList<>();
+        List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            clients.add(own);
+            responses.add(own.sendAsync(HttpRequest.newBuilder(gateway.http("/slow")).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            assertThat(response.get().statusCode()).isEqualTo(200);
+            assertThat(response.get().body()).isEqualTo("slow");
+        }
+        assertThat(backend.requests()).isEqualTo(8);
+        assertThat(backend.connections()).isEqualTo(2);
+    }
+
+    @Test
+    void aConnectionTheInstanceClosedWhileIdleIsNotUsedAgain() throws Exception {
+        // A keep-alive response, then the instance drops the connection without saying so.
+        start(head -> Reply.close(ok("once")), "");
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> response = get("/once");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("once");
+            Thread.sleep(100);
+        }
+        assertThat(backend.requests()).isEqualTo(5);
+        assertThat(backend.connections()).isEqualTo(5);
+    }
+
+    @Test
+    void connectionCloseInTheResponseIsHonoured() throws Exception {
+        start(head -> Reply.close("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbye"), "");
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> response = get("/bye");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("bye");
+        }
+        assertThat(backend.connections()).isEqualTo(3);
+    }
+
+    @Test
+    void aConnectionServesAtMostMaxRequestsPerConnection() throws Exception {
+        start(head -> Reply.keep(ok("n")), ", pool.max-requests-per-connection = 3");
+        for (int i = 0; i < 7; i++) {
+            assertThat(get("/n").statusCode()).isEqualTo(200);
+        }
+        assertThat(backend.connections()).isEqualTo(3);
+    }
+
+    @Test
+    void aBodyEndedByTheCloseIsRelayedWhole() throws Exception {
+        String body = "x".repeat(100_000);
+        start(head -> Reply.close("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body), "");
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> response = get("/until-close");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo(body);
+        }
+        assertThat(backend.connections()).isEqualTo(2);
+    }
+
+    @Test
+    void anInterimResponseIsSkippedForTheFinalOne() throws Exception {
+        start(head -> Reply.keep("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" + ok("final")), "");
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> response = get("/hints");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("final");
+        }
+        assertThat(backend.connections()).isEqualTo(1);
+    }
+
+    @Test
+    void anEarlyAnswerToAnUploadIsRelayedAndItsConnectionClosed() throws Exception {
+        start(head -> head.startsWith("POST")
+                ? Reply.keep("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo big!").early()
+                : Reply.keep(ok("fine")), "");
+        byte[] upload = new byte[4 * 1024 * 1024];
+        HttpResponse<String> refused = client.send(HttpRequest.newBuilder(gateway.http("/upload"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(upload)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(413);
+        assertThat(refused.body()).isEqualTo("too big!");
+        HttpResponse<String> next = get("/after");
+        assertThat(next.statusCode()).isEqualTo(200);
+        assertThat(next.body()).isEqualTo("fine");
+        assertThat(backend.connections()).isEqualTo(2);
+    }
+
+    @Test
+    void aMalformedResponseIsABadGatewayAndTheConnectionIsDropped() throws Exception {
+        start(head -> head.contains("/broken") ? Reply.keep("HTTP/1.1 2x0 Nonsense\r\n\r\n") : Reply.keep(ok("fine")), "");
+        HttpResponse<String> broken = get("/broken");
+        assertThat(broken.statusCode()).isEqualTo(502);
+        assertThat(broken.body()).contains("\"code\":\"BAD_GATEWAY\"");
+        assertThat(get("/fine").body()).isEqualTo("fine");
+        // Each malformed answer (a GET is tried again) cost its connection; the good one got a new one.
+        assertThat(backend.connections()).isEqualTo(backend.requests());
+    }
+
+    @Test
+    void headAndNoContentResponsesEndWithoutABody() throws Exception {
+        start(head -> head.startsWith("HEAD")
+                ? Reply.keep("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n")
+                : Reply.keep("HTTP/1.1 204 No Content\r\n\r\n"), "");
+        HttpResponse<String> head = client.send(HttpRequest.newBuilder(gateway.http("/h")).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Length")).hasValue("1234");
+        HttpResponse<String> empty = get("/empty");
+        assertThat(empty.statusCode()).isEqualTo(204);
+        assertThat(empty.body()).isEmpty();
+        assertThat(backend.connections()).isEqualTo(1);
+    }
+}
