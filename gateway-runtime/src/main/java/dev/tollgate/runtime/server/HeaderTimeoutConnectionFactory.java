@@ -21,6 +21,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class HeaderTimeoutConnectionFactory extends HttpConnectionFactory {
     private static final Logger LOG = LoggerFactory.getLogger(HeaderTimeoutConnectionFactory.class);
+    /**
+     * Inline resumes of a connection closer together than this form one chain (a pipelined backlog
+     * answered at once: the next resume follows the previous one within microseconds); a resume
+     * after a longer pause — a proxied response's round trip — starts a new chain.
+     */
+    static final long CHAIN_GAP_NANOS = 200_000;
 
     private final long timeoutNanos;
 
@@ -58,6 +64,7 @@ final class HeaderTimeoutConnectionFactory extends HttpConnectionFactory {
         private Scheduler.Task pending;
         /** Resumes run on an asking thread in a row; only touched from the connection's serialized callbacks. */
         private volatile int inlineResumes;
+        private volatile long lastInlineEndNanos = System.nanoTime();
         private volatile boolean resumingInline;
         private volatile boolean dispatched;
 
@@ -69,6 +76,11 @@ final class HeaderTimeoutConnectionFactory extends HttpConnectionFactory {
 
         @Override
         public boolean tryResumeInline(int limit) {
+            if (!resumingInline && System.nanoTime() - lastInlineEndNanos > CHAIN_GAP_NANOS) {
+                // The previous inline resume ended a while ago: this response completed on its own
+                // (a proxied answer arriving), not as the next link of a backlog answered at once.
+                inlineResumes = 0;
+            }
             return ++inlineResumes <= limit;
         }
 
@@ -80,6 +92,7 @@ final class HeaderTimeoutConnectionFactory extends HttpConnectionFactory {
             }
             finally {
                 resumingInline = false;
+                lastInlineEndNanos = System.nanoTime();
             }
         }
 

@@ -13,13 +13,16 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * for more), so they run on the thread that completed the response, as nginx's event loop would.
  *
  * <p>The bound: a client that pipelines requests answered at once (404s, an in-memory endpoint)
- * would otherwise have each response resume the connection on the same borrowed thread — a
- * backend client's selector, whose other connections would wait. A connection is resumed on the
- * asking thread at most {@value #INLINE_RESUMES} times in a row
- * ({@link HeaderTimeoutConnectionFactory.ResumableConnection#tryResumeInline}); the next resume
- * goes to this pool — as do all later ones while the connection works off its backlog — and the
- * count starts again when the selector wakes the connection for new bytes. A client that does
- * not pipeline never reaches the bound.
+ * would otherwise have each response resume the connection on the same borrowed thread, nested in
+ * the previous resume — a backend client's selector, whose other connections would wait. A
+ * connection is resumed on the asking thread at most {@value #INLINE_RESUMES} times nested in one
+ * another ({@link HeaderTimeoutConnectionFactory.ResumableConnection#tryResumeInline}); the next
+ * resume goes to this pool — as do all later ones while the connection works off its backlog —
+ * and the count starts again when the selector wakes the connection for new bytes, or a response
+ * completes outside any resume of the connection (a proxied answer: each such resume reads one
+ * request and hands it on, so it holds the thread only briefly). A client under load whose next
+ * request has arrived by the time its response completes is thus resumed inline every time,
+ * without a hand-off (measured: a thread hand-off per request under wrk load before).
  */
 final class ResumingThreadPool extends QueuedThreadPool {
     /** Resumes of one connection on the asking thread in a row, before one goes to the pool. */

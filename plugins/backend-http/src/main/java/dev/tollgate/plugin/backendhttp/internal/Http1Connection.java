@@ -62,7 +62,7 @@ import static java.util.Objects.requireNonNull;
  */
 final class Http1Connection extends AbstractConnection implements HttpParser.ResponseHandler {
     /** Settings shared by the connections to one service. */
-    record Settings(int maxResponseHeaderSize, int maxRequestsPerConnection, long idleTimeoutMillis, Scheduler scheduler) {
+    record Settings(int maxResponseHeaderSize, long idleTimeoutMillis, Scheduler scheduler) {
         Settings {
             requireNonNull(scheduler, "scheduler is null");
         }
@@ -87,7 +87,6 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
     private final CyclicTimeout responseTimeout;
     private Phase phase = Phase.IDLE;
     private boolean gone;
-    private int requests;
     private volatile Http1Call call;
     /** The exchange whose response timeout runs: a late expiry must not hit the next exchange. */
     private volatile Http1Call timed;
@@ -182,7 +181,6 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             lastWritten = false;
             responseComplete = false;
         }
-        requests++;
         getEndPoint().setIdleTimeout(idleTimeoutMillis);
         new RequestWriter(exchange, request, body).iterate();
         if (getEndPoint().isOpen()) {
@@ -588,7 +586,7 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
      * decides when they are; a request not sent whole (the instance answered early) closes it.
      */
     private void finishMessage(Http1Call exchange) {
-        boolean reusable = persistent && !eof && !input.hasRemaining() && requests < maxRequests();
+        boolean reusable = persistent && !eof && !input.hasRemaining();
         boolean now;
         synchronized (this) {
             if (call != exchange || phase == Phase.CLOSED) {
@@ -618,11 +616,6 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             getEndPoint().tryFillInterested(readCallback);
         }
         pool.release(this, reusable);
-    }
-
-    private int maxRequests() {
-        int max = settings.maxRequestsPerConnection();
-        return max > 0 ? max : Integer.MAX_VALUE;
     }
 
     private boolean isPersistent() {

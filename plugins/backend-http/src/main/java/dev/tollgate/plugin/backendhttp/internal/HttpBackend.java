@@ -76,8 +76,8 @@ final class HttpBackend implements Backend {
         this.upstream = requireNonNull(upstream, "upstream is null");
         this.client = requireNonNull(client, "client is null");
         this.http1Connector = requireNonNull(http1Connector, "http1Connector is null");
-        this.http1Settings = new Http1Connection.Settings(settings.maxResponseHeaderSize(), settings.pool().maxRequestsPerConnection(),
-                settings.timeouts().idle().toMillis(), resources.scheduler());
+        this.http1Settings = new Http1Connection.Settings(settings.maxResponseHeaderSize(), settings.timeouts().idle().toMillis(),
+                resources.scheduler());
         this.metrics = new ServiceMetrics(requireNonNull(metrics, "metrics is null"), name);
         this.resources = requireNonNull(resources, "resources is null");
         ServiceMetrics.registerPoolGauges(metrics, name,
