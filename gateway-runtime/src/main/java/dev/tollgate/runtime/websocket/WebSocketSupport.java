@@ -132,7 +132,7 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
     }
 
     GatewaySession register(Exchange exchange, CoreSession coreSession, WebSocketSettings settings) {
-        GatewaySession session = new GatewaySession("ws-" + ids.incrementAndGet(), exchange, coreSession, settings, statistics);
+        GatewaySession session = new GatewaySession(ids.incrementAndGet(), exchange, coreSession, settings, statistics);
         sessions.add(session);
         statistics.opened.increment();
         return session;
