@@ -21,7 +21,8 @@
 # (connections per second, 2000), MAX_PENDING (handshakes in flight, 1024: below somaxconn 4096),
 # SLOW_CONSUMER (the hub's policy for a full client queue: drop-oldest or close; drop-oldest),
 # PUBLISH (redis or hub; default redis when the bridge is there), REDIS (127.0.0.1:6379),
-# JAVA_OPTS (the gateway's), CLIENT_JAVA_OPTS (the load processes', -Xmx1g -XX:+UseParallelGC).
+# JAVA_OPTS (the gateway's), CLIENT_JAVA_OPTS (the load processes', -Xmx1g -XX:+UseParallelGC),
+# DISTRIBUTION (the gateway to run, distribution/target/gateway: another build for an A/B run).
 set -eu
 cd "$(dirname "$0")/.."
 connections=${1:-1000}
@@ -37,7 +38,7 @@ max_pending=${MAX_PENDING:-1024}
 slow_consumer=${SLOW_CONSUMER:-drop-oldest}
 redis=${REDIS:-127.0.0.1:6379}
 client_java_opts=${CLIENT_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}
-home=$PWD/distribution/target/gateway
+home=${DISTRIBUTION:-$PWD/distribution/target/gateway}
 port=19300
 drain=2
 [ -x "$home/bin/gateway" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 1; }
@@ -150,6 +151,7 @@ heap_kib() { # forces a full GC, then reads the heap in use from /metrics
 rss_kib() { ps -o rss= -p "$gateway_pid" | tr -d ' '; }
 open_files() { ls "/proc/$gateway_pid/fd" | wc -l; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+system_ticks() { awk '{print $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 hub_connections() { curl -fs "http://127.0.0.1:$((port + 1))/metrics" | awk '/^tollgate_websocket_hub_connections /{printf "%d", $2}'; }
 
 # A short run first, so that the WebSocket, hub and bus code is loaded before the baseline.
@@ -159,6 +161,7 @@ echo "priming the gateway (50 connections, 2 s) ..." >&2
 grep -q " errors=0$" "$work/prime.log" || { echo "the priming run saw errors:" >&2; tail -8 "$work/prime.log" >&2; exit 1; }
 sleep 2
 
+jcmd "$gateway_pid" GC.class_histogram >"$work/histogram-before.txt"
 heap_before=$(heap_kib)
 rss_before=$(rss_kib)
 files_before=$(open_files)
@@ -202,6 +205,7 @@ ticks=$(getconf CLK_TCK)
 idle_start=$(cpu_ticks "$gateway_pid")
 sleep 5
 idle_cpu=$(awk -v t="$ticks" -v a="$idle_start" -v b="$(cpu_ticks "$gateway_pid")" 'BEGIN {printf "%.1f", (b - a) / t / 5 * 100}')
+jcmd "$gateway_pid" GC.class_histogram >"$work/histogram-connected.txt"
 heap_after=$(heap_kib)
 rss_after=$(rss_kib)
 files_after=$(open_files)
@@ -220,12 +224,14 @@ until [ -f "$work/sync/published" ] || [ "$warmup" = 0 ]; do
   sleep 0.1
 done
 gateway_cpu_measured=$(cpu_ticks "$gateway_pid")
+gateway_system_measured=$(system_ticks "$gateway_pid")
 client_cpu_measured=0
 for pid in $client_pids; do client_cpu_measured=$((client_cpu_measured + $(cpu_ticks "$pid"))); done
 measured_ms=$(date +%s%3N)
 until [ -f "$work/sync/result-0" ]; do alive_or_fail; sleep 0.1; done
 end_ms=$(date +%s%3N)
 gateway_cpu_end=$(cpu_ticks "$gateway_pid")
+gateway_system_end=$(system_ticks "$gateway_pid")
 client_cpu_end=0
 for pid in $client_pids; do client_cpu_end=$((client_cpu_end + $(cpu_ticks "$pid"))); done
 for pid in $client_pids; do wait "$pid" || true; done
@@ -254,15 +260,36 @@ awk -v n="$subscribed" -v failed="$failed" -v hb="$heap_before" -v ha="$heap_aft
   }
   printf "RSS after the publishing run: %.1f MiB\n", re / mib
 }'
+# What the connections hold, by class: the live-object histograms (each after a full GC) subtracted.
+awk -v n="$subscribed" '
+  FNR == 1 { file++ }
+  $1 ~ /^[0-9]+:$/ { key = $4; if (file == 1) { bi[key] = $2; bb[key] = $3 } else { ai[key] = $2; ab[key] = $3 } }
+  END {
+    if (!n) exit
+    total = 0
+    for (k in ab) { d = ab[k] - bb[k]; total += d; if (d > 0) rows[k] = d }
+    for (k in bb) if (!(k in ab)) total -= bb[k]
+    printf "heap per connection by class (live-object histograms before and after; all classes: %.0f B):\n", total / n
+    count = 0
+    while (count < 15) {
+      best = ""; max = 0
+      for (k in rows) if (rows[k] > max) { max = rows[k]; best = k }
+      if (best == "") break
+      printf "  %8.1f B  %6.2f objects  %s\n", max / n, (ai[best] - bi[best]) / n, best
+      delete rows[best]; count++
+    }
+  }' "$work/histogram-before.txt" "$work/histogram-connected.txt"
 echo "gateway CPU with the connections open and idle (5 s, pings included): $idle_cpu % of one core"
 # The load processes end with $drain s without deliveries: not part of the window.
 measured_s=$(awk -v a="$measured_ms" -v b="$end_ms" -v d="$drain" 'BEGIN {printf "%.1f", (b - a) / 1000 - d}')
-awk -v t="$ticks" -v g0="$gateway_cpu_measured" -v g1="$gateway_cpu_end" -v c0="$client_cpu_measured" \
+awk -v t="$ticks" -v g0="$gateway_cpu_measured" -v g1="$gateway_cpu_end" -v k0="$gateway_system_measured" -v k1="$gateway_system_end" \
+    -v c0="$client_cpu_measured" \
     -v c1="$client_cpu_end" -v s="$measured_s" -v d="$(field delivered)" -v cores="$(nproc)" 'BEGIN {
   if (s <= 0) exit
   printf "CPU from the end of the warm-up to the last delivery (%.1f s, %d cores = %d %%): gateway %.0f %%, load processes %.0f %%\n",
     s, cores, cores * 100, (g1 - g0) / t / s * 100, (c1 - c0) / t / s * 100
-  if (d > 0) printf "gateway CPU per delivered message (all its CPU in the window, idle work included): %.2f us\n", (g1 - g0) / t / d * 1e6
+  if (d > 0) printf "gateway CPU per delivered message (all its CPU in the window, idle work included): %.2f us (kernel %.2f us, JVM %.2f us)\n",
+    (g1 - g0) / t / d * 1e6, (k1 - k0) / t / d * 1e6, ((g1 - g0) - (k1 - k0)) / t / d * 1e6
 }'
 echo "delivery: $(field delivered_per_s) delivered/s (sustained, warm-up included: $(field sustained_per_s)/s), p50 $(field p50_us) us, p99 $(field p99_us) us, loss $(field lost) of $(field expected) ($(field loss_pct) %), publish via $publish"
 echo "bench: connections=$connections rate=$rate seconds=$seconds channels=$channels warmup=$warmup payload_bytes=$payload_bytes processes=$processes slow_consumer=$slow_consumer gateway JAVA_OPTS='${JAVA_OPTS:-}'; logs in $work"
