@@ -7,12 +7,18 @@ import dev.tollgate.api.websocket.WebSocketHandler;
 import dev.tollgate.api.websocket.WebSocketSettings;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 
 import java.net.InetAddress;
+import java.util.EnumSet;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static java.util.Objects.requireNonNull;
 
@@ -31,6 +37,18 @@ import static java.util.Objects.requireNonNull;
  * as the original would.
  */
 final class UpgradedExchange extends ExchangeState {
+    /**
+     * Header fields whose values repeat from one client to the next: their copies are shared by
+     * every session (the values of the others, keys and ids, are each connection's own).
+     */
+    private static final Set<HttpHeader> SHARED_HEADERS = EnumSet.of(HttpHeader.HOST, HttpHeader.UPGRADE, HttpHeader.CONNECTION,
+            HttpHeader.SEC_WEBSOCKET_VERSION, HttpHeader.SEC_WEBSOCKET_EXTENSIONS, HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL,
+            HttpHeader.ORIGIN, HttpHeader.USER_AGENT, HttpHeader.ACCEPT_ENCODING, HttpHeader.ACCEPT_LANGUAGE, HttpHeader.PRAGMA,
+            HttpHeader.CACHE_CONTROL);
+    /** At most this many shared fields and strings; beyond, the table starts again (what is shared stays shared). */
+    private static final int SHARED_LIMIT = 1024;
+    private static final Map<Object, Object> SHARED = new ConcurrentHashMap<>();
+
     private final RouteTarget target;
     private final String requestIdHeader;
     private final HttpFields arrivedHeaders;
@@ -53,9 +71,13 @@ final class UpgradedExchange extends ExchangeState {
         this.target = requireNonNull(target, "target is null");
         this.requestIdHeader = requireNonNull(requestIdHeader, "requestIdHeader is null");
         // Copies: Jetty's fields of a request (and each parsed field) reach its parser, channel and connection.
-        this.arrivedHeaders = detached(requireNonNull(arrivedHeaders, "arrivedHeaders is null"));
-        this.arrivedLine = request.line().capture();
-        this.routedPath = requireNonNull(routedPath, "routedPath is null");
+        Map<HttpField, HttpField> copies = new IdentityHashMap<>();
+        this.arrivedHeaders = detached(requireNonNull(arrivedHeaders, "arrivedHeaders is null"), copies);
+        ExchangeRequest.Line captured = request.line().capture();
+        this.arrivedLine = new ExchangeRequest.CapturedLine(shared(captured.method()), shared(captured.scheme()),
+                shared(captured.authority()), shared(captured.host()), captured.query(), shared(captured.protocol()),
+                captured.isWebSocketUpgrade());
+        this.routedPath = shared(requireNonNull(routedPath, "routedPath is null"));
         this.route = original.route();
         this.connection = CapturedConnection.of(requireNonNull(connection, "connection is null"));
         this.clientAddress = clientAddress;
@@ -64,16 +86,56 @@ final class UpgradedExchange extends ExchangeState {
             line = new ExchangeRequest.CapturedLine(line.method(), line.scheme(), line.authority(), line.host(), request.query(),
                     line.protocol(), line.isWebSocketUpgrade());
         }
-        HttpFields fields = request.fields() == arrivedHeaders ? this.arrivedHeaders : detached(request.fields());
-        this.request = new ExchangeRequest(line, request.path(), fields, ExchangeRequest.BodySource.NONE, () -> 0);
+        HttpFields fields = sameFields(request.fields(), arrivedHeaders) ? this.arrivedHeaders : detached(request.fields(), copies);
+        String path = request.path();
+        this.request = new ExchangeRequest(line, path.equals(this.routedPath) ? this.routedPath : path, fields,
+                ExchangeRequest.BodySource.NONE, () -> 0);
     }
 
-    private static HttpFields detached(HttpFields fields) {
+    /** The fields as plain copies, each field copied once ({@code copies}) and the common ones shared by all sessions. */
+    private static HttpFields detached(HttpFields fields, Map<HttpField, HttpField> copies) {
         HttpFields.Mutable copy = HttpFields.build(fields.size());
         for (HttpField field : fields) {
-            copy.add(new HttpField(field.getHeader(), field.getName(), field.getValue()));
+            copy.add(copies.computeIfAbsent(field, UpgradedExchange::copy));
         }
         return copy.asImmutable();
+    }
+
+    private static HttpField copy(HttpField field) {
+        HttpField plain = new HttpField(field.getHeader(), field.getName(), field.getValue());
+        return field.getHeader() != null && SHARED_HEADERS.contains(field.getHeader()) ? shared(plain) : plain;
+    }
+
+    private static boolean sameFields(HttpFields a, HttpFields b) {
+        if (a == b) {
+            return true;
+        }
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (a.getField(i) != b.getField(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The instance equal to {@code value} that sessions share (strings of the request line, common header fields). */
+    @SuppressWarnings("unchecked")
+    private static <T> T shared(T value) {
+        if (value == null) {
+            return null;
+        }
+        Object known = SHARED.get(value);
+        if (known != null) {
+            return (T) known;
+        }
+        if (SHARED.size() >= SHARED_LIMIT) {
+            SHARED.clear();
+        }
+        known = SHARED.putIfAbsent(value, value);
+        return known != null ? (T) known : value;
     }
 
     @Override
