@@ -45,7 +45,8 @@ final class GatewaySession implements WebSocketSession, Callback {
     // Guarded by this: the queue (ring, head, count) whose first handedOff messages Jetty holds.
     private WebSocketMessage[] ring = NO_MESSAGES;
     private int head;
-    private int count;
+    /** Written under this; read without it by {@link #queuedMessages()}. */
+    private volatile int count;
     private int handedOff;
     /** A turn is under way: frames are with Jetty, or a thread is handing them over. */
     private boolean writing;
@@ -130,7 +131,7 @@ final class GatewaySession implements WebSocketSession, Callback {
     }
 
     @Override
-    public synchronized int queuedMessages() {
+    public int queuedMessages() {
         return count;
     }
 
