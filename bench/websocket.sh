@@ -22,7 +22,12 @@
 # SLOW_CONSUMER (the hub's policy for a full client queue: drop-oldest or close; drop-oldest),
 # PUBLISH (redis or hub; default redis when the bridge is there), REDIS (127.0.0.1:6379),
 # JAVA_OPTS (the gateway's), CLIENT_JAVA_OPTS (the load processes', -Xmx1g -XX:+UseParallelGC),
-# DISTRIBUTION (the gateway to run, distribution/target/gateway: another build for an A/B run).
+# DISTRIBUTION (the gateway to run, distribution/target/gateway: another build for an A/B run),
+# LABEL (the run's name in the results, "run").
+#
+# Each run adds a row to bench/results/websocket.tsv and redraws bench/results/websocket.png from its
+# last 12 rows (deliveries/s, latency p50/p99, heap per connection and gateway CPU per delivery per
+# run), with Debian's gnuplot (gnuplot-nox, installed when missing).
 set -eu
 cd "$(dirname "$0")/.."
 connections=${1:-1000}
@@ -59,6 +64,7 @@ missing=""
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
 command -v jcmd >/dev/null 2>&1 || missing="$missing openjdk-17-jdk-headless"
 command -v ps >/dev/null 2>&1 || missing="$missing procps"
+command -v gnuplot >/dev/null 2>&1 || missing="$missing gnuplot-nox"
 if [ -n "$missing" ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
@@ -292,5 +298,50 @@ awk -v t="$ticks" -v g0="$gateway_cpu_measured" -v g1="$gateway_cpu_end" -v k0="
     (g1 - g0) / t / d * 1e6, (k1 - k0) / t / d * 1e6, ((g1 - g0) - (k1 - k0)) / t / d * 1e6
 }'
 echo "delivery: $(field delivered_per_s) delivered/s (sustained, warm-up included: $(field sustained_per_s)/s), p50 $(field p50_us) us, p99 $(field p99_us) us, loss $(field lost) of $(field expected) ($(field loss_pct) %), publish via $publish"
+# --- The results table and its chart.
+results=bench/results
+mkdir -p "$results"
+[ -f "$results/websocket.tsv" ] || printf 'date\tlabel\tconnections\tchannels\trate\tdelivered_per_s\tp50_ms\tp99_ms\theap_kib_per_connection\tcpu_us_per_delivery\tjava\n' >"$results/websocket.tsv"
+heap_per_connection=$(awk -v n="$subscribed" -v hb="$heap_before" -v ha="$heap_after" 'BEGIN {printf "%.2f", n ? (ha - hb) / n : 0}')
+cpu_per_delivery=$(awk -v t="$ticks" -v g0="$gateway_cpu_measured" -v g1="$gateway_cpu_end" -v d="$(field delivered)" \
+  'BEGIN {printf "%.2f", (d > 0 ? (g1 - g0) / t / d * 1e6 : 0)}')
+java_version=$("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1 | tr -d '"')
+printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "${LABEL:-run}" "$subscribed" "$channels" "$rate" \
+  "$(field delivered_per_s)" "$(awk -v u="$(field p50_us)" 'BEGIN {printf "%.2f", u / 1000}')" \
+  "$(awk -v u="$(field p99_us)" 'BEGIN {printf "%.2f", u / 1000}')" "$heap_per_connection" "$cpu_per_delivery" "$java_version" >>"$results/websocket.tsv"
+{ head -1 "$results/websocket.tsv"; tail -n +2 "$results/websocket.tsv" | tail -12; } >"$work/chart.tsv"
+gnuplot <<PLOT
+set terminal pngcairo size 1500,640 font "sans,10"
+set output "$results/websocket.png"
+set datafile separator "\t"
+set key autotitle columnhead top left
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set xtics rotate by -40 left noenhanced
+set key opaque
+set bmargin 12
+set grid ytics
+set multiplot layout 1,3 title "bench/websocket.sh: the gateway's WebSocket hub (last runs; label, connections / channels, published msg/s)" noenhanced
+set title "deliveries per second"
+set yrange [0:*]
+set offsets 0, 0, graph 0.25, 0
+plot "$work/chart.tsv" using 6:xticlabels(sprintf("%s %d/%d %d/s", strcol(2), column(3), column(4), column(5))) title "delivered/s" lc rgb "#3b7dd8"
+set title "delivery latency (ms, log scale)"
+set logscale y
+set yrange [*:*]
+set offsets 0, 0, 0, 0
+plot "$work/chart.tsv" using 7:xticlabels(sprintf("%s %d/%d", strcol(2), column(3), column(4))) title "p50" lc rgb "#5aa469", \
+     "" using 8 title "p99" lc rgb "#d35d47"
+unset logscale y
+set yrange [0:*]
+set offsets 0, 0, graph 0.25, 0
+set title "cost per connection and per delivery"
+plot "$work/chart.tsv" using 9:xticlabels(sprintf("%s %d/%d", strcol(2), column(3), column(4))) title "heap KiB per idle connection" lc rgb "#8e6cc0", \
+     "" using 10 title "gateway CPU us per delivery" lc rgb "#e0a030"
+unset multiplot
+PLOT
+echo "results: $results/websocket.tsv (this run added), chart: $results/websocket.png"
 echo "bench: connections=$connections rate=$rate seconds=$seconds channels=$channels warmup=$warmup payload_bytes=$payload_bytes processes=$processes slow_consumer=$slow_consumer gateway JAVA_OPTS='${JAVA_OPTS:-}'; logs in $work"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
