@@ -21,7 +21,13 @@
 # (connections per second, 2000), MAX_PENDING (handshakes in flight, 1024: below somaxconn 4096),
 # SLOW_CONSUMER (the hub's policy for a full client queue: drop-oldest or close; drop-oldest),
 # PUBLISH (redis or hub; default redis when the bridge is there), REDIS (127.0.0.1:6379),
-# JAVA_OPTS (the gateway's), CLIENT_JAVA_OPTS (the load processes', -Xmx1g -XX:+UseParallelGC).
+# JAVA_OPTS (the gateway's), CLIENT_JAVA_OPTS (the load processes', -Xmx1g -XX:+UseParallelGC),
+# DISTRIBUTION (the gateway to run, distribution/target/gateway: another build for an A/B run),
+# LABEL (the run's name in the results, "run").
+#
+# Each run adds a row to bench/results/websocket.tsv and redraws bench/results/websocket.png from its
+# last 12 rows (deliveries/s, latency p50/p99, heap per connection and gateway CPU per delivery per
+# run), with Debian's gnuplot (gnuplot-nox, installed when missing).
 set -eu
 cd "$(dirname "$0")/.."
 connections=${1:-1000}
@@ -37,7 +43,7 @@ max_pending=${MAX_PENDING:-1024}
 slow_consumer=${SLOW_CONSUMER:-drop-oldest}
 redis=${REDIS:-127.0.0.1:6379}
 client_java_opts=${CLIENT_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}
-home=$PWD/distribution/target/gateway
+home=${DISTRIBUTION:-$PWD/distribution/target/gateway}
 port=19300
 drain=2
 [ -x "$home/bin/gateway" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 1; }
@@ -58,6 +64,7 @@ missing=""
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
 command -v jcmd >/dev/null 2>&1 || missing="$missing openjdk-17-jdk-headless"
 command -v ps >/dev/null 2>&1 || missing="$missing procps"
+command -v gnuplot >/dev/null 2>&1 || missing="$missing gnuplot-nox"
 if [ -n "$missing" ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
@@ -150,6 +157,7 @@ heap_kib() { # forces a full GC, then reads the heap in use from /metrics
 rss_kib() { ps -o rss= -p "$gateway_pid" | tr -d ' '; }
 open_files() { ls "/proc/$gateway_pid/fd" | wc -l; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+system_ticks() { awk '{print $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 hub_connections() { curl -fs "http://127.0.0.1:$((port + 1))/metrics" | awk '/^tollgate_websocket_hub_connections /{printf "%d", $2}'; }
 
 # A short run first, so that the WebSocket, hub and bus code is loaded before the baseline.
@@ -159,6 +167,7 @@ echo "priming the gateway (50 connections, 2 s) ..." >&2
 grep -q " errors=0$" "$work/prime.log" || { echo "the priming run saw errors:" >&2; tail -8 "$work/prime.log" >&2; exit 1; }
 sleep 2
 
+jcmd "$gateway_pid" GC.class_histogram >"$work/histogram-before.txt"
 heap_before=$(heap_kib)
 rss_before=$(rss_kib)
 files_before=$(open_files)
@@ -202,6 +211,7 @@ ticks=$(getconf CLK_TCK)
 idle_start=$(cpu_ticks "$gateway_pid")
 sleep 5
 idle_cpu=$(awk -v t="$ticks" -v a="$idle_start" -v b="$(cpu_ticks "$gateway_pid")" 'BEGIN {printf "%.1f", (b - a) / t / 5 * 100}')
+jcmd "$gateway_pid" GC.class_histogram >"$work/histogram-connected.txt"
 heap_after=$(heap_kib)
 rss_after=$(rss_kib)
 files_after=$(open_files)
@@ -220,12 +230,14 @@ until [ -f "$work/sync/published" ] || [ "$warmup" = 0 ]; do
   sleep 0.1
 done
 gateway_cpu_measured=$(cpu_ticks "$gateway_pid")
+gateway_system_measured=$(system_ticks "$gateway_pid")
 client_cpu_measured=0
 for pid in $client_pids; do client_cpu_measured=$((client_cpu_measured + $(cpu_ticks "$pid"))); done
 measured_ms=$(date +%s%3N)
 until [ -f "$work/sync/result-0" ]; do alive_or_fail; sleep 0.1; done
 end_ms=$(date +%s%3N)
 gateway_cpu_end=$(cpu_ticks "$gateway_pid")
+gateway_system_end=$(system_ticks "$gateway_pid")
 client_cpu_end=0
 for pid in $client_pids; do client_cpu_end=$((client_cpu_end + $(cpu_ticks "$pid"))); done
 for pid in $client_pids; do wait "$pid" || true; done
@@ -254,16 +266,82 @@ awk -v n="$subscribed" -v failed="$failed" -v hb="$heap_before" -v ha="$heap_aft
   }
   printf "RSS after the publishing run: %.1f MiB\n", re / mib
 }'
+# What the connections hold, by class: the live-object histograms (each after a full GC) subtracted.
+awk -v n="$subscribed" '
+  FNR == 1 { file++ }
+  $1 ~ /^[0-9]+:$/ { key = $4; if (file == 1) { bi[key] = $2; bb[key] = $3 } else { ai[key] = $2; ab[key] = $3 } }
+  END {
+    if (!n) exit
+    total = 0
+    for (k in ab) { d = ab[k] - bb[k]; total += d; if (d > 0) rows[k] = d }
+    for (k in bb) if (!(k in ab)) total -= bb[k]
+    printf "heap per connection by class (live-object histograms before and after; all classes: %.0f B):\n", total / n
+    count = 0
+    while (count < 15) {
+      best = ""; max = 0
+      for (k in rows) if (rows[k] > max) { max = rows[k]; best = k }
+      if (best == "") break
+      printf "  %8.1f B  %6.2f objects  %s\n", max / n, (ai[best] - bi[best]) / n, best
+      delete rows[best]; count++
+    }
+  }' "$work/histogram-before.txt" "$work/histogram-connected.txt"
 echo "gateway CPU with the connections open and idle (5 s, pings included): $idle_cpu % of one core"
 # The load processes end with $drain s without deliveries: not part of the window.
 measured_s=$(awk -v a="$measured_ms" -v b="$end_ms" -v d="$drain" 'BEGIN {printf "%.1f", (b - a) / 1000 - d}')
-awk -v t="$ticks" -v g0="$gateway_cpu_measured" -v g1="$gateway_cpu_end" -v c0="$client_cpu_measured" \
+awk -v t="$ticks" -v g0="$gateway_cpu_measured" -v g1="$gateway_cpu_end" -v k0="$gateway_system_measured" -v k1="$gateway_system_end" \
+    -v c0="$client_cpu_measured" \
     -v c1="$client_cpu_end" -v s="$measured_s" -v d="$(field delivered)" -v cores="$(nproc)" 'BEGIN {
   if (s <= 0) exit
   printf "CPU from the end of the warm-up to the last delivery (%.1f s, %d cores = %d %%): gateway %.0f %%, load processes %.0f %%\n",
     s, cores, cores * 100, (g1 - g0) / t / s * 100, (c1 - c0) / t / s * 100
-  if (d > 0) printf "gateway CPU per delivered message (all its CPU in the window, idle work included): %.2f us\n", (g1 - g0) / t / d * 1e6
+  if (d > 0) printf "gateway CPU per delivered message (all its CPU in the window, idle work included): %.2f us (kernel %.2f us, JVM %.2f us)\n",
+    (g1 - g0) / t / d * 1e6, (k1 - k0) / t / d * 1e6, ((g1 - g0) - (k1 - k0)) / t / d * 1e6
 }'
 echo "delivery: $(field delivered_per_s) delivered/s (sustained, warm-up included: $(field sustained_per_s)/s), p50 $(field p50_us) us, p99 $(field p99_us) us, loss $(field lost) of $(field expected) ($(field loss_pct) %), publish via $publish"
+# --- The results table and its chart.
+results=bench/results
+mkdir -p "$results"
+[ -f "$results/websocket.tsv" ] || printf 'date\tlabel\tconnections\tchannels\trate\tdelivered_per_s\tp50_ms\tp99_ms\theap_kib_per_connection\tcpu_us_per_delivery\tjava\n' >"$results/websocket.tsv"
+heap_per_connection=$(awk -v n="$subscribed" -v hb="$heap_before" -v ha="$heap_after" 'BEGIN {printf "%.2f", n ? (ha - hb) / n : 0}')
+cpu_per_delivery=$(awk -v t="$ticks" -v g0="$gateway_cpu_measured" -v g1="$gateway_cpu_end" -v d="$(field delivered)" \
+  'BEGIN {printf "%.2f", (d > 0 ? (g1 - g0) / t / d * 1e6 : 0)}')
+java_version=$("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1 | tr -d '"')
+printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "${LABEL:-run}" "$subscribed" "$channels" "$rate" \
+  "$(field delivered_per_s)" "$(awk -v u="$(field p50_us)" 'BEGIN {printf "%.2f", u / 1000}')" \
+  "$(awk -v u="$(field p99_us)" 'BEGIN {printf "%.2f", u / 1000}')" "$heap_per_connection" "$cpu_per_delivery" "$java_version" >>"$results/websocket.tsv"
+{ head -1 "$results/websocket.tsv"; tail -n +2 "$results/websocket.tsv" | tail -12; } >"$work/chart.tsv"
+gnuplot <<PLOT
+set terminal pngcairo size 1500,640 font "sans,10"
+set output "$results/websocket.png"
+set datafile separator "\t"
+set key autotitle columnhead top left
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set xtics rotate by -40 left noenhanced
+set key opaque
+set bmargin 12
+set grid ytics
+set multiplot layout 1,3 title "bench/websocket.sh: the gateway's WebSocket hub (last runs; label, connections / channels, published msg/s)" noenhanced
+set title "deliveries per second"
+set yrange [0:*]
+set offsets 0, 0, graph 0.25, 0
+plot "$work/chart.tsv" using 6:xticlabels(sprintf("%s %d/%d %d/s", strcol(2), column(3), column(4), column(5))) title "delivered/s" lc rgb "#3b7dd8"
+set title "delivery latency (ms, log scale)"
+set logscale y
+set yrange [*:*]
+set offsets 0, 0, 0, 0
+plot "$work/chart.tsv" using 7:xticlabels(sprintf("%s %d/%d", strcol(2), column(3), column(4))) title "p50" lc rgb "#5aa469", \
+     "" using 8 title "p99" lc rgb "#d35d47"
+unset logscale y
+set yrange [0:*]
+set offsets 0, 0, graph 0.25, 0
+set title "cost per connection and per delivery"
+plot "$work/chart.tsv" using 9:xticlabels(sprintf("%s %d/%d", strcol(2), column(3), column(4))) title "heap KiB per idle connection" lc rgb "#8e6cc0", \
+     "" using 10 title "gateway CPU us per delivery" lc rgb "#e0a030"
+unset multiplot
+PLOT
+echo "results: $results/websocket.tsv (this run added), chart: $results/websocket.png"
 echo "bench: connections=$connections rate=$rate seconds=$seconds channels=$channels warmup=$warmup payload_bytes=$payload_bytes processes=$processes slow_consumer=$slow_consumer gateway JAVA_OPTS='${JAVA_OPTS:-}'; logs in $work"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"

@@ -8,7 +8,6 @@ import dev.tollgate.api.websocket.WebSocketSettings;
 import org.eclipse.jetty.http.HttpFields;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -44,13 +43,54 @@ final class AuthenticationExchange extends ExchangeState {
                            String routedPath, HttpFields.Mutable headers, Headers credentials, long maxBufferedBodySize) {
         super(requestId);
         this.route = requireNonNull(route, "route is null");
-        this.connection = FixedConnection.of(requireNonNull(connection, "connection is null"));
+        this.connection = CapturedConnection.of(requireNonNull(connection, "connection is null"));
         this.clientAddress = clientAddress;
         requireNonNull(headers, "headers is null");
         requireNonNull(credentials, "credentials is null").forEach((name, value) -> headers.remove(name));
         credentials.forEach(headers::add);
         this.request = new ExchangeRequest(line, routedPath, headers, ExchangeRequest.BodySource.NONE, () -> maxBufferedBodySize);
         this.response = new ExchangeResponse(JettyHeaders.of(HttpFields.build()), () -> maxBufferedBodySize);
+    }
+
+    /**
+     * Runs {@code target}'s authentication filters on a copy of {@code owner}'s request as it
+     * arrived ({@code arrivedHeaders}, {@code line}, {@code routedPath}, with the request id
+     * header) carrying {@code credentials}: what {@link Exchange#authenticate} does for an exchange
+     * and for the exchange of a WebSocket session. A failure is reported through the stage as a
+     * {@link dev.tollgate.api.GatewayException}.
+     */
+    static CompletionStage<Optional<Principal>> authenticate(Exchange owner, RouteTarget target, String requestIdHeader,
+                                                              HttpFields arrivedHeaders, ExchangeRequest.Line line,
+                                                              String routedPath, Headers credentials) {
+        requireNonNull(credentials, "credentials is null");
+        AuthenticationExchange copy;
+        try {
+            HttpFields.Mutable headers = HttpFields.build(arrivedHeaders);
+            headers.put(requestIdHeader, owner.requestId());
+            copy = new AuthenticationExchange(owner.requestId(), owner.route(), owner.connection(), owner.clientAddress(),
+                    line.capture(), routedPath, headers, credentials, target.maxBufferedBodySize());
+        }
+        catch (RuntimeException e) {
+            return CompletableFuture.failedStage(ErrorResponses.toGatewayException(owner, e));
+        }
+        CompletionStage<Optional<Principal>> authenticated;
+        try {
+            authenticated = target.chain().authenticate(copy);
+        }
+        catch (RuntimeException e) {
+            authenticated = CompletableFuture.failedStage(e);
+        }
+        CompletableFuture<Optional<Principal>> result = new CompletableFuture<>();
+        authenticated.whenComplete((principal, failure) -> {
+            copy.end(failure);
+            if (failure == null) {
+                result.complete(principal);
+            }
+            else {
+                result.completeExceptionally(ErrorResponses.toGatewayException(owner, failure));
+            }
+        });
+        return result;
     }
 
     @Override
@@ -88,14 +128,5 @@ final class AuthenticationExchange extends ExchangeState {
     public CompletionStage<Optional<Principal>> authenticate(Headers credentials) {
         return CompletableFuture.failedStage(new IllegalStateException(
                 "a filter called authenticate while authenticating a credential for request " + requestId()));
-    }
-
-    /** The connection facts, captured. */
-    private record FixedConnection(InetSocketAddress remoteAddress, InetSocketAddress localAddress, boolean isSecure,
-                                   String tlsProtocol) implements Connection {
-        static FixedConnection of(Connection connection) {
-            return new FixedConnection(connection.remoteAddress(), connection.localAddress(), connection.isSecure(),
-                    connection.tlsProtocol());
-        }
     }
 }

@@ -23,7 +23,7 @@ abstract class ExchangeState implements Exchange {
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeState.class);
 
     private final String requestId;
-    private final ExchangeAttributes attributes = new ExchangeAttributes();
+    private final ExchangeAttributes attributes;
     private Principal principal;
     private List<Consumer<Throwable>> completionListeners;
     private boolean ended;
@@ -31,6 +31,20 @@ abstract class ExchangeState implements Exchange {
 
     ExchangeState(String requestId) {
         this.requestId = requireNonNull(requestId, "requestId is null");
+        this.attributes = new ExchangeAttributes();
+    }
+
+    /**
+     * The state of an exchange that carries on from {@code ended} once that one's HTTP exchange is
+     * over (an upgraded request's WebSocket session): the same request id, principal and attributes
+     * (the same attribute store, not a copy), and already ended, so a completion listener is called
+     * at once.
+     */
+    ExchangeState(ExchangeState ended) {
+        this.requestId = ended.requestId;
+        this.attributes = ended.attributes;
+        this.principal = ended.principal;
+        this.ended = true;
     }
 
     @Override

@@ -166,42 +166,18 @@ final class GatewayExchange extends ExchangeState {
             return CompletableFuture.failedStage(new GatewayException(ErrorCode.BAD_REQUEST, "not a WebSocket upgrade request"));
         }
         upgraded = true;
-        return settings.webSockets().upgrade(this, jettyRequest, sender.jettyResponse(), sender, handler, webSocketSettings,
+        // The session gets a copy that holds none of Jetty's HTTP request, connection or response,
+        // which would otherwise stay in memory for as long as the connection is open.
+        Exchange session = new UpgradedExchange(this, target, settings.requestIdHeader(), arrivedHeaders, request, routedPath,
+                connection(), clientAddress());
+        return settings.webSockets().upgrade(session, jettyRequest, sender.jettyResponse(), sender, handler, webSocketSettings,
                 target.targetLoader());
     }
 
     @Override
     public CompletionStage<Optional<Principal>> authenticate(Headers credentials) {
-        requireNonNull(credentials, "credentials is null");
-        RouteTarget routeTarget = target;
-        AuthenticationExchange copy;
-        try {
-            HttpFields.Mutable headers = HttpFields.build(arrivedHeaders);
-            headers.put(settings.requestIdHeader(), requestId());
-            copy = new AuthenticationExchange(requestId(), route, connection(), clientAddress(), request.line().capture(),
-                    routedPath, headers, credentials, routeTarget.maxBufferedBodySize());
-        }
-        catch (RuntimeException e) {
-            return CompletableFuture.failedStage(ErrorResponses.toGatewayException(this, e));
-        }
-        CompletionStage<Optional<Principal>> authenticated;
-        try {
-            authenticated = routeTarget.chain().authenticate(copy);
-        }
-        catch (RuntimeException e) {
-            authenticated = CompletableFuture.failedStage(e);
-        }
-        CompletableFuture<Optional<Principal>> result = new CompletableFuture<>();
-        authenticated.whenComplete((principal, failure) -> {
-            copy.end(failure);
-            if (failure == null) {
-                result.complete(principal);
-            }
-            else {
-                result.completeExceptionally(ErrorResponses.toGatewayException(this, failure));
-            }
-        });
-        return result;
+        return AuthenticationExchange.authenticate(this, target, settings.requestIdHeader(), arrivedHeaders, request.line(),
+                routedPath, credentials);
     }
 
     /** The request line, read from Jetty's request on demand. */

@@ -157,7 +157,10 @@ final class GatewayFrameHandler implements FrameHandler {
 
     @Override
     public void onClosed(CloseStatus closeStatus, Callback callback) {
-        if (session != null) {
+        if (session == null) {
+            support.openingFailed();
+        }
+        else {
             support.unregister(session);
             session.closed();
             call(() -> handler.onClose(session, closeStatus.getCode(), closeStatus.getReason() == null ? "" : closeStatus.getReason()));

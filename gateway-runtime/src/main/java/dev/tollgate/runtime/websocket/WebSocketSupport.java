@@ -36,6 +36,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.util.Objects.requireNonNull;
@@ -64,6 +65,10 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
     private final Handshaker handshaker = Handshaker.newInstance();
     private final WebSocketComponents components;
     private final Set<GatewaySession> sessions = ConcurrentHashMap.newKeySet();
+    /** Upgrades negotiated whose session has not opened yet (the 101 may be on its way). */
+    private final AtomicInteger opening = new AtomicInteger();
+    /** Set by {@link #closeAll}: a session that opens afterwards is closed at once with it. */
+    private volatile String closingReason;
     /** Completed when the last session is gone, once {@link #closeAndAwait} asked. */
     private volatile CompletableFuture<Void> allClosed;
     private final SessionStatistics statistics = new SessionStatistics();
@@ -98,6 +103,7 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
                 if (!settings.permessageDeflate()) {
                     upgradeResponse.setExtensions(List.of());
                 }
+                opening.incrementAndGet();
                 return new GatewayFrameHandler(WebSocketSupport.this, exchange, handler, settings, handlerLoader);
             }
 
@@ -132,15 +138,31 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
     }
 
     GatewaySession register(Exchange exchange, CoreSession coreSession, WebSocketSettings settings) {
-        GatewaySession session = new GatewaySession("ws-" + ids.incrementAndGet(), exchange, coreSession, settings, statistics);
+        GatewaySession session = new GatewaySession(ids.incrementAndGet(), exchange, coreSession, settings, statistics);
         sessions.add(session);
+        opening.decrementAndGet();
         statistics.opened.increment();
+        String reason = closingReason;
+        if (reason != null) {
+            // Negotiated before the gateway began to stop, opened after it closed the others.
+            session.close(1001, reason);
+        }
         return session;
     }
 
     void unregister(GatewaySession session) {
         sessions.remove(session);
-        if (sessions.isEmpty()) {
+        completeIfAllClosed();
+    }
+
+    /** A negotiated upgrade ended without its session opening. */
+    void openingFailed() {
+        opening.decrementAndGet();
+        completeIfAllClosed();
+    }
+
+    private void completeIfAllClosed() {
+        if (sessions.isEmpty() && opening.get() <= 0) {
             CompletableFuture<Void> waiting = allClosed;
             if (waiting != null) {
                 waiting.complete(null);
@@ -159,6 +181,7 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
 
     /** Closes every session with 1001 (going away), after what each has queued. */
     public void closeAll(String reason) {
+        closingReason = reason;
         for (GatewaySession session : sessions) {
             session.close(1001, reason);
         }
@@ -173,13 +196,15 @@ public final class WebSocketSupport implements WebSocketUpgrades, AutoCloseable 
     /**
      * Closes every session with 1001 and waits, at most {@code timeout}, for their closing
      * handshakes to end, so that the close frames are on the wire before the listeners stop and
-     * cut the connections (a peer would otherwise see 1006). Returns at once when none is open.
+     * cut the connections (a peer would otherwise see 1006). A session whose upgrade was
+     * answered but which has not opened yet is waited for too, and closed as it opens. Returns at
+     * once when none is open or opening.
      */
     public void closeAndAwait(Duration timeout) {
         CompletableFuture<Void> waiting = new CompletableFuture<>();
         allClosed = waiting;
         close();
-        if (sessions.isEmpty()) {
+        if (sessions.isEmpty() && opening.get() <= 0) {
             return;
         }
         try {

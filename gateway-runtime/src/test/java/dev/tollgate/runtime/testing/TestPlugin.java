@@ -48,8 +48,17 @@ public final class TestPlugin implements Plugin {
     /** The values of the {@code test-trail} filters that ran on an exchange, comma-separated. */
     public static final Attribute<String> TRAIL = Attribute.of("test-trail", String.class);
 
+    /** The request header under whose value {@code test-ws-echo} records its session ({@link #webSocketSession}). */
+    public static final String WEB_SOCKET_KEY = "X-Test-Session";
+
     private static final Map<String, Gate> GATES = new ConcurrentHashMap<>();
+    private static final Map<String, WebSocketSession> WEB_SOCKETS = new ConcurrentHashMap<>();
     private static final Map<String, AtomicInteger> TRAIL_RUNS = new ConcurrentHashMap<>();
+
+    /** The session {@code test-ws-echo} opened for an upgrade with {@link #WEB_SOCKET_KEY}{@code : key}, or null. */
+    public static WebSocketSession webSocketSession(String key) {
+        return WEB_SOCKETS.get(key);
+    }
 
     /** How many times a {@code test-trail} filter with this value has run, over every exchange. */
     public static int trailRuns(String value) {
@@ -277,6 +286,10 @@ public final class TestPlugin implements Plugin {
                     return exchange.upgradeToWebSocket(new WebSocketHandler() {
                         @Override
                         public void onOpen(WebSocketSession session) {
+                            String key = session.exchange().request().headers().get(WEB_SOCKET_KEY);
+                            if (key != null) {
+                                WEB_SOCKETS.put(key, session);
+                            }
                             session.send(WebSocketMessage.text("hello " + exchange.principal().map(Principal::name).orElse("anonymous")
                                     + " on " + exchange.request().protocol()));
                         }
@@ -285,6 +298,20 @@ public final class TestPlugin implements Plugin {
                         public void onText(WebSocketSession session, String text) {
                             if (text.startsWith("close:")) {
                                 session.close(Integer.parseInt(text.substring(6)), "asked to");
+                            }
+                            else if (text.startsWith("burst:")) {
+                                // Sent back to back: they queue behind the first, and go out in turns.
+                                int count = Integer.parseInt(text.substring(6));
+                                for (int i = 0; i < count; i++) {
+                                    session.send(WebSocketMessage.text("m" + i));
+                                }
+                            }
+                            else if (text.equals("exchange")) {
+                                Exchange upgraded = session.exchange();
+                                session.send(WebSocketMessage.text(upgraded.request().method() + " " + upgraded.request().path() + "?"
+                                        + upgraded.request().query() + " route=" + upgraded.route().id() + " tag="
+                                        + upgraded.request().headers().get("X-Tags") + " client=" + upgraded.clientAddress().getHostAddress()
+                                        + " remote=" + (upgraded.connection().remoteAddress() != null)));
                             }
                             else {
                                 session.send(WebSocketMessage.text("echo:" + text));

@@ -1,7 +1,8 @@
 package dev.tollgate.plugin.websockethub.internal;
 
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import static java.util.Objects.requireNonNull;
 
@@ -28,10 +29,13 @@ final class Admission {
     private final Capacity capacity;
     private String user;
     private final long reservation;
+    // Fields with VarHandles rather than an AtomicLong and an AtomicReference: two objects fewer per connection.
+    private static final VarHandle QUEUE_BYTES = FieldHandles.field(MethodHandles.lookup(), "queueBytes", long.class);
+    private static final VarHandle STATE = FieldHandles.field(MethodHandles.lookup(), "state", State.class);
     /** Bytes of the queue budget held; {@link #RELEASED_QUEUE} once given back. */
-    private final AtomicLong queueBytes;
+    private volatile long queueBytes;
     private final long createdNanos = System.nanoTime();
-    private final AtomicReference<State> state = new AtomicReference<>(State.PENDING);
+    private volatile State state = State.PENDING;
 
     private static final long RELEASED_QUEUE = -1;
 
@@ -46,7 +50,7 @@ final class Admission {
         }
         this.user = user;
         this.reservation = reservation;
-        this.queueBytes = new AtomicLong(reservation);
+        this.queueBytes = reservation;
     }
 
     /** The user holding it, or null for an anonymous connection (or one not authenticated yet). */
@@ -65,7 +69,7 @@ final class Admission {
         if (user != null) {
             throw new IllegalStateException("the connection is counted as " + user + "'s already");
         }
-        if (state.get() == State.RELEASED) {
+        if (state == State.RELEASED) {
             return true;
         }
         if (!capacity.addUserConnection(newUser)) {
@@ -84,7 +88,7 @@ final class Admission {
      */
     boolean coverQueue(long queued) {
         while (true) {
-            long held = queueBytes.get();
+            long held = queueBytes;
             if (held == RELEASED_QUEUE) {
                 return false;
             }
@@ -95,7 +99,7 @@ final class Admission {
             if (!capacity.reserveQueueBytes(wanted - held)) {
                 return false;
             }
-            if (queueBytes.compareAndSet(held, wanted)) {
+            if (QUEUE_BYTES.compareAndSet(this, held, wanted)) {
                 return true;
             }
             capacity.releaseQueueBytes(wanted - held);
@@ -105,8 +109,8 @@ final class Admission {
     /** Gives back what the queue, now holding {@code queued} bytes, no longer needs: all but the reservation once it is empty. */
     void trimQueue(long queued) {
         long wanted = roundUp(Math.max(queued, 1));
-        long held = queueBytes.get();
-        if (held > wanted && queueBytes.compareAndSet(held, wanted)) {
+        long held = queueBytes;
+        if (held > wanted && QUEUE_BYTES.compareAndSet(this, held, wanted)) {
             capacity.releaseQueueBytes(held - wanted);
         }
     }
@@ -127,7 +131,7 @@ final class Admission {
 
     /** The session opened; false when the admission had already expired or been released. */
     boolean open() {
-        boolean opened = state.compareAndSet(State.PENDING, State.OPEN);
+        boolean opened = STATE.compareAndSet(this, State.PENDING, State.OPEN);
         if (opened) {
             capacity.admissionOpened(this);
         }
@@ -136,14 +140,14 @@ final class Admission {
 
     /** Gives the capacity back; only the first call does. */
     synchronized void release() {
-        if (state.getAndSet(State.RELEASED) != State.RELEASED) {
+        if ((State) STATE.getAndSet(this, State.RELEASED) != State.RELEASED) {
             giveBack();
         }
     }
 
     /** Releases a share whose session never opened; false when it has opened meanwhile. */
     synchronized boolean expire() {
-        if (state.compareAndSet(State.PENDING, State.RELEASED)) {
+        if (STATE.compareAndSet(this, State.PENDING, State.RELEASED)) {
             giveBack();
             return true;
         }
@@ -151,7 +155,7 @@ final class Admission {
     }
 
     private void giveBack() {
-        capacity.releaseQueueBytes(queueBytes.getAndSet(RELEASED_QUEUE));
+        capacity.releaseQueueBytes((long) QUEUE_BYTES.getAndSet(this, RELEASED_QUEUE));
         capacity.release(this);
     }
 

@@ -1,7 +1,8 @@
 package dev.tollgate.plugin.websockethub.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -32,7 +33,8 @@ final class ClientLimits {
     private final long nanosPerMessage;
     /** The allowance when full: a second's worth of messages. */
     private final long burst;
-    private final AtomicInteger publishesInFlight = new AtomicInteger();
+    private static final VarHandle PUBLISHES_IN_FLIGHT = FieldHandles.field(MethodHandles.lookup(), "publishesInFlight", int.class);
+    private volatile int publishesInFlight;
     /** Messages that may be sent now, as time at the allowed rate; negative in debt. */
     private long allowance;
     private long lastRefillNanos;
@@ -95,18 +97,18 @@ final class ClientLimits {
     boolean tryStartPublish() {
         int current;
         do {
-            current = publishesInFlight.get();
+            current = publishesInFlight;
             if (current >= maxPublishesInFlight) {
                 return false;
             }
         }
-        while (!publishesInFlight.compareAndSet(current, current + 1));
+        while (!PUBLISHES_IN_FLIGHT.compareAndSet(this, current, current + 1));
         return true;
     }
 
     /** A publish started with {@link #tryStartPublish} was answered by the bus; any thread. */
     void publishDone() {
-        publishesInFlight.decrementAndGet();
+        PUBLISHES_IN_FLIGHT.getAndAdd(this, -1);
     }
 
     int messagesPerSecond() {

@@ -6,7 +6,9 @@ import dev.tollgate.api.websocket.WebSocketSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import static java.util.Objects.requireNonNull;
 
@@ -32,7 +34,9 @@ final class ConnectionSender {
     private final WebSocketSettings limits;
     private final Admission admission;
     private final HubMetrics metrics;
-    private final AtomicBoolean slowConsumerClosed = new AtomicBoolean();
+    private static final VarHandle SLOW_CONSUMER_CLOSED = FieldHandles.field(MethodHandles.lookup(), "slowConsumerClosed", boolean.class);
+    @SuppressWarnings("unused") // through SLOW_CONSUMER_CLOSED
+    private volatile boolean slowConsumerClosed;
 
     /**
      * @param limits the route's session limits, the queue's among them
@@ -100,7 +104,7 @@ final class ConnectionSender {
     }
 
     private void closeSlowConsumer(ChannelPolicy policy) {
-        if (slowConsumerClosed.compareAndSet(false, true)) {
+        if (SLOW_CONSUMER_CLOSED.compareAndSet(this, false, true)) {
             metrics.slowConsumerClosed();
             LOG.debug("Closing slow consumer {} with {}", this, policy.closeCode());
             session.close(policy.closeCode(), "slow consumer");

@@ -12,8 +12,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import static java.util.Objects.requireNonNull;
 
@@ -41,8 +43,11 @@ final class ConnectionSubscriptions {
     private final Recovery recovery;
     private final int maxSubscriptions;
     private final Supplier<PresenceMember> member;
-    private final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
-    private final AtomicInteger counted = new AtomicInteger();
+    /** Sized for the few subscriptions most connections have (a table of 4, not 16). */
+    private final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>(2);
+    private static final VarHandle COUNTED = FieldHandles.field(MethodHandles.lookup(), "counted", int.class);
+    @SuppressWarnings("unused") // through COUNTED
+    private volatile int counted;
     private volatile boolean closed;
 
     /**
@@ -97,20 +102,22 @@ final class ConnectionSubscriptions {
      * @throws ProtocolException {@code ALREADY_SUBSCRIBED}, {@code TOO_MANY_SUBSCRIPTIONS}, or
      *         {@code UNAVAILABLE} when the bus refused the subscription
      */
-    void subscribe(String channel, String id, String since, boolean watchPresence, boolean countedSubscription)
+    void subscribe(String requested, String id, String since, boolean watchPresence, boolean countedSubscription)
             throws ProtocolException {
+        // The name every subscriber of an open channel shares, not a copy per connection.
+        String channel = hub.channelName(requested);
         if (subscriptions.containsKey(channel)) {
             throw new ProtocolException(ProtocolError.ALREADY_SUBSCRIBED, "already subscribed to " + channel);
         }
-        if (countedSubscription && counted.incrementAndGet() > maxSubscriptions) {
-            counted.decrementAndGet();
+        if (countedSubscription && ((int) COUNTED.getAndAdd(this, 1) + 1) > maxSubscriptions) {
+            COUNTED.getAndAdd(this, -1);
             throw new ProtocolException(ProtocolError.TOO_MANY_SUBSCRIPTIONS,
                     "at most " + maxSubscriptions + " subscriptions per connection");
         }
         ChannelSubscription subscription = new ChannelSubscription(sender, channel, countedSubscription);
         if (subscriptions.putIfAbsent(channel, subscription) != null) {
             if (countedSubscription) {
-                counted.decrementAndGet();
+                COUNTED.getAndAdd(this, -1);
             }
             throw new ProtocolException(ProtocolError.ALREADY_SUBSCRIBED, "already subscribed to " + channel);
         }
@@ -191,7 +198,7 @@ final class ConnectionSubscriptions {
         }
         hub.detach(subscription);
         if (subscription.counted()) {
-            counted.decrementAndGet();
+            COUNTED.getAndAdd(this, -1);
         }
         ChannelSubscription watch = subscription.presenceWatch();
         if (watch != null && watch.cancel()) {

@@ -138,6 +138,12 @@ final class Hub implements AutoCloseable {
 
     // --- Channels
 
+    /** The name of the open channel equal to {@code channel} (one instance shared by its subscribers), else {@code channel}. */
+    String channelName(String channel) {
+        LocalChannel open = channels.get(channel);
+        return open != null ? open.name() : channel;
+    }
+
     /**
      * Attaches a subscription to its channel, subscribing to the bus when it is the channel's
      * first on this instance. Messages may reach the subscription as soon as this returns.

@@ -76,6 +76,10 @@ final class LocalChannel implements EventListener {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
+    String name() {
+        return name;
+    }
+
     ChannelPolicy policy() {
         return policy;
     }
