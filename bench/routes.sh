@@ -31,10 +31,15 @@ if [ -n "$missing" ]; then
 fi
 
 work=$(mktemp -d /tmp/tollgate-bench-routes.XXXXXX)
-pids=""
+# start() runs in a command substitution (a subshell): it leaves each gateway's pid in a file.
 cleanup() {
-  for pid in $pids; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for file in "$work"/*.pid; do
+    [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null || true
+  done
+  for file in "$work"/*.pid; do
+    [ -f "$file" ] || continue
+    while kill -0 "$(cat "$file")" 2>/dev/null; do sleep 0.2; done
+  done
 }
 trap cleanup EXIT INT TERM
 
@@ -47,7 +52,7 @@ start() {
   ln -s "$home/plugins.d" "$work/$1/plugins.d"
   {
     echo "gateway {"
-    echo "  server { host = \"127.0.0.1\", http { port = $2 }, https { enabled = false }, management { port = $(($2 + 100)) } }"
+    echo "  server { host = \"127.0.0.1\", http { port = $2 }, https { enabled = false }, management { port = $(($2 + 100)) }, shutdown { drain-delay = 0s } }"
     echo "  logging.level = WARN"
     echo "  routes = ["
     awk -v n="$3" 'BEGIN { for (i = 0; i < n; i++) printf "    { path = \"/svc%d/items/{id}/**\", endpoint = echo }\n", i }'
@@ -57,7 +62,7 @@ start() {
   begin=$(now_ms)
   GATEWAY_HOME="$work/$1" GATEWAY_CDS=off "$home/bin/gateway" >"$work/$1.log" 2>&1 &
   pid=$!
-  pids="$pids $pid"
+  echo "$pid" > "$work/$1.pid"
   until curl -fs -o /dev/null "http://127.0.0.1:$2/health/ready"; do
     kill -0 "$pid" 2>/dev/null || { echo "the gateway with $3 routes exited; see $work/$1.log" >&2; exit 1; }
     sleep 0.01
