@@ -17,11 +17,14 @@ import dev.tollgate.runtime.config.HoconConfig;
 import dev.tollgate.runtime.plugin.PluginReference;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,11 +40,15 @@ import java.util.concurrent.TimeUnit;
  * The jwt filter's check of one token with its key in memory: {@link TokenValidator#validate} —
  * parse, algorithm and key selection, signature, claims, principal — for an HS256 and an RS256
  * (2048-bit) token, configured as a route's {@code jwt} filter would be. In the plugin's package to
- * reach its validator; the plugin's own loop-timed figures are in bench/jwt.sh.
+ * reach its validator; the plugin's own loop-timed figures are in bench/jwt.sh. A longer warm-up
+ * than the other benchmarks: the signature and JSON code take longer to compile.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 5, time = 4)
+@Measurement(iterations = 4, time = 2)
 public class JwtValidationBenchmark {
     private static final String ISSUER = "https://id.example.com";
     private static final String AUDIENCE = "tollgate";
