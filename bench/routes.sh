@@ -5,16 +5,16 @@
 # requests per second (wrk) for each, alternated within each round, the median of the rounds and
 # the ratio many/one (target ≥ 0.9: routing cost must not grow with the route count).
 #
-#   bench/routes.sh [seconds-per-run] [rounds] [warm-up-seconds]     (defaults: 8 5 15)
+#   bench/routes.sh [seconds-per-run] [rounds] [warm-up-seconds]     (defaults: 5 8 20)
 #
 # Build first: mvn -B package -DskipTests. Installs wrk and curl from Debian when missing.
 # Environment: ROUTES (10000), CONNECTIONS (50), JAVA_OPTS for the gateways, GATEWAY_DIST (the
 # distribution to run, default distribution/target/gateway: point it at another build to compare).
 set -eu
 cd "$(dirname "$0")/.."
-seconds=${1:-8}
-rounds=${2:-5}
-warmup=${3:-15}
+seconds=${1:-5}
+rounds=${2:-8}
+warmup=${3:-20}
 routes=${ROUTES:-10000}
 connections=${CONNECTIONS:-50}
 home=${GATEWAY_DIST:-$PWD/distribution/target/gateway}
