@@ -547,6 +547,8 @@ public final class Gateway implements AutoCloseable {
         private Config config;
         private Path configFile;
         private Path home = Path.of("").toAbsolutePath();
+        /** What {@link #readConfig()} returned for the current config and home: reading 10 000 routes takes ½ s. */
+        private GatewayConfig read;
         private final Map<String, ClassPathPlugin> classPathPlugins = new LinkedHashMap<>();
         private Clock clock = Clock.systemUTC();
 
@@ -557,6 +559,7 @@ public final class Gateway implements AutoCloseable {
         public Builder config(Config config) {
             this.config = requireNonNull(config, "config is null");
             this.configFile = null;
+            this.read = null;
             return this;
         }
 
@@ -564,6 +567,7 @@ public final class Gateway implements AutoCloseable {
         public Builder configFile(Path file) {
             this.config = GatewayConfigReader.parseFile(file);
             this.configFile = file;
+            this.read = null;
             return this;
         }
 
@@ -574,6 +578,7 @@ public final class Gateway implements AutoCloseable {
         /** The directory relative paths resolve against (plugins.d, data); the working directory by default. */
         public Builder home(Path home) {
             this.home = requireNonNull(home, "home is null");
+            this.read = null;
             return this;
         }
 
@@ -589,12 +594,19 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
-        /** Reads and checks the configuration without loading plugins. */
+        /**
+         * Reads and checks the configuration without loading plugins. Read once: {@link #start()}
+         * uses the same result, so the command line reading it first to configure logging does not
+         * double the time to ready.
+         */
         public GatewayConfig readConfig() {
             if (config == null) {
                 throw new IllegalStateException("no configuration given");
             }
-            return GatewayConfigReader.withRuntimeReference().read(config, home);
+            if (read == null) {
+                read = GatewayConfigReader.withRuntimeReference().read(config, home);
+            }
+            return read;
         }
 
         /** Loads the plugins the configuration points at, reporting each. */

@@ -4,6 +4,7 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
+import com.codahale.metrics.Metric;
 import com.codahale.metrics.MetricFilter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
@@ -24,6 +25,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -167,12 +169,24 @@ public final class GatewayMetrics {
         List<MetricSnapshot> snapshots = new ArrayList<>();
         MetricFilter unlabelled = (metricName, metric) -> familyOf(metricName, mappers) == null;
         new DropwizardExports(registry, unlabelled).collect().forEach(snapshots::add);
+        // Each series alone in a registry of its own: the exporter walks its whole registry per
+        // collect, so filtering the gateway's one series at a time made a scrape quadratic in the
+        // series count (5 s for 1 000 routes, 20 s for 2 000).
+        Map<String, Metric> metrics = registry.getMetrics();
+        Map<String, CustomLabelMapper> labelMappers = new HashMap<>();
+        MetricRegistry single = new MetricRegistry();
         for (String metricName : registry.getNames()) {
             String family = familyOf(metricName, mappers);
-            if (family != null) {
-                CustomLabelMapper mapper = new CustomLabelMapper(List.of(mappers.get(family)));
-                new DropwizardExports(registry, (candidate, metric) -> candidate.equals(metricName), mapper)
-                        .collect().forEach(snapshots::add);
+            Metric metric = metrics.get(metricName);
+            if (family != null && metric != null) {
+                CustomLabelMapper mapper = labelMappers.computeIfAbsent(family, name -> new CustomLabelMapper(List.of(mappers.get(name))));
+                single.register(metricName, metric);
+                try {
+                    new DropwizardExports(single, MetricFilter.ALL, mapper).collect().forEach(snapshots::add);
+                }
+                finally {
+                    single.remove(metricName);
+                }
             }
         }
         Map<String, List<MetricSnapshot>> byName = new LinkedHashMap<>();

@@ -153,6 +153,25 @@ public final class PathTemplate {
         return parameters;
     }
 
+    /** The number of segments before a final {@code **} (all of them when there is none). */
+    int fixedSegments() {
+        return endsWithRest ? segments.length - 1 : segments.length;
+    }
+
+    /** Whether the last segment is {@code **}, matching the rest of the path. */
+    boolean endsWithRest() {
+        return endsWithRest;
+    }
+
+    /**
+     * The text segment {@code index} must equal, or {@code null} when it is a {@code {name}} or
+     * {@code *}, which both match any one non-empty segment.
+     */
+    String literalAt(int index) {
+        Segment segment = segments[index];
+        return segment.kind == Kind.LITERAL ? segment.text : null;
+    }
+
     /** The literal prefix before the first non-literal segment, e.g. {@code /api/auth} of {@code /api/auth/**}. */
     public String literalPrefix() {
         StringBuilder prefix = new StringBuilder();

@@ -2,7 +2,7 @@ package dev.tollgate.runtime.route;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,17 +15,21 @@ import static java.util.Objects.requireNonNull;
  * The immutable table of routes, most specific first. Built once from configuration and
  * replaced as a whole (an atomic reference swap) on reload, so lookups take no lock.
  *
- * <p>A lookup walks the routes in order and takes the first whose path, host, headers and
- * method all match. When some route matched everything but the method, the answer is
- * "method not allowed" with the methods that would have matched.
+ * <p>A lookup answers the first route in that order whose path, host, headers and method all
+ * match. When some route matched everything but the method, the answer is "method not allowed"
+ * with the methods that would have matched. It does not walk the routes: a trie of path segments
+ * with hosts and methods indexed ({@link RouteTrie}) finds the same route in time that depends
+ * on the path, not on how many routes there are.
  *
  * @param <T> what a route leads to
  */
 public final class RoutingTable<T> {
     private final List<Entry<T>> entries;
+    private final RouteTrie<T> trie;
 
     private RoutingTable(List<Entry<T>> entries) {
         this.entries = entries;
+        this.trie = new RouteTrie<>(entries);
     }
 
     /** A table of the given routes, ordered by specificity, configuration order breaking ties. */
@@ -49,21 +53,14 @@ public final class RoutingTable<T> {
      * @param header request header lookup (first value or null)
      */
     public Result<T> match(String method, String host, List<String> segments, Function<String, String> header) {
-        Set<String> allowed = null;
-        for (Entry<T> entry : entries) {
-            Map<String, String> parameters = entry.template.match(segments);
-            if (parameters == null || !entry.matchesHost(host) || !entry.matchesHeaders(header)) {
-                continue;
-            }
-            if (entry.methods.isEmpty() || entry.methods.contains(method)) {
-                return new Found<>(entry, parameters);
-            }
-            if (allowed == null) {
-                allowed = new LinkedHashSet<>();
-            }
-            allowed.addAll(entry.methods);
+        int rank = trie.find(method, host, segments, header);
+        if (rank >= 0) {
+            Entry<T> entry = entries.get(rank);
+            return new Found<>(entry, entry.template.match(segments));
         }
-        return allowed == null ? new NotFound<>() : new MethodNotAllowed<>(Set.copyOf(allowed));
+        Set<String> allowed = new HashSet<>();
+        trie.collectMethods(host, segments, header, allowed);
+        return allowed.isEmpty() ? new NotFound<>() : new MethodNotAllowed<>(Set.copyOf(allowed));
     }
 
     /** The outcome of a lookup. */
