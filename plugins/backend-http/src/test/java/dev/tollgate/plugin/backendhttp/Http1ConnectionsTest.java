@@ -5,9 +5,12 @@ import dev.tollgate.runtime.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +18,7 @@ import java.util.function.Function;
 
 import static dev.tollgate.plugin.backendhttp.ScriptedBackend.ok;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The gateway's own HTTP/1.1 connections to clear-text instances ({@code Http1Connection} and
@@ -152,6 +156,23 @@ class Http1ConnectionsTest {
         assertThat(get("/fine").body()).isEqualTo("fine");
         // Each malformed answer (a GET is tried again) cost its connection; the good one got a new one.
         assertThat(backend.connections()).isEqualTo(backend.requests());
+    }
+
+    @Test
+    void aClientThatLeavesMidBodyCostsTheConnectionNotTheNextRequest() throws Exception {
+        String big = "y".repeat(8 * 1024 * 1024);
+        start(head -> head.contains("/big") ? Reply.keep(ok(big)) : Reply.keep(ok("small")), "");
+        try (Socket socket = new Socket("127.0.0.1", gateway.http("/").getPort())) {
+            socket.getOutputStream().write("GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            byte[] some = socket.getInputStream().readNBytes(64 * 1024);
+            assertThat(new String(some, 0, 15, StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200 OK");
+        }
+        // The half-read response's connection is closed, not left streaming to nobody nor reused.
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.ended() == 1);
+        HttpResponse<String> next = get("/small");
+        assertThat(next.statusCode()).isEqualTo(200);
+        assertThat(next.body()).isEqualTo("small");
+        assertThat(backend.connections()).isEqualTo(2);
     }
 
     @Test

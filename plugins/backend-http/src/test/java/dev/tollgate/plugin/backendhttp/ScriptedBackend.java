@@ -51,6 +51,7 @@ final class ScriptedBackend implements AutoCloseable {
     private final ServerSocket server;
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger ended = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
     private final Function<String, Reply> script;
 
@@ -66,6 +67,11 @@ final class ScriptedBackend implements AutoCloseable {
 
     int connections() {
         return connections.get();
+    }
+
+    /** Connections that ended (either side closed them). */
+    int ended() {
+        return ended.get();
     }
 
     int requests() {
@@ -118,6 +124,9 @@ final class ScriptedBackend implements AutoCloseable {
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        finally {
+            ended.incrementAndGet();
         }
     }
 
