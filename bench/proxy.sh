@@ -125,6 +125,7 @@ gateway {
     host = "127.0.0.1"
     http { port = 19200 }
     https { port = 19201 }
+    management { enabled = false }
   }
   logging.level = WARN
   services { bench { backend = http, instances = ["http://127.0.0.1:19000"] } }
