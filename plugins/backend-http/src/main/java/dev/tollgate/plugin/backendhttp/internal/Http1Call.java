@@ -248,11 +248,13 @@ final class Http1Call implements Call, Http1Pool.Waiter, Content.Source, Respons
     @Override
     public void exchangeEnded(Throwable failure) {
         ResponseBodyPublisher body = publisher;
-        if (failure != null || whole == null && (body == null || !body.isSubscribed())) {
+        boolean abandoned = failure != null || whole == null && (body == null || !body.isSubscribed());
+        if (abandoned) {
             abort(failure != null ? failure : new CancellationException("the response was not relayed"));
-            if (delivered) {
-                close();
-            }
+        }
+        // A delivered attempt ends here unless its streamed body is still being relayed (its end closes it).
+        if (delivered && (abandoned || whole != null)) {
+            close();
         }
     }
 
