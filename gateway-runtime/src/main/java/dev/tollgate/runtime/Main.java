@@ -126,13 +126,15 @@ public final class Main {
         Logger log = LoggerFactory.getLogger(Main.class);
         log.info("Tollgate {} (API {}), Java {}, home {}", version(), ApiVersion.CURRENT, Runtime.version(), config.home());
         Gateway gateway = builder.start();
+        // SIGHUP's handler before the PID file that tells `bin/gateway reload` whom to signal: a
+        // signal in between would meet the JVM's default action and stop the gateway.
+        Signals.onHangup(gateway::reload);
         Path pidFile = Reload.writePidFile(config.dataDirectory());
         Thread hook = new Thread(() -> {
             gateway.close();
             Reload.deletePidFile(pidFile);
         }, "gateway-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        Signals.onHangup(gateway::reload);
         long sinceStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
         log.info("Ready in {} ms (since JVM start)", sinceStart);
         gateway.awaitStop();
