@@ -15,17 +15,35 @@ final class Signals {
     private Signals() {
     }
 
-    /** Calls {@code action} on every {@code SIGHUP}; logs and does nothing where there is none. */
+    /** What the log says when {@code SIGHUP} reaches no handler because the starting process ignores it. */
+    static final String IGNORED = "SIGHUP is ignored by the process that started the gateway";
+
+    /**
+     * Calls {@code action} on every {@code SIGHUP}; logs and does nothing where there is none.
+     *
+     * <p>A process started with {@code SIGHUP} ignored ({@code nohup}, some supervisors) keeps it
+     * ignored: the JVM does not take over a shutdown signal its parent chose to ignore, so
+     * {@code bin/gateway reload} cannot reach it. That is logged as a warning.
+     *
+     * @return whether {@code SIGHUP} now reloads
+     */
     @SuppressWarnings("sunapi")
-    static void onHangup(Runnable action) {
+    static boolean onHangup(Runnable action) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+            sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
                 LOG.info("SIGHUP: reloading the configuration");
                 action.run();
             });
+            if (previous == sun.misc.SignalHandler.SIG_IGN) {
+                LOG.warn("{} (nohup?): `bin/gateway reload` cannot signal it; start it without nohup (e.g. under systemd or "
+                        + "with setsid), or reload through the file watch (gateway.reload.watch = true)", IGNORED);
+                return false;
+            }
+            return true;
         }
         catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
             LOG.info("No SIGHUP on this platform ({}); reload with the file watch (gateway.reload.watch = true)", e.toString());
+            return false;
         }
     }
 }
