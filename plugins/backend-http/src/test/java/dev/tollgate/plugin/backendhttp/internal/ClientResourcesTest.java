@@ -26,12 +26,13 @@ class ClientResourcesTest {
             HttpBackend second = (HttpBackend) factory.create(TestingPluginContext.componentConfig(loader, "backends.http.service", "b", ""), context);
             QueuedThreadPool threads = (QueuedThreadPool) first.client().getExecutor();
             assertThat(second.client().getExecutor()).isSameAs(threads);
-            assertThat(threads.getMaxThreads()).as("3 workers and one selector per service").isEqualTo(5);
+            assertThat(threads.getMaxThreads()).as("3 workers and two selectors per service (Jetty's client, the own HTTP/1.1 connections)")
+                    .isEqualTo(7);
 
             first.close();
             assertThat(threads.isRunning()).isTrue();
             assertThat(second.client().isRunning()).isTrue();
-            assertThat(threads.getMaxThreads()).isEqualTo(4);
+            assertThat(threads.getMaxThreads()).isEqualTo(5);
 
             second.close();
             assertThat(context.sharedResourceCount()).isEqualTo(1);
