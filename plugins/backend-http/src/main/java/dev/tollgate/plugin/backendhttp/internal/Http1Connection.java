@@ -94,6 +94,7 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
     // Both ends of an exchange, under the lock: the second to finish decides the connection's fate.
     private boolean requestComplete;
     private boolean lastWritten;
+    private boolean requestHasBody;
     private boolean responseComplete;
     private boolean reusableAfterResponse;
 
@@ -179,6 +180,7 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             aborted = false;
             requestComplete = false;
             lastWritten = false;
+            requestHasBody = body != null;
             responseComplete = false;
         }
         getEndPoint().setIdleTimeout(idleTimeoutMillis);
@@ -582,8 +584,9 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
 
     /**
      * The response was read whole: the connection serves the next request if both sides allow it,
-     * and is closed otherwise. If the request's last bytes are still being written, the writer
-     * decides when they are; a request not sent whole (the instance answered early) closes it.
+     * and is closed otherwise. If the head of a request without a body is still being written,
+     * the writer decides when it is; a request not sent whole (the instance answered early)
+     * closes it.
      */
     private void finishMessage(Http1Call exchange) {
         boolean reusable = persistent && !eof && !input.hasRemaining();
@@ -594,7 +597,10 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             }
             responseComplete = true;
             reusableAfterResponse = reusable;
-            now = requestComplete || !lastWritten;
+            // Only a request without a body whose head is being written waits for its write to
+            // complete; an answer before a body was sent whole closes the connection (what the
+            // instance made of the rest of the body is unknown).
+            now = requestComplete || !lastWritten || requestHasBody;
             reusable &= requestComplete;
         }
         if (now) {
