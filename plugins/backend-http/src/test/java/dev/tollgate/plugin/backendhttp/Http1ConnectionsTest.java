@@ -146,7 +146,8 @@ class Http1ConnectionsTest {
     @Test
     void anEarlyAnswerToAnUploadIsRelayedAndItsConnectionClosed() throws Exception {
         start(head -> head.startsWith("POST")
-                ? Reply.keep("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo big!").early()
+                // Like a real server that answers without reading the body: it closes the connection after.
+                ? Reply.close("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo big!").early()
                 : Reply.keep(ok("fine")), "");
         byte[] upload = new byte[4 * 1024 * 1024];
         HttpResponse<String> refused = client.send(HttpRequest.newBuilder(gateway.http("/upload"))

@@ -115,6 +115,14 @@ final class ScriptedBackend implements AutoCloseable {
                 out.write(reply.bytes().getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
                 if (reply.close()) {
+                    if (!reply.readBody()) {
+                        // A lingering close, as servers do after answering without the body: stop
+                        // writing, read what still comes until the peer stops, then close (closing
+                        // with unread bytes would reset the connection, answer included).
+                        socket.shutdownOutput();
+                        socket.setSoTimeout(5_000);
+                        in.transferTo(OutputStream.nullOutputStream());
+                    }
                     return;
                 }
             }

@@ -95,6 +95,8 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
     private boolean requestComplete;
     private boolean lastWritten;
     private boolean requestHasBody;
+    /** The instance answered a request whose body was not sent whole yet. */
+    private boolean answeredEarly;
     private boolean responseComplete;
     private boolean reusableAfterResponse;
 
@@ -181,6 +183,7 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             requestComplete = false;
             lastWritten = false;
             requestHasBody = body != null;
+            answeredEarly = false;
             responseComplete = false;
         }
         getEndPoint().setIdleTimeout(idleTimeoutMillis);
@@ -473,6 +476,9 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
      * call hears of the response. Otherwise the body streams.
      */
     private void headersComplete(Http1Call exchange) throws Throwable {
+        synchronized (this) {
+            answeredEarly = requestHasBody && !requestComplete;
+        }
         persistent = isPersistent();
         long length = parser.getContentLength();
         boolean whole = exchange.isHead() || status == HttpStatus.NO_CONTENT_204 || status == HttpStatus.NOT_MODIFIED_304
@@ -601,7 +607,7 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
             // complete; an answer before a body was sent whole closes the connection (what the
             // instance made of the rest of the body is unknown).
             now = requestComplete || !lastWritten || requestHasBody;
-            reusable &= requestComplete;
+            reusable &= requestComplete && !answeredEarly;
         }
         if (now) {
             release(exchange, reusable);
