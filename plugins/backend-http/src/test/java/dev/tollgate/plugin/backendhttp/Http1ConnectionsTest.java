@@ -54,12 +54,18 @@ class Http1ConnectionsTest {
     }
 
     /**
-     * Lets the connection of the response just received go back to its pool: a response can reach
-     * the client before the completion of the request's last write is processed, and a next request
-     * sent in that moment finds the connection still busy (and opens another, rightly).
+     * Waits until the connection of the response just received is back in its pool: a response can
+     * reach the client before the completion of the request's last write is processed, and a next
+     * request sent in that moment finds the connection still busy (and opens another, rightly).
      */
-    private static void settle() throws InterruptedException {
-        Thread.sleep(50);
+    private void settle() {
+        awaitIdleConnections(1);
+    }
+
+    private void awaitIdleConnections(int idle) {
+        String gauge = "tollgate_backend_http_connections{service=\"svc\",state=\"idle\"} " + idle;
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.send(HttpRequest.newBuilder(gateway.http("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body().contains(gauge));
     }
 
     @Test
@@ -102,7 +108,10 @@ class Http1ConnectionsTest {
             HttpResponse<String> response = get("/once");
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.body()).isEqualTo("once");
-            Thread.sleep(100);
+            // The instance dropped the connection after answering; the pool notices and lets it go.
+            int dropped = i + 1;
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.ended() == dropped);
+            awaitIdleConnections(0);
         }
         assertThat(backend.requests()).isEqualTo(5);
         assertThat(backend.connections()).isEqualTo(5);

@@ -35,22 +35,18 @@ import static java.util.Objects.requireNonNull;
  * {@link #onHeaders}) and the exchange's end on the server's threads. The outcome is decided by
  * a compare-and-set on {@link #state}, the relay by a count of {@link #arrivals}.
  */
-final class BackendCall implements Call, Response.Listener, ResponseBodyPublisher.Listener {
+final class BackendCall extends AbstractCall implements Response.Listener {
     private static final AtomicIntegerFieldUpdater<BackendCall> STATE = AtomicIntegerFieldUpdater.newUpdater(BackendCall.class, "state");
     private static final AtomicIntegerFieldUpdater<BackendCall> ARRIVALS = AtomicIntegerFieldUpdater.newUpdater(BackendCall.class, "arrivals");
-    private static final AtomicIntegerFieldUpdater<BackendCall> CLOSED = AtomicIntegerFieldUpdater.newUpdater(BackendCall.class, "closed");
     private static final int WAITING = 0;
     private static final int HEADERS = 1;
     private static final int DONE = 2;
 
-    private final ProxyExchange owner;
-    private final Attempt attempt;
     private final InstanceTarget target;
     private final CompletableFuture<Outcome<Call>> outcome = new CompletableFuture<>();
     private volatile int state;
     /** The delivery and the body's content source (or the response's failure before one) each arrive once; the second relays. */
     private volatile int arrivals;
-    private volatile int closed;
     private volatile BackendRequest request;
     private volatile Response response;
     private volatile Content.Source source;
@@ -62,8 +58,7 @@ final class BackendCall implements Call, Response.Listener, ResponseBodyPublishe
     private long sentNanos;
 
     BackendCall(ProxyExchange owner, Attempt attempt, InstanceTarget target) {
-        this.owner = requireNonNull(owner, "owner is null");
-        this.attempt = requireNonNull(attempt, "attempt is null");
+        super(owner, attempt);
         this.target = requireNonNull(target, "target is null");
     }
 
@@ -239,30 +234,8 @@ final class BackendCall implements Call, Response.Listener, ResponseBodyPublishe
         owner.succeed();
     }
 
-    // --- ResponseBodyPublisher.Listener
-
     @Override
-    public void bodyCompleted() {
-        close();
-    }
-
-    @Override
-    public Throwable bodyFailed(Throwable failure) {
-        owner.backend().metrics().bodyFailed();
-        close();
-        return Failures.bodyFailure(owner.backend().name(), failure);
-    }
-
-    @Override
-    public void bodyCancelled() {
-        abort(new CancellationException("the client stopped reading the response"));
-        close();
-    }
-
-    /** Ends the delivered attempt for the registry, once. */
-    private void close() {
-        if (CLOSED.compareAndSet(this, 0, 1)) {
-            attempt.close();
-        }
+    void abandonResponse(Throwable cause) {
+        abort(cause);
     }
 }

@@ -30,19 +30,15 @@ import static java.util.Objects.requireNonNull;
  * loop then delivers or discards the call. A delivered call's attempt is closed when its body has
  * been relayed, has failed or was abandoned.
  */
-final class Http1Call implements Call, Http1Pool.Waiter, Content.Source, ResponseBodyPublisher.Listener {
+final class Http1Call extends AbstractCall implements Http1Pool.Waiter, Content.Source {
     private static final AtomicIntegerFieldUpdater<Http1Call> STATE = AtomicIntegerFieldUpdater.newUpdater(Http1Call.class, "state");
-    private static final AtomicIntegerFieldUpdater<Http1Call> CLOSED = AtomicIntegerFieldUpdater.newUpdater(Http1Call.class, "closed");
     private static final int WAITING = 0;
     private static final int ANSWERED = 1;
     private static final int FAILED = 2;
 
-    private final ProxyExchange owner;
-    private final Attempt attempt;
     private final InstanceTarget target;
     private final CompletableFuture<Outcome<Call>> outcome = new CompletableFuture<>();
     private volatile int state;
-    private volatile int closed;
     private volatile Http1Connection connection;
     private volatile boolean aborted;
     private volatile boolean delivered;
@@ -61,8 +57,7 @@ final class Http1Call implements Call, Http1Pool.Waiter, Content.Source, Respons
     private volatile Runnable demandCallback;
 
     Http1Call(ProxyExchange owner, Attempt attempt, InstanceTarget target) {
-        this.owner = requireNonNull(owner, "owner is null");
-        this.attempt = requireNonNull(attempt, "attempt is null");
+        super(owner, attempt);
         this.target = requireNonNull(target, "target is null");
     }
 
@@ -276,31 +271,9 @@ final class Http1Call implements Call, Http1Pool.Waiter, Content.Source, Respons
         abortConnection(failure);
     }
 
-    // --- ResponseBodyPublisher.Listener
-
     @Override
-    public void bodyCompleted() {
-        close();
-    }
-
-    @Override
-    public Throwable bodyFailed(Throwable failure) {
-        owner.backend().metrics().bodyFailed();
-        close();
-        return Failures.bodyFailure(owner.backend().name(), failure);
-    }
-
-    @Override
-    public void bodyCancelled() {
-        abortConnection(new CancellationException("the client stopped reading the response"));
-        close();
-    }
-
-    /** Ends the delivered attempt for the registry, once. */
-    private void close() {
-        if (CLOSED.compareAndSet(this, 0, 1)) {
-            attempt.close();
-        }
+    void abandonResponse(Throwable cause) {
+        abortConnection(cause);
     }
 
     @Override

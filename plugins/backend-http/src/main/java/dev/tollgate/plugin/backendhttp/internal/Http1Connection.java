@@ -476,8 +476,11 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
      * call hears of the response. Otherwise the body streams.
      */
     private void headersComplete(Http1Call exchange) throws Throwable {
-        synchronized (this) {
-            answeredEarly = requestHasBody && !requestComplete;
+        if (requestHasBody) {
+            // Set by send() before the lock that published the exchange to this thread: no lock for a body-less request.
+            synchronized (this) {
+                answeredEarly = !requestComplete;
+            }
         }
         persistent = isPersistent();
         long length = parser.getContentLength();
