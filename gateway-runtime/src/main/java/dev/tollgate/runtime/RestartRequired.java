@@ -27,6 +27,7 @@ final class RestartRequired {
         }
         if (!a.security().equals(b.security()) || !a.requestIdHeader().equals(b.requestIdHeader())
                 || a.maxThreads() != b.maxThreads() || a.minThreads() != b.minThreads()
+                || a.reservedThreads() != b.reservedThreads()
                 || !a.shutdownGracePeriod().equals(b.shutdownGracePeriod())) {
             notes.add("gateway.server (security, request-id-header, threads or shutdown-grace-period) changed");
         }

@@ -64,6 +64,7 @@ public record GatewayConfig(
             Duration shutdownGracePeriod,
             int maxThreads,
             int minThreads,
+            int reservedThreads,
             Duration drainDelay,
             Management management) {
     }

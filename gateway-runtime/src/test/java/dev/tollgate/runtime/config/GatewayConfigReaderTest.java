@@ -131,6 +131,16 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void reservedThreadsDefaultToNoneAndAreBounded() {
+        assertThat(read("").server().reservedThreads()).isZero();
+        assertThat(read("gateway.server.threads.reserved = -1").server().reservedThreads()).isEqualTo(-1);
+        assertThatThrownBy(() -> read("gateway.server.threads.reserved = -2"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("gateway.server.threads.reserved")
+                .hasMessageContaining("must be between -1 and 10000");
+    }
+
+    @Test
     void environmentSubstitutionsOverrideOrFallBack() {
         GatewayConfig config = read("""
                 gateway.server.http { port = 9000, port = ${?TOLLGATE_TEST_VARIABLE_THAT_IS_NOT_SET} }
