@@ -81,11 +81,16 @@ public record GatewayConfig(
     /**
      * @param h2c whether h2c with prior knowledge is served
      * @param h2cUpgrade whether an HTTP/1.1 request with {@code Upgrade: h2c} switches to h2c
+     * @param selectors the listener's selector threads; 0 for Jetty's default (one per two cores)
      */
-    public record HttpListener(boolean enabled, int port, boolean h2c, boolean h2cUpgrade) {
+    public record HttpListener(boolean enabled, int port, boolean h2c, boolean h2cUpgrade, int selectors) {
     }
 
-    public record HttpsListener(boolean enabled, int port, boolean http2Only, KeyStore keyStore, List<String> protocols) {
+    /**
+     * @param selectors the listener's selector threads; 0 for one per core (TLS work is heavier)
+     */
+    public record HttpsListener(boolean enabled, int port, boolean http2Only, KeyStore keyStore, List<String> protocols,
+                                int selectors) {
     }
 
     /**

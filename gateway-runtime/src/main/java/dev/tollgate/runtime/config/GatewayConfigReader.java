@@ -186,7 +186,7 @@ public final class GatewayConfigReader {
         GatewayConfig.Server result = new GatewayConfig.Server(
                 server.getString("host"),
                 new GatewayConfig.HttpListener(http.getBoolean("enabled"), port(http), http.getBoolean("h2c"),
-                        http.getBoolean("h2c-upgrade")),
+                        http.getBoolean("h2c-upgrade"), http.intInRange("selectors", 0, 256)),
                 new GatewayConfig.HttpsListener(
                         https.getBoolean("enabled"),
                         port(https),
@@ -198,7 +198,8 @@ public final class GatewayConfigReader {
                                 keyStore.getString("key-password"),
                                 home.resolve(keyStore.getConfig("self-signed").getString("directory")).normalize(),
                                 keyStore.getConfig("self-signed").getStringList("subject-alternative-names")),
-                        protocols),
+                        protocols,
+                        https.intInRange("selectors", 0, 256)),
                 readLimits,
                 new GatewayConfig.Security(
                         security.getBoolean("reject-ambiguous-paths"),

@@ -141,6 +141,18 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void selectorsDefaultToTheListenersOwnSizing() {
+        GatewayConfig.Server server = read("").server();
+        assertThat(server.http().selectors()).isZero();
+        assertThat(server.https().selectors()).isZero();
+        assertThat(read("gateway.server.https.selectors = 4").server().https().selectors()).isEqualTo(4);
+        assertThatThrownBy(() -> read("gateway.server.http.selectors = -1"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("gateway.server.http.selectors")
+                .hasMessageContaining("must be between 0 and 256");
+    }
+
+    @Test
     void environmentSubstitutionsOverrideOrFallBack() {
         GatewayConfig config = read("""
                 gateway.server.http { port = 9000, port = ${?TOLLGATE_TEST_VARIABLE_THAT_IS_NOT_SET} }
