@@ -19,10 +19,7 @@ class AsynchronousCompletionTest {
     @Test
     void keepAliveAndPipelinedRequestsAfterAsynchronousResponses() throws Exception {
         try (BackendServer backend = BackendServer.start("backend");
-             TestGateway gateway = TestGateway.start("""
-                     services { svc { backend = test-upstream, instances = ["%s"] } }
-                     routes = [ { path = "/svc/**", service = svc } ]
-                     """.formatted(backend.url()));
+             TestGateway gateway = proxying(backend);
              RawHttp http = new RawHttp(gateway.gateway().httpPort())) {
             http.setTimeout(10_000);
             for (int i = 0; i < 20; i++) {
@@ -48,10 +45,7 @@ class AsynchronousCompletionTest {
     @Test
     void requestsWithAndWithoutBodiesAlternateOnOneConnection() throws Exception {
         try (BackendServer backend = BackendServer.start("backend");
-             TestGateway gateway = TestGateway.start("""
-                     services { svc { backend = test-upstream, instances = ["%s"] } }
-                     routes = [ { path = "/svc/**", service = svc } ]
-                     """.formatted(backend.url()));
+             TestGateway gateway = proxying(backend);
              RawHttp http = new RawHttp(gateway.gateway().httpPort())) {
             http.setTimeout(10_000);
             for (int i = 0; i < 10; i++) {
@@ -63,7 +57,6 @@ class AsynchronousCompletionTest {
                 assertThat(http.read().status()).isEqualTo(200);
                 // A next request whose head comes in two writes, the first right after the response.
                 http.send("GET /svc/split HTTP/1.1\r\n");
-                Thread.sleep(20);
                 http.send("Host: localhost\r\n\r\n");
                 RawHttp.Response split = http.read();
                 assertThat(split.status()).isEqualTo(200);
@@ -71,5 +64,13 @@ class AsynchronousCompletionTest {
             }
             assertThat(backend.requests()).isEqualTo(40);
         }
+    }
+
+    /** A gateway routing {@code /svc/**} to {@code backend} through the test upstream backend, which answers on its client's thread. */
+    private static TestGateway proxying(BackendServer backend) throws Exception {
+        return TestGateway.start("""
+                services { svc { backend = test-upstream, instances = ["%s"] } }
+                routes = [ { path = "/svc/**", service = svc } ]
+                """.formatted(backend.url()));
     }
 }

@@ -30,14 +30,15 @@ class ClientHeadersTest {
             """;
     private static final Map<String, TestGateway> GATEWAYS = new LinkedHashMap<>();
     private static JettyBackend backend;
-    private static RawBackend rawBackend;
+    private static ScriptedBackend rawBackend;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     static void startBackend() throws Exception {
         backend = JettyBackend.clearText(new TestBackendHandler());
-        rawBackend = RawBackend.answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: X-Secret\r\n"
-                + "Connection: close, X-Other\r\nX-Secret: hidden\r\nX-Other: hidden\r\nX-Kept: yes\r\n\r\nok");
+        String answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: X-Secret\r\n"
+                + "Connection: close, X-Other\r\nX-Secret: hidden\r\nX-Other: hidden\r\nX-Kept: yes\r\n\r\nok";
+        rawBackend = new ScriptedBackend(head -> ScriptedBackend.Reply.close(answer));
     }
 
     /** The gateway with these server settings and routes to the backend, started on first use. */

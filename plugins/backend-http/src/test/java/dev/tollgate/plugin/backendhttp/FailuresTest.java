@@ -35,7 +35,7 @@ class FailuresTest {
     private static JettyBackend holdingBackend;
     private static final TestBackendHandler alive = new TestBackendHandler();
     private static JettyBackend aliveBackend;
-    private static RawBackend resetting;
+    private static ScriptedBackend resetting;
     private static BackendServer unavailable;
     private static BackendServer available;
     private static TestGateway gateway;
@@ -45,7 +45,7 @@ class FailuresTest {
     static void start() throws Exception {
         holdingBackend = JettyBackend.clearText(holding);
         aliveBackend = JettyBackend.clearText(alive);
-        resetting = RawBackend.resetting();
+        resetting = new ScriptedBackend(head -> ScriptedBackend.Reply.reset());
         unavailable = BackendServer.start("unavailable").status(503);
         available = BackendServer.start("available");
         String closed = "http://127.0.0.1:" + closedPort();

@@ -18,14 +18,14 @@ import java.util.function.Function;
  * An HTTP/1.1 backend on a real socket whose answers are scripted byte for byte, serving many
  * requests per connection: it reads each request's head (and a Content-Length body unless the
  * reply says not to), writes the scripted reply, then keeps the connection for the next request,
- * closes it, or closes it a little later without saying so — what a keep-alive peer may do. It
- * counts the connections it accepted and the requests it read.
+ * closes it, or closes it a little later without saying so — what a keep-alive peer may do — or
+ * resets it without answering. It counts the connections it accepted and the requests it read.
  */
 final class ScriptedBackend implements AutoCloseable {
     /**
      * What to do with one request.
      *
-     * @param bytes the response, written as is
+     * @param bytes the response, written as is; null resets the connection instead of answering
      * @param close close the connection right after the response
      * @param readBody read the request's Content-Length body before answering (false answers early)
      * @param delayMillis wait this long before answering
@@ -37,6 +37,11 @@ final class ScriptedBackend implements AutoCloseable {
 
         static Reply close(String bytes) {
             return new Reply(bytes, true, true, 0);
+        }
+
+        /** No answer: the connection is reset once the request was read. */
+        static Reply reset() {
+            return new Reply(null, true, true, 0);
         }
 
         Reply delayed(long millis) {
@@ -111,6 +116,10 @@ final class ScriptedBackend implements AutoCloseable {
                 }
                 if (reply.delayMillis() > 0) {
                     Thread.sleep(reply.delayMillis());
+                }
+                if (reply.bytes() == null) {
+                    socket.setSoLinger(true, 0);
+                    return;
                 }
                 out.write(reply.bytes().getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();

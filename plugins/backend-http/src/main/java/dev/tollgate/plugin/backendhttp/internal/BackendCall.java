@@ -8,12 +8,9 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
-import static java.util.Objects.requireNonNull;
 
 /**
  * One attempt of a {@link ProxyExchange} on one instance: the Jetty client request, the listener
@@ -42,8 +39,6 @@ final class BackendCall extends AbstractCall implements Response.Listener {
     private static final int HEADERS = 1;
     private static final int DONE = 2;
 
-    private final InstanceTarget target;
-    private final CompletableFuture<Outcome<Call>> outcome = new CompletableFuture<>();
     private volatile int state;
     /** The delivery and the body's content source (or the response's failure before one) each arrive once; the second relays. */
     private volatile int arrivals;
@@ -58,14 +53,7 @@ final class BackendCall extends AbstractCall implements Response.Listener {
     private long sentNanos;
 
     BackendCall(ProxyExchange owner, Attempt attempt, InstanceTarget target) {
-        super(owner, attempt);
-        this.target = requireNonNull(target, "target is null");
-    }
-
-    /** Completes with the attempt's outcome: at the response headers, or when none will come; never exceptionally. */
-    @Override
-    public CompletionStage<Outcome<Call>> outcome() {
-        return outcome;
+        super(owner, attempt, target);
     }
 
     /** Builds the request and sends it to the instance. */
@@ -75,7 +63,7 @@ final class BackendCall extends AbstractCall implements Response.Listener {
         RouteSettings route = owner.route();
         var exchange = owner.exchange();
         String clientAuthority = exchange.request().authority();
-        String host = route.preserveHost() ? clientAuthority : target.authority();
+        String host = upstreamHost(clientAuthority);
         BackendRequest outgoing = new BackendRequest(backend.client(), target.origin(), owner.path(), owner.query(),
                 route.responseTimeoutMillis()).authority(host);
         outgoing.method(exchange.request().method());

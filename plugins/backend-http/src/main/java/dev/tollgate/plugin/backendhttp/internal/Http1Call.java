@@ -11,11 +11,8 @@ import org.eclipse.jetty.io.Content;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
-import static java.util.Objects.requireNonNull;
 
 /**
  * One attempt of a {@link ProxyExchange} over the gateway's own HTTP/1.1 connections
@@ -36,8 +33,6 @@ final class Http1Call extends AbstractCall implements Http1Pool.Waiter, Content.
     private static final int ANSWERED = 1;
     private static final int FAILED = 2;
 
-    private final InstanceTarget target;
-    private final CompletableFuture<Outcome<Call>> outcome = new CompletableFuture<>();
     private volatile int state;
     private volatile Http1Connection connection;
     private volatile boolean aborted;
@@ -57,13 +52,7 @@ final class Http1Call extends AbstractCall implements Http1Pool.Waiter, Content.
     private volatile Runnable demandCallback;
 
     Http1Call(ProxyExchange owner, Attempt attempt, InstanceTarget target) {
-        super(owner, attempt);
-        this.target = requireNonNull(target, "target is null");
-    }
-
-    @Override
-    public CompletionStage<Outcome<Call>> outcome() {
-        return outcome;
+        super(owner, attempt, target);
     }
 
     @Override
@@ -73,7 +62,7 @@ final class Http1Call extends AbstractCall implements Http1Pool.Waiter, Content.
         Exchange exchange = owner.exchange();
         Exchange.Request clientRequest = exchange.request();
         String clientAuthority = clientRequest.authority();
-        String host = route.preserveHost() ? clientAuthority : target.authority();
+        String host = upstreamHost(clientAuthority);
         RequestBodyBridge body = owner.body();
         HttpFields.Mutable headers = HttpFields.build(clientRequest.headers().size() + 8);
         RequestHeaderWriter.write(exchange, route, backend, host, clientAuthority, body != null, headers);
