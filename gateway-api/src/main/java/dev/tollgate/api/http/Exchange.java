@@ -1,6 +1,7 @@
 package dev.tollgate.api.http;
 
 import dev.tollgate.api.Principal;
+import dev.tollgate.api.io.EventLoop;
 import dev.tollgate.api.websocket.WebSocketHandler;
 import dev.tollgate.api.websocket.WebSocketSettings;
 
@@ -385,5 +386,17 @@ public interface Exchange {
 
         /** The negotiated TLS protocol, e.g. {@code TLSv1.3}, or {@code null} for clear text. */
         String tlsProtocol();
+
+        /**
+         * The event loop that reads this connection: a backend that registers its own upstream
+         * connection here handles the response on the thread that read the request. {@code null}
+         * when the connection is not on one of the gateway's loops (the default, for exchanges
+         * the runtime does not build).
+         *
+         * @since 1.3
+         */
+        default EventLoop eventLoop() {
+            return null;
+        }
     }
 }

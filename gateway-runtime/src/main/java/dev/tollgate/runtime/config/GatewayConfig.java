@@ -81,7 +81,7 @@ public record GatewayConfig(
     /**
      * @param h2c whether h2c with prior knowledge is served
      * @param h2cUpgrade whether an HTTP/1.1 request with {@code Upgrade: h2c} switches to h2c
-     * @param selectors the listener's selector threads; 0 for Jetty's default (one per two cores)
+     * @param selectors the listener's selector threads; 0 for one per core
      */
     public record HttpListener(boolean enabled, int port, boolean h2c, boolean h2cUpgrade, int selectors) {
     }

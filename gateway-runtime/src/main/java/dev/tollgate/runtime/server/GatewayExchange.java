@@ -5,9 +5,11 @@ import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Principal;
 import dev.tollgate.api.http.Exchange;
 import dev.tollgate.api.http.Headers;
+import dev.tollgate.api.io.EventLoop;
 import dev.tollgate.api.websocket.WebSocketHandler;
 import dev.tollgate.api.websocket.WebSocketSettings;
 import dev.tollgate.runtime.chain.FilterChain;
+import dev.tollgate.runtime.io.LoopConnector;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
@@ -290,6 +292,11 @@ final class GatewayExchange extends ExchangeState {
         public String tlsProtocol() {
             Object data = request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
             return data instanceof EndPoint.SslSessionData ssl && ssl.sslSession() != null ? ssl.sslSession().getProtocol() : null;
+        }
+
+        @Override
+        public EventLoop eventLoop() {
+            return LoopConnector.eventLoopOf(request.getConnectionMetaData().getConnection());
         }
 
         private static InetSocketAddress inet(SocketAddress address) {

@@ -42,11 +42,16 @@ class Http1ConnectionsTest {
     }
 
     private void start(Function<String, Reply> script, String serviceOptions) throws Exception {
+        start(script, serviceOptions, "");
+    }
+
+    private void start(Function<String, Reply> script, String serviceOptions, String gatewayOptions) throws Exception {
         backend = new ScriptedBackend(script);
         gateway = TestGateway.builder().plugin("backend-http", new HttpBackendPlugin()).config("""
                 services { svc { backend = http, instances = ["%s"], passive-health.enabled = false, circuit-breaker.enabled = false %s } }
                 routes = [ { path = "/**", service = svc } ]
-                """.formatted(backend.url(), serviceOptions)).start();
+                %s
+                """.formatted(backend.url(), serviceOptions, gatewayOptions)).start();
     }
 
     private HttpResponse<String> get(String path) throws Exception {
@@ -80,6 +85,36 @@ class Http1ConnectionsTest {
         // One connection, or two when the next request came before the last write's completion
         // was processed (a response may beat it; the connection then returns a moment later).
         assertThat(backend.connections()).isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void eachEventLoopKeepsItsOwnConnections() throws Exception {
+        // Two selectors: new client connections are spread over them, and each selector's requests
+        // go out on a connection read by that selector (Exchange.Connection.eventLoop()).
+        start(head -> Reply.keep(ok("looped")), "", "server.http.selectors = 2");
+        for (int i = 0; i < 6; i++) {
+            HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpResponse<String> response = own.send(HttpRequest.newBuilder(gateway.http("/looped")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.body()).isEqualTo("looped");
+            awaitIdleConnections(backend.connections());
+        }
+        assertThat(backend.requests()).isEqualTo(6);
+        assertThat(backend.connections()).as("one per loop").isEqualTo(2);
+    }
+
+    @Test
+    void atTheMaximumARequestTakesAnIdleConnectionOfAnotherLoop() throws Exception {
+        start(head -> Reply.keep(ok("shared")), ", pool.max-connections-per-instance = 1", "server.http.selectors = 2");
+        for (int i = 0; i < 6; i++) {
+            HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpResponse<String> response = own.send(HttpRequest.newBuilder(gateway.http("/shared")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.body()).isEqualTo("shared");
+            settle();
+        }
+        assertThat(backend.requests()).isEqualTo(6);
+        assertThat(backend.connections()).isEqualTo(1);
     }
 
     @Test

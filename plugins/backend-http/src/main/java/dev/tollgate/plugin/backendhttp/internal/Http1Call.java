@@ -76,7 +76,8 @@ final class Http1Call extends AbstractCall implements Http1Pool.Waiter, Content.
         HttpURI uri = HttpURI.from(null, null, -1, owner.path(), owner.query(), null);
         request = new MetaData.Request(method, uri, HttpVersion.HTTP_1_1, headers, length,
                 body != null && length < 0 ? owner::requestTrailers : null);
-        target.http1().acquire(this);
+        Exchange.Connection client = exchange.connection();
+        target.http1().acquire(this, client != null ? client.eventLoop() : null);
     }
 
     // --- Http1Pool.Waiter

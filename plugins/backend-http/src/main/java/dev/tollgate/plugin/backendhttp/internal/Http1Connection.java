@@ -1,5 +1,6 @@
 package dev.tollgate.plugin.backendhttp.internal;
 
+import dev.tollgate.api.io.EventLoop;
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
@@ -111,9 +112,15 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
     private boolean persistent;
     private boolean eof;
     private volatile Throwable parseFailure;
+    private final EventLoop loop;
 
-    Http1Connection(EndPoint endPoint, Http1Pool pool, Settings settings) {
+    /**
+     * @param loop the gateway's event loop the endpoint is on, {@code null} for an endpoint of the
+     *        service's own connector
+     */
+    Http1Connection(EndPoint endPoint, Http1Pool pool, Settings settings, EventLoop loop) {
         super(endPoint, Runnable::run);
+        this.loop = loop;
         this.pool = requireNonNull(pool, "pool is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.parser = new HttpParser(this, settings.maxResponseHeaderSize(), HttpCompliance.RFC9110);
@@ -124,6 +131,11 @@ final class Http1Connection extends AbstractConnection implements HttpParser.Res
                 responseTimedOut();
             }
         };
+    }
+
+    /** The gateway's event loop the connection is on; {@code null} off the loops. */
+    EventLoop loop() {
+        return loop;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.tollgate.plugin.backendhttp.internal;
 
+import dev.tollgate.api.io.EventLoop;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Connection;
@@ -11,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
@@ -22,6 +24,13 @@ import static java.util.Objects.requireNonNull;
  * connection is taken again), a new one opened while fewer than the maximum are open, and
  * requests queued (up to a bound) while all are busy. Acquiring and releasing are constant-time
  * steps under one short lock; connecting, and handing a connection to a caller, happen outside it.
+ *
+ * <p>A request served on one of the gateway's event loops (its client connection's,
+ * {@code Exchange.Connection.eventLoop()}) takes an idle connection of that loop, or opens one
+ * there: the connection is then read by the thread that reads the client, and the response needs
+ * no other selector's wake-up. Idle connections are kept per loop; the maximum is per instance, for
+ * all loops together, and when it is reached a request takes an idle connection of another loop
+ * before it waits. Requests without a loop use the service's own {@code ClientConnector}.
  *
  * <p>A request that finds no idle connection opens one if the maximum allows, and waits in the
  * queue for the first connection that becomes free — its own new one or a released one, whichever
@@ -53,7 +62,9 @@ final class Http1Pool {
     private final int maxConnections;
     private final int maxQueued;
     private final ClientConnectionFactory factory = this::newConnection;
-    private final ArrayDeque<Http1Connection> idle = new ArrayDeque<>();
+    /** Idle connections by the loop they are on (the key {@code null}: the service's own connector). */
+    private final Map<EventLoop, ArrayDeque<Http1Connection>> idle = new IdentityHashMap<>();
+    private int idleCount;
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
     /** Open and opening connections. */
     private int connections;
@@ -77,7 +88,7 @@ final class Http1Pool {
     }
 
     /** Hands a connection to {@code waiter}, now or when one is free; or tells it none will come. */
-    void acquire(Waiter waiter) {
+    void acquire(Waiter waiter, EventLoop loop) {
         while (true) {
             Http1Connection connection = null;
             boolean connect = false;
@@ -86,7 +97,7 @@ final class Http1Pool {
                 if (closed) {
                     refuse = true;
                 }
-                else if ((connection = idle.pollFirst()) != null) {
+                else if ((connection = pollIdle(loop)) != null) {
                     active++;
                 }
                 else if (connections < maxConnections) {
@@ -94,6 +105,9 @@ final class Http1Pool {
                     connections++;
                     connecting++;
                     connect = true;
+                }
+                else if ((connection = pollIdleAnywhere()) != null) {
+                    active++;
                 }
                 else if (waiting.size() - connecting < maxQueued) {
                     waiting.addLast(waiter);
@@ -108,7 +122,7 @@ final class Http1Pool {
                 return;
             }
             if (connect) {
-                connect();
+                connect(loop);
                 return;
             }
             if (connection.activate()) {
@@ -125,6 +139,34 @@ final class Http1Pool {
                 }
             }
         }
+    }
+
+    /** An idle connection on {@code loop}, the most recently used; under the lock. */
+    private Http1Connection pollIdle(EventLoop loop) {
+        if (idleCount == 0) {
+            return null;
+        }
+        ArrayDeque<Http1Connection> connections = idle.get(loop);
+        Http1Connection connection = connections == null ? null : connections.pollFirst();
+        if (connection != null) {
+            idleCount--;
+        }
+        return connection;
+    }
+
+    /** An idle connection on any loop; under the lock. */
+    private Http1Connection pollIdleAnywhere() {
+        if (idleCount == 0) {
+            return null;
+        }
+        for (ArrayDeque<Http1Connection> connections : idle.values()) {
+            Http1Connection connection = connections.pollFirst();
+            if (connection != null) {
+                idleCount--;
+                return connection;
+            }
+        }
+        return null;
     }
 
     private synchronized RejectedExecutionException closedOrFull() {
@@ -163,7 +205,8 @@ final class Http1Pool {
                     next = waiting.pollFirst();
                     if (next == null) {
                         active--;
-                        idle.addFirst(connection);
+                        idle.computeIfAbsent(connection.loop(), loop -> new ArrayDeque<>()).addFirst(connection);
+                        idleCount++;
                         return;
                     }
                 }
@@ -171,7 +214,7 @@ final class Http1Pool {
             if (next == null) {
                 connection.close();
                 if (connect) {
-                    connect();
+                    connect(connection.loop());
                 }
                 return;
             }
@@ -194,7 +237,10 @@ final class Http1Pool {
     void closed(Http1Connection connection) {
         boolean connect = false;
         synchronized (this) {
-            idle.remove(connection);
+            ArrayDeque<Http1Connection> loopIdle = idle.get(connection.loop());
+            if (loopIdle != null && loopIdle.remove(connection)) {
+                idleCount--;
+            }
             if (!connection.markGone()) {
                 return;
             }
@@ -206,24 +252,38 @@ final class Http1Pool {
             }
         }
         if (connect) {
-            connect();
+            connect(connection.loop());
         }
     }
 
-    private void connect() {
-        Map<String, Object> context = new HashMap<>(4);
-        context.put(Transport.CONTEXT_KEY, Transport.TCP_IP);
-        context.put(ClientConnectionFactory.CONTEXT_KEY, factory);
-        context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY, Promise.from(this::connected, this::connectFailed));
+    /**
+     * Opens a connection on {@code loop}, or with the service's connector when it is {@code null};
+     * a host name is resolved on the connector's executor, off the caller's thread.
+     */
+    private void connect(EventLoop loop) {
+        Promise<Connection> promise = Promise.from(this::connected, failure -> connectFailed(failure, loop));
+        Runnable connect;
+        if (loop != null) {
+            connect = () -> LoopEndPoint.connect(loop, new InetSocketAddress(host, port), connector.getScheduler(), connector.getExecutor(),
+                    connector.getConnectTimeout().toMillis(), settings.idleTimeoutMillis(),
+                    endPoint -> new Http1Connection(endPoint, this, settings, loop), promise);
+        }
+        else {
+            Map<String, Object> context = new HashMap<>(4);
+            context.put(Transport.CONTEXT_KEY, Transport.TCP_IP);
+            context.put(ClientConnectionFactory.CONTEXT_KEY, factory);
+            context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY, promise);
+            connect = () -> connector.connect(new InetSocketAddress(host, port), context);
+        }
         if (literal) {
-            connector.connect(new InetSocketAddress(host, port), context);
+            connect.run();
             return;
         }
         try {
-            connector.getExecutor().execute(() -> connector.connect(new InetSocketAddress(host, port), context));
+            connector.getExecutor().execute(connect);
         }
         catch (RejectedExecutionException e) {
-            connectFailed(e);
+            connectFailed(e, loop);
         }
     }
 
@@ -246,7 +306,7 @@ final class Http1Pool {
     }
 
     private Connection newConnection(EndPoint endPoint, Map<String, Object> context) {
-        return new Http1Connection(endPoint, this, settings);
+        return new Http1Connection(endPoint, this, settings, null);
     }
 
     private void connected(Connection opened) {
@@ -260,7 +320,7 @@ final class Http1Pool {
         release(connection, !stale);
     }
 
-    private void connectFailed(Throwable failure) {
+    private void connectFailed(Throwable failure, EventLoop loop) {
         Waiter failed;
         boolean connect = false;
         synchronized (this) {
@@ -277,7 +337,7 @@ final class Http1Pool {
             failed.connectionFailed(failure);
         }
         if (connect) {
-            connect();
+            connect(loop);
         }
     }
 
@@ -287,13 +347,17 @@ final class Http1Pool {
         List<Waiter> toFail;
         synchronized (this) {
             closed = true;
-            toClose = new ArrayList<>(idle);
+            toClose = new ArrayList<>(idleCount);
+            for (ArrayDeque<Http1Connection> loopIdle : idle.values()) {
+                toClose.addAll(loopIdle);
+            }
             for (Http1Connection connection : toClose) {
                 if (connection.markGone()) {
                     connections--;
                 }
             }
             idle.clear();
+            idleCount = 0;
             toFail = new ArrayList<>(waiting);
             waiting.clear();
         }
@@ -315,7 +379,7 @@ final class Http1Pool {
     }
 
     synchronized int idleCount() {
-        return idle.size();
+        return idleCount;
     }
 
     synchronized int queuedCount() {
@@ -324,7 +388,7 @@ final class Http1Pool {
 
     @Override
     public synchronized String toString() {
-        return "Http1Pool[" + address + ", connections=" + connections + ", active=" + active + ", idle=" + idle.size()
+        return "Http1Pool[" + address + ", connections=" + connections + ", active=" + active + ", idle=" + idleCount
                 + ", waiting=" + waiting.size() + "]";
     }
 }
