@@ -22,6 +22,8 @@ import java.nio.channels.SocketChannel;
 final class ChannelRegistration implements ManagedSelector.Selectable, EventLoop.Registration {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelRegistration.class);
 
+    private static final ManagedSelector.SelectorUpdate WAKE_UP = selector -> { };
+
     private final SelectorEventLoop loop;
     private final SocketChannel channel;
     private final EventLoop.ReadyHandler handler;
@@ -111,6 +113,9 @@ final class ChannelRegistration implements ManagedSelector.Selectable, EventLoop
         }
         if (registered != null) {
             registered.cancel();
+            // Wakes the selector if it is waiting, so that it drops the key now: a closed channel's
+            // socket is released when its key leaves the selector.
+            loop.selector().submit(WAKE_UP);
         }
     }
 

@@ -5,6 +5,9 @@ import dev.tollgate.runtime.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -115,6 +118,45 @@ class Http1ConnectionsTest {
         }
         assertThat(backend.requests()).isEqualTo(6);
         assertThat(backend.connections()).isEqualTo(1);
+    }
+
+    @Test
+    void aConnectThatTakesTooLongFailsAsAConnectFailure() throws Exception {
+        // A listener that never accepts, its accept queue full: Linux drops further SYNs, so a
+        // connect neither succeeds nor is refused. The loop's connect gives up at the timeout.
+        try (ServerSocket saturated = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> queued = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Socket socket = new Socket();
+                    queued.add(socket);
+                    try {
+                        socket.connect(saturated.getLocalSocketAddress(), 200);
+                    }
+                    catch (IOException full) {
+                        break;
+                    }
+                }
+                gateway = TestGateway.builder().plugin("backend-http", new HttpBackendPlugin()).config("""
+                        services { silent { backend = http, instances = ["http://127.0.0.1:%d"], timeouts.connect = 300ms,
+                                            passive-health.enabled = false, circuit-breaker.enabled = false } }
+                        routes = [ { path = "/**", service = silent } ]
+                        """.formatted(saturated.getLocalPort())).start();
+                long started = System.nanoTime();
+                HttpResponse<String> response = get("/nothing");
+                assertThat(response.statusCode()).isEqualTo(502);
+                assertThat(response.body()).contains("\"code\":\"BAD_GATEWAY\"");
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+                String metrics = client.send(HttpRequest.newBuilder(gateway.http("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).containsPattern("tollgate_backend_http_errors_total\\{[^}]*kind=\"connect\"[^}]*service=\"silent\"[^}]*} [1-9]")
+                        .contains("tollgate_backend_http_connections{service=\"silent\",state=\"active\"} 0");
+            }
+            finally {
+                for (Socket socket : queued) {
+                    socket.close();
+                }
+            }
+        }
     }
 
     @Test

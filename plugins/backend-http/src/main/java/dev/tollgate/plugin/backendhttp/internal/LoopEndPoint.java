@@ -19,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -194,8 +195,14 @@ final class LoopEndPoint extends AbstractEndPoint implements EventLoop.ReadyHand
         super.onClose(failure);
         Connection connection = getConnection();
         if (connection != null) {
-            // As Jetty's selectors do: the connection hears of it off the closing call's stack.
-            executor.execute(() -> connection.onClose(failure));
+            // As Jetty's selectors do: the connection hears of it off the closing call's stack
+            // (on this one when the threads have stopped).
+            try {
+                executor.execute(() -> connection.onClose(failure));
+            }
+            catch (RejectedExecutionException e) {
+                connection.onClose(failure);
+            }
         }
     }
 
