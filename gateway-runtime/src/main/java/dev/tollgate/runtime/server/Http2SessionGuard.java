@@ -53,7 +53,15 @@ import static java.util.Objects.requireNonNull;
  *   <li>each of these, and each connection error the server signals with GOAWAY, is a
  *       {@link ClientErrors client error}, counted and logged at DEBUG only;</li>
  *   <li>a connection error closes the connection a second after its GOAWAY at the latest
- *       (§5.4.1), where Jetty would sometimes keep it open until its idle timeout.</li>
+ *       (§5.4.1), where Jetty would sometimes keep it open until its idle timeout;</li>
+ *   <li>so does the client's GOAWAY with an error code: the client signals a connection error
+ *       and closes (§5.4.1), and Jetty, waiting for the client's open streams to end, would keep
+ *       the connection until its idle timeout;</li>
+ *   <li>after the client's GOAWAY that is not graceful (its last stream id below the maximum),
+ *       a connection that has stopped reading is closed: Jetty stops reading a connection on a
+ *       connection error found by its parser (a malformed header block, say), but while it waits
+ *       for the client's streams to end after such a GOAWAY it ignores the error, sends nothing
+ *       and keeps the connection open — found by {@code Http2FrameFuzzTest}.</li>
  * </ul>
  *
  * <p>The per-connection cost is one frame listener (a type check per frame, a bit set when the
@@ -206,7 +214,7 @@ final class Http2SessionGuard {
 
     private Connection watch(Connection connection, Connector connector) {
         HTTP2Session session = ((HTTP2Connection) connection).getSession();
-        session.addEventListener(new FrameWatch(session, connector.getScheduler()));
+        session.addEventListener(new FrameWatch(session, connection.getEndPoint(), connector.getScheduler()));
         if (idleTimeoutNanos > 0) {
             connection.addEventListener(new IdleWithoutStreams(session, connector.getScheduler()));
         }
@@ -222,6 +230,7 @@ final class Http2SessionGuard {
      */
     private final class FrameWatch implements HTTP2Session.FrameListener {
         private final HTTP2Session session;
+        private final EndPoint endPoint;
         private final Scheduler scheduler;
         /** Bit {@code (id / 2) % TRACKED_STREAMS}: the client sent END_STREAM on stream {@code id}. */
         private final long[] endedByClient = new long[TRACKED_STREAMS / Long.SIZE];
@@ -229,8 +238,9 @@ final class Http2SessionGuard {
         private final long[] resetByClient = new long[TRACKED_STREAMS / Long.SIZE];
         private int newestStreamId;
 
-        FrameWatch(HTTP2Session session, Scheduler scheduler) {
+        FrameWatch(HTTP2Session session, EndPoint endPoint, Scheduler scheduler) {
             this.session = session;
+            this.endPoint = endPoint;
             this.scheduler = scheduler;
         }
 
@@ -266,8 +276,53 @@ final class Http2SessionGuard {
                         set(resetByClient, streamId);
                     }
                 }
+                case GO_AWAY -> {
+                    GoAwayFrame goAway = (GoAwayFrame) frame;
+                    if (goAway.getError() != ErrorCode.NO_ERROR.code) {
+                        clientErrors.record(ClientErrors.Reason.CONNECTION_ERROR, session.getRemoteSocketAddress(),
+                                "the client closed the connection with " + goAway, null);
+                        scheduler.schedule(session::disconnect, CLOSE_AFTER_ERROR_GOAWAY_MILLIS, TimeUnit.MILLISECONDS);
+                    }
+                    else if (!goAway.isGraceful()) {
+                        new StoppedReading().schedule();
+                    }
+                }
                 default -> {
                 }
+            }
+        }
+
+        /**
+         * After the client's closing GOAWAY: checks each second that the connection still reads,
+         * and closes it when two checks in a row find it not reading (Jetty stopped on a connection
+         * error it then ignored); ends when the connection closes.
+         */
+        private final class StoppedReading implements Runnable {
+            private boolean notReading;
+
+            void schedule() {
+                scheduler.schedule(this, CLOSE_AFTER_ERROR_GOAWAY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+
+            @Override
+            public void run() {
+                // (The session counts as closed from the client's GOAWAY on: the endpoint tells.)
+                if (!endPoint.isOpen()) {
+                    return;
+                }
+                if (endPoint.isFillInterested()) {
+                    notReading = false;
+                }
+                else if (notReading) {
+                    clientErrors.record(ClientErrors.Reason.CONNECTION_ERROR, session.getRemoteSocketAddress(),
+                            "the connection stopped reading after the client's GOAWAY", null);
+                    session.disconnect();
+                    return;
+                }
+                else {
+                    notReading = true;
+                }
+                schedule();
             }
         }
 
