@@ -9,6 +9,7 @@ import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -53,8 +54,7 @@ public final class LoopConnector extends ServerConnector {
     private static final class LoopEndPoint extends SocketChannelEndPoint {
         private final SelectorEventLoop loop;
 
-        LoopEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, org.eclipse.jetty.util.thread.Scheduler scheduler,
-                SelectorEventLoop loop) {
+        LoopEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler, SelectorEventLoop loop) {
             super(channel, selector, key, scheduler);
             this.loop = loop;
         }

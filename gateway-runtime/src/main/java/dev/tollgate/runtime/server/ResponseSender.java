@@ -96,7 +96,7 @@ final class ResponseSender implements Callback {
 
     private void writeResponse() {
         ExchangeResponse response = exchange.response();
-        settleRequestBody(response.error().isPresent());
+        settleRequestBody(response.error().isPresent(), response.streamingBody() == null);
         int status = response.status();
         jettyResponse.setStatus(status);
         boolean head = "HEAD".equals(jettyRequest.getMethod());
@@ -134,18 +134,23 @@ final class ResponseSender implements Callback {
      * Settles the request body before the response commits, so that Jetty frames the response for
      * what the connection does next. Left to itself, Jetty settles it once the response is
      * complete: an HTTP/1.1 body still on its way then closes a connection the response did not
-     * say {@code Connection: close} for. A body nobody opened is skipped if it has arrived whole;
-     * if not, Jetty closes the connection after this response and says so. An error answered while
-     * the body was being read closes the connection too: nobody reads the rest, and it must not be
-     * taken for the next request.
+     * say {@code Connection: close} for, and a client that sends its next request on it meets a
+     * reset. A body nobody opened is skipped if it has arrived whole; if not, Jetty closes the
+     * connection after this response and says so. An error answered while the body was being read
+     * closes the connection too: nobody reads the rest, and it must not be taken for the next
+     * request. So does a whole response that is ready while the opened body is still being read —
+     * a backend's early answer (a 503 or 413 on the request head): the response completes with
+     * this write, before the rest of the body can be read. A streaming response leaves it open:
+     * the body may go on flowing beside it (full duplex) and end before the response does.
      *
      * @param error whether the response is the gateway's error answer
+     * @param whole whether the response's body is at hand whole (it completes with one write)
      */
-    private void settleRequestBody(boolean error) {
+    private void settleRequestBody(boolean error, boolean whole) {
         if (!exchange.isRequestBodyOpened()) {
             jettyRequest.consumeAvailable();
         }
-        else if (error && !exchange.isRequestBodyReadWhole()) {
+        else if ((error || whole) && !exchange.isRequestBodyReadWhole()) {
             jettyResponse.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
     }

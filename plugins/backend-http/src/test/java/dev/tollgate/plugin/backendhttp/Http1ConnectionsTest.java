@@ -247,6 +247,21 @@ class Http1ConnectionsTest {
     }
 
     @Test
+    void anEarlyAnswerBeforeTheClientsBodyArrivedTellsTheClientTheConnectionCloses() throws Exception {
+        // The instance answers on the request head; the client's body is still to come. The gateway
+        // relays the answer with Connection: close — the body will not be read, and a client that
+        // sent its next request on the connection would meet a reset.
+        start(head -> Reply.close("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy").early(), "");
+        try (Socket socket = new Socket("127.0.0.1", gateway.http("/").getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(response).startsWith("HTTP/1.1 503 ").containsIgnoringCase("\r\nConnection: close\r\n").endsWith("busy");
+        }
+    }
+
+    @Test
     void aMalformedResponseIsABadGatewayAndTheConnectionIsDropped() throws Exception {
         start(head -> head.contains("/broken") ? Reply.keep("HTTP/1.1 2x0 Nonsense\r\n\r\n") : Reply.keep(ok("fine")), "");
         HttpResponse<String> broken = get("/broken");
