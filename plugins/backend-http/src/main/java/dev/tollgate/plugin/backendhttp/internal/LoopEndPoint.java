@@ -53,27 +53,36 @@ final class LoopEndPoint extends AbstractEndPoint implements EventLoop.ReadyHand
     static void connect(EventLoop loop, InetSocketAddress address, Scheduler scheduler, Executor executor, long connectTimeoutMillis,
             long idleTimeoutMillis, ConnectionFactory factory, Promise<Connection> promise) {
         SocketChannel channel = null;
+        LoopEndPoint endPoint;
+        Connecting connecting;
+        boolean connected;
         try {
             channel = SocketChannel.open();
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            LoopEndPoint endPoint = new LoopEndPoint(scheduler, executor, channel);
+            endPoint = new LoopEndPoint(scheduler, executor, channel);
             endPoint.setIdleTimeout(idleTimeoutMillis);
-            Connecting connecting = endPoint.new Connecting(factory, promise);
+            connecting = endPoint.new Connecting(factory, promise);
             endPoint.connecting = connecting;
-            boolean connected = channel.connect(address);
+            connected = channel.connect(address);
             endPoint.registration = loop.register(channel, endPoint);
-            if (connected) {
-                connecting.complete();
-            }
-            else {
-                connecting.scheduleTimeout(connectTimeoutMillis, address);
-                endPoint.registration.interest(SelectionKey.OP_CONNECT);
-            }
         }
         catch (Throwable failure) {
             IO.close(channel);
             promise.failed(failure);
+            return;
+        }
+        // From here the promise is completed once, by the connect's outcome.
+        if (connected) {
+            connecting.complete();
+            return;
+        }
+        try {
+            connecting.scheduleTimeout(connectTimeoutMillis, address);
+            endPoint.registration.interest(SelectionKey.OP_CONNECT);
+        }
+        catch (Throwable failure) {
+            connecting.fail(failure);
         }
     }
 
@@ -287,6 +296,8 @@ final class LoopEndPoint extends AbstractEndPoint implements EventLoop.ReadyHand
                 connection.onOpen();
             }
             catch (Throwable failure) {
+                // The promise's failure is the only news: the connection is not told of the close.
+                setConnection(null);
                 close(failure);
                 promise.failed(failure);
                 return;
