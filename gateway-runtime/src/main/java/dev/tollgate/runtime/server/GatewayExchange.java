@@ -46,6 +46,7 @@ final class GatewayExchange extends ExchangeState {
     private final HttpFields arrivedHeaders;
     private final JettyBody body = new JettyBody();
     private final ExchangeRequest request;
+    private Connection connectionView;
     private final ExchangeResponse response;
     private final ResponseSender sender;
     private RouteTarget target;
@@ -142,7 +143,13 @@ final class GatewayExchange extends ExchangeState {
 
     @Override
     public Connection connection() {
-        return new JettyConnection(jettyRequest);
+        // Made once: backends ask for it on every request (its event loop). A racy first call
+        // makes two equal views, both fine: the record's one field is final.
+        Connection view = connectionView;
+        if (view == null) {
+            connectionView = view = new JettyConnection(jettyRequest);
+        }
+        return view;
     }
 
     @Override

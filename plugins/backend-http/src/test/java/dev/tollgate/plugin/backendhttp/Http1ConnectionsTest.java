@@ -61,6 +61,12 @@ class Http1ConnectionsTest {
         return client.send(HttpRequest.newBuilder(gateway.http(path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A GET from a client of its own: a new connection to the gateway, on the next of its selectors. */
+    private HttpResponse<String> getOnANewConnection(String path) throws Exception {
+        HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        return own.send(HttpRequest.newBuilder(gateway.http(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /**
      * Waits until the connection of the response just received is back in its pool: a response can
      * reach the client before the completion of the request's last write is processed, and a next
@@ -96,10 +102,7 @@ class Http1ConnectionsTest {
         // go out on a connection read by that selector (Exchange.Connection.eventLoop()).
         start(head -> Reply.keep(ok("looped")), "", "server.http.selectors = 2");
         for (int i = 0; i < 6; i++) {
-            HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            HttpResponse<String> response = own.send(HttpRequest.newBuilder(gateway.http("/looped")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(response.body()).isEqualTo("looped");
+            assertThat(getOnANewConnection("/looped").body()).isEqualTo("looped");
             awaitIdleConnections(backend.connections());
         }
         assertThat(backend.requests()).isEqualTo(6);
@@ -110,10 +113,7 @@ class Http1ConnectionsTest {
     void atTheMaximumARequestTakesAnIdleConnectionOfAnotherLoop() throws Exception {
         start(head -> Reply.keep(ok("shared")), ", pool.max-connections-per-instance = 1", "server.http.selectors = 2");
         for (int i = 0; i < 6; i++) {
-            HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            HttpResponse<String> response = own.send(HttpRequest.newBuilder(gateway.http("/shared")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(response.body()).isEqualTo("shared");
+            assertThat(getOnANewConnection("/shared").body()).isEqualTo("shared");
             settle();
         }
         assertThat(backend.requests()).isEqualTo(6);
