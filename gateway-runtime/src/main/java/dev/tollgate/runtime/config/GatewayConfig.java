@@ -101,6 +101,8 @@ public record GatewayConfig(
     }
 
     /**
+     * @param lingeringTime how long a connection the gateway closed after its FIN is still read,
+     *     waiting for the client's; zero closes at once
      * @param maxConnections client connections open at once over both listeners; 0: no cap
      * @param http2IdleTimeout how long an HTTP/2 connection may stay without an open stream; zero disables
      */
@@ -112,6 +114,7 @@ public record GatewayConfig(
             long maxBufferedBodySize,
             Duration headerReadTimeout,
             Duration idleTimeout,
+            Duration lingeringTime,
             int maxConnections,
             Duration tlsHandshakeTimeout,
             long minRequestDataRate,

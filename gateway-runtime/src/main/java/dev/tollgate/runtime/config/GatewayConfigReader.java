@@ -170,6 +170,7 @@ public final class GatewayConfigReader {
                 limits.positiveBytes("max-buffered-body-size"),
                 limits.positiveDuration("header-read-timeout"),
                 limits.positiveDuration("idle-timeout"),
+                limits.nonNegativeDuration("lingering-time"),
                 limits.intInRange("max-connections", 0, 10_000_000),
                 limits.positiveDuration("tls-handshake-timeout"),
                 limits.nonNegativeLong("min-request-data-rate"),

@@ -11,17 +11,35 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.Scheduler;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import static java.util.Objects.requireNonNull;
 
 /**
  * A listener whose selectors are {@link EventLoop}s: each accepted connection's endpoint knows the
  * loop that reads it ({@link #eventLoopOf}), where a backend can register its upstream channels.
+ *
+ * <p>Its connections close with a lingering close: a connection the gateway closes after sending
+ * its last bytes and its FIN (a response with {@code Connection: close}, a WebSocket close frame,
+ * an HTTP/2 GOAWAY) while the client may still be sending is not closed at once, but read and
+ * discarded until the client's FIN or the {@linkplain #setLingeringTime lingering time}. Closed at
+ * once with unread bytes, the kernel would answer with a reset and drop what it had not sent yet:
+ * a client still sending (a request body the gateway answered early, a WebSocket client flooding
+ * messages) would lose the answer, or the close frame with its code, to the reset.
  */
 public final class LoopConnector extends ServerConnector {
     private final Map<ManagedSelector, SelectorEventLoop> loops = new ConcurrentHashMap<>();
+    /** Channels that outlived their endpoints, read until the client closes them; closed at stop. */
+    private final Set<LoopEndPoint> lingering = ConcurrentHashMap.newKeySet();
+    private volatile long lingeringNanos = TimeUnit.SECONDS.toNanos(2);
 
     /**
      * @param selectors the number of selectors, -1 for Jetty's default
@@ -39,6 +57,35 @@ public final class LoopConnector extends ServerConnector {
     }
 
     /**
+     * How long a closed connection is still read (and what arrives discarded) waiting for the
+     * client's FIN, when the gateway closed it after its own; zero closes at once.
+     */
+    public void setLingeringTime(Duration time) {
+        requireNonNull(time, "time is null");
+        if (time.isNegative()) {
+            throw new IllegalArgumentException("lingering time is negative: " + time);
+        }
+        lingeringNanos = time.toNanos();
+    }
+
+    /** Connections closed by the gateway whose channels are still read, waiting for the client's FIN. */
+    public int lingeringConnections() {
+        return lingering.size();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        try {
+            super.doStop();
+        }
+        finally {
+            for (LoopEndPoint endPoint : lingering) {
+                endPoint.stopLingering();
+            }
+        }
+    }
+
+    /**
      * The loop that reads a server connection: its network endpoint's, under TLS too; {@code null}
      * when it is not on a loop connector's endpoint.
      */
@@ -51,8 +98,13 @@ public final class LoopConnector extends ServerConnector {
     }
 
     /** A client connection's socket, with the loop whose selector reads it. */
-    private static final class LoopEndPoint extends SocketChannelEndPoint {
+    private final class LoopEndPoint extends SocketChannelEndPoint {
         private final SelectorEventLoop loop;
+        /** The gateway sent its FIN (everything it wrote is in the kernel's hands, followed by it). */
+        private volatile boolean outputShut;
+        /** Non-null while lingering: what is read goes here and is dropped (under this). */
+        private volatile ByteBuffer discard;
+        private volatile Scheduler.Task lingeringEnd;
 
         LoopEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler, SelectorEventLoop loop) {
             super(channel, selector, key, scheduler);
@@ -61,6 +113,96 @@ public final class LoopConnector extends ServerConnector {
 
         SelectorEventLoop loop() {
             return loop;
+        }
+
+        @Override
+        protected void doShutdownOutput() {
+            outputShut = true;
+            super.doShutdownOutput();
+        }
+
+        /**
+         * Closes the channel, or (after the gateway's FIN, the client's not read yet) keeps it open
+         * to read until the client's FIN or the lingering time. Jetty has closed the endpoint either
+         * way: the connection is gone for it (counted closed, its connection told).
+         */
+        @Override
+        public void doClose() {
+            long nanos = lingeringNanos;
+            if (!outputShut || nanos <= 0 || !LoopConnector.this.isRunning() || !getChannel().isOpen()) {
+                super.doClose();
+                return;
+            }
+            SocketChannel channel = getChannel();
+            discard = ByteBuffer.allocate(16 * 1024);
+            if (drained(channel)) {
+                super.doClose();
+                return;
+            }
+            lingering.add(this);
+            try {
+                lingeringEnd = getScheduler().schedule(this::stopLingering, nanos, TimeUnit.NANOSECONDS);
+            }
+            catch (RuntimeException e) {
+                // The scheduler is stopping: so is the listener.
+                stopLingering();
+                return;
+            }
+            // The key stays registered with this endpoint as its attachment: onSelected drains it.
+            // (SelectableChannelEndPoint.doClose only closes the channel; AbstractEndPoint's is empty.)
+            needsFillInterest();
+        }
+
+        /**
+         * While lingering the selector's readiness drains the channel instead of feeding Jetty:
+         * Jetty's bookkeeping takes the ready operations out of the key's interest (its task, for a
+         * closed endpoint, is dropped), and read interest is asked for again until the client's FIN.
+         */
+        @Override
+        public Runnable onSelected() {
+            Runnable task = super.onSelected();
+            if (discard == null) {
+                return task;
+            }
+            if (drained(getChannel())) {
+                stopLingering();
+            }
+            else {
+                needsFillInterest();
+            }
+            return null;
+        }
+
+        /** Reads what the client sent and drops it; true when it is done (its FIN, or a failure). */
+        private synchronized boolean drained(SocketChannel channel) {
+            try {
+                for (int i = 0; i < 16; i++) {
+                    discard.clear();
+                    int read = channel.read(discard);
+                    if (read < 0) {
+                        return true;
+                    }
+                    if (read == 0) {
+                        return false;
+                    }
+                }
+                return false;
+            }
+            catch (IOException e) {
+                return true;
+            }
+        }
+
+        /** Ends lingering: closes the channel (any thread; at most once in effect). */
+        void stopLingering() {
+            if (!lingering.remove(this)) {
+                return;
+            }
+            Scheduler.Task end = lingeringEnd;
+            if (end != null) {
+                end.cancel();
+            }
+            super.doClose();
         }
     }
 }

@@ -131,6 +131,15 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void lingeringCloseDefaultsToTwoSecondsAndMayBeTurnedOff() {
+        assertThat(read("").server().limits().lingeringTime()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(read("gateway.server.limits.lingering-time = 0").server().limits().lingeringTime()).isZero();
+        assertThatThrownBy(() -> read("gateway.server.limits.lingering-time = -1s"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("gateway.server.limits.lingering-time");
+    }
+
+    @Test
     void reservedThreadsDefaultToNoneAndAreBounded() {
         assertThat(read("").server().reservedThreads()).isZero();
         assertThat(read("gateway.server.threads.reserved = -1").server().reservedThreads()).isEqualTo(-1);
