@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -49,8 +50,20 @@ public final class RawWebSocket implements AutoCloseable {
      * @throws HandshakeRefusedException with the status when the server does not answer 101
      */
     public static RawWebSocket connect(URI uri, String... headers) throws IOException {
-        Socket socket = new Socket(uri.getHost(), uri.getPort());
+        return connect(uri, 0, headers);
+    }
+
+    /**
+     * Connects with a receive buffer of {@code receiveBufferSize} bytes (0: the system's): a
+     * small one keeps what the server sends waiting in the server's kernel until it is read.
+     */
+    public static RawWebSocket connect(URI uri, int receiveBufferSize, String... headers) throws IOException {
+        Socket socket = new Socket();
         try {
+            if (receiveBufferSize > 0) {
+                socket.setReceiveBufferSize(receiveBufferSize);
+            }
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
             socket.setSoTimeout(10_000);
             socket.setTcpNoDelay(true);
             RawWebSocket client = new RawWebSocket(socket);

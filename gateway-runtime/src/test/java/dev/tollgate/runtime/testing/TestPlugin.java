@@ -301,9 +301,16 @@ public final class TestPlugin implements Plugin {
                             }
                             else if (text.startsWith("burst:")) {
                                 // Sent back to back: they queue behind the first, and go out in turns.
-                                int count = Integer.parseInt(text.substring(6));
+                                // "burst:N" or "burst:N:SIZE", each message padded to SIZE characters.
+                                String[] parts = text.split(":");
+                                int count = Integer.parseInt(parts[1]);
+                                int size = parts.length > 2 ? Integer.parseInt(parts[2]) : 0;
                                 for (int i = 0; i < count; i++) {
-                                    session.send(WebSocketMessage.text("m" + i));
+                                    String message = "m" + i;
+                                    if (size > message.length()) {
+                                        message += ".".repeat(size - message.length());
+                                    }
+                                    session.send(WebSocketMessage.text(message));
                                 }
                             }
                             else if (text.equals("exchange")) {
