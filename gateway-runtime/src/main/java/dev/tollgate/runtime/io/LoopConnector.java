@@ -40,6 +40,11 @@ public final class LoopConnector extends ServerConnector {
     /** Channels that outlived their endpoints, read until the client closes them; closed at stop. */
     private final Set<LoopEndPoint> lingering = ConcurrentHashMap.newKeySet();
     private volatile long lingeringNanos = TimeUnit.SECONDS.toNanos(2);
+    /**
+     * At most this many at once: a lingering connection is no longer counted by Jetty (nor by
+     * max-connections), so clients that make the gateway close on them cannot pile up sockets.
+     */
+    private volatile int maxLingering = 1024;
 
     /**
      * @param selectors the number of selectors, -1 for Jetty's default
@@ -66,6 +71,14 @@ public final class LoopConnector extends ServerConnector {
             throw new IllegalArgumentException("lingering time is negative: " + time);
         }
         lingeringNanos = time.toNanos();
+    }
+
+    /** How many connections may linger at once; beyond it a connection closes at once. */
+    public void setMaxLingeringConnections(int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("max lingering connections is negative: " + max);
+        }
+        maxLingering = max;
     }
 
     /** Connections closed by the gateway whose channels are still read, waiting for the client's FIN. */
@@ -129,7 +142,8 @@ public final class LoopConnector extends ServerConnector {
         @Override
         public void doClose() {
             long nanos = lingeringNanos;
-            if (!outputShut || nanos <= 0 || !LoopConnector.this.isRunning() || !getChannel().isOpen()) {
+            if (!outputShut || nanos <= 0 || lingering.size() >= maxLingering || !LoopConnector.this.isRunning()
+                    || !getChannel().isOpen()) {
                 super.doClose();
                 return;
             }
