@@ -28,12 +28,13 @@ import static java.util.Objects.requireNonNull;
  * loop that reads it ({@link #eventLoopOf}), where a backend can register its upstream channels.
  *
  * <p>Its connections close with a lingering close: a connection the gateway closes after sending
- * its last bytes and its FIN (a response with {@code Connection: close}, a WebSocket close frame,
- * an HTTP/2 GOAWAY) while the client may still be sending is not closed at once, but read and
- * discarded until the client's FIN or the {@linkplain #setLingeringTime lingering time}. Closed at
- * once with unread bytes, the kernel would answer with a reset and drop what it had not sent yet:
- * a client still sending (a request body the gateway answered early, a WebSocket client flooding
- * messages) would lose the answer, or the close frame with its code, to the reset.
+ * its last bytes and its FIN (a response with {@code Connection: close}, a WebSocket close frame;
+ * Jetty's HTTP/2 closes without a FIN first and is not concerned) while the client may still be
+ * sending is not closed at once, but read and discarded until the client's FIN or the
+ * {@linkplain #setLingeringTime lingering time}. Closed at once with unread bytes, the kernel would
+ * answer with a reset and drop what it had not sent yet: a client still sending (a request body
+ * the gateway answered early, a WebSocket client flooding messages) would lose the answer, or the
+ * close frame with its code, to the reset.
  */
 public final class LoopConnector extends ServerConnector {
     private final Map<ManagedSelector, SelectorEventLoop> loops = new ConcurrentHashMap<>();
