@@ -1,9 +1,11 @@
 package dev.tollgate.runtime.io;
 
 import dev.tollgate.api.io.EventLoop;
+import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.ConnectionFactory;
@@ -14,11 +16,15 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import static java.util.Objects.requireNonNull;
@@ -35,6 +41,14 @@ import static java.util.Objects.requireNonNull;
  * answer with a reset and drop what it had not sent yet: a client still sending (a request body
  * the gateway answered early, a WebSocket client flooding messages) would lose the answer, or the
  * close frame with its code, to the reset.
+ *
+ * <p>Its clear-text HTTP/2 connections coalesce their writes within a selector's turn: a write on
+ * the selector's own thread while it works through the ready keys (the responses of upstream
+ * connections read on this loop) waits until the turn ends, when each such connection is flushed
+ * once — Jetty's HTTP/2 flusher gathers the frames of every stream that completed meanwhile into
+ * the next write. One {@code writev} (and one wake-up of the client) serves several responses
+ * where Jetty writes after each. Only where the selector's thread runs the turn's work itself (no
+ * reserved threads: {@link #setCoalesceWrites}).
  */
 public final class LoopConnector extends ServerConnector {
     private final Map<ManagedSelector, SelectorEventLoop> loops = new ConcurrentHashMap<>();
@@ -46,6 +60,8 @@ public final class LoopConnector extends ServerConnector {
      * max-connections), so clients that make the gateway close on them cannot pile up sockets.
      */
     private volatile int maxLingering = 1024;
+    private volatile boolean coalesceWrites;
+    private final java.util.concurrent.atomic.LongAdder coalescedFlushes = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * @param selectors the number of selectors, -1 for Jetty's default
@@ -72,6 +88,31 @@ public final class LoopConnector extends ServerConnector {
             throw new IllegalArgumentException("lingering time is negative: " + time);
         }
         lingeringNanos = time.toNanos();
+    }
+
+    /**
+     * Whether clear-text HTTP/2 connections coalesce their writes within a selector's turn. Only
+     * when the selector's thread keeps producing and running the turn's tasks itself — Jetty's
+     * execution strategy with no reserved threads — since a write is deferred only on the thread
+     * that will end the turn.
+     */
+    public void setCoalesceWrites(boolean coalesce) {
+        coalesceWrites = coalesce;
+    }
+
+    /** How many writes waited for the end of a selector's turn (each then flushed what had queued). */
+    public long coalescedFlushes() {
+        return coalescedFlushes.sum();
+    }
+
+    @Override
+    protected SelectorManager newSelectorManager(Executor executor, Scheduler scheduler, int selectors) {
+        return new ServerConnectorManager(executor, scheduler, selectors) {
+            @Override
+            protected ManagedSelector newSelector(int id) {
+                return new TurnSelector(this, id);
+            }
+        };
     }
 
     /** How many connections may linger at once; beyond it a connection closes at once. */
@@ -111,9 +152,52 @@ public final class LoopConnector extends ServerConnector {
         return endPoint instanceof LoopEndPoint loop ? loop.loop() : null;
     }
 
+    /**
+     * A selector that knows its turns: the thread that selects, and the connections whose writes
+     * wait for the end of its turn, flushed before it selects again.
+     */
+    private static final class TurnSelector extends ManagedSelector {
+        private final List<LoopEndPoint> deferred = new ArrayList<>();
+        /** The thread selecting and working through the selected keys; only it defers writes. */
+        private volatile Thread thread;
+
+        TurnSelector(SelectorManager manager, int id) {
+            super(manager, id);
+        }
+
+        boolean onTurn() {
+            return thread == Thread.currentThread();
+        }
+
+        /** On the turn's thread: the endpoint's write waits for the end of the turn. */
+        void defer(LoopEndPoint endPoint) {
+            deferred.add(endPoint);
+        }
+
+        @Override
+        protected int nioSelect(Selector selector, boolean now) throws IOException {
+            thread = Thread.currentThread();
+            if (deferred.isEmpty()) {
+                return super.nioSelect(selector, now);
+            }
+            // The end of a turn: flush what waited, then look again without blocking (a flush may
+            // have completed work that produced more).
+            for (int i = 0; i < deferred.size(); i++) {
+                deferred.get(i).flushDeferred();
+            }
+            deferred.clear();
+            return selector.selectNow();
+        }
+    }
+
     /** A client connection's socket, with the loop whose selector reads it. */
     private final class LoopEndPoint extends SocketChannelEndPoint {
         private final SelectorEventLoop loop;
+        private final ManagedSelector selector;
+        /** A write waits for the end of the selector's turn (selector thread only). */
+        private boolean deferred;
+        /** The end of the turn is flushing this endpoint: writes go out (selector thread only). */
+        private boolean flushingDeferred;
         /** The gateway sent its FIN (everything it wrote is in the kernel's hands, followed by it). */
         private volatile boolean outputShut;
         /** Non-null while lingering: what is read goes here and is dropped (under this). */
@@ -123,10 +207,50 @@ public final class LoopConnector extends ServerConnector {
         LoopEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler, SelectorEventLoop loop) {
             super(channel, selector, key, scheduler);
             this.loop = loop;
+            this.selector = selector;
         }
 
         SelectorEventLoop loop() {
             return loop;
+        }
+
+        /**
+         * Writes, or — an HTTP/2 connection written on its selector's turn — reports the write
+         * incomplete and has the selector complete it at the end of the turn.
+         */
+        @Override
+        public boolean flush(ByteBuffer... buffers) throws IOException {
+            if (!flushingDeferred && coalesceWrites && selector instanceof TurnSelector turn && turn.onTurn()
+                    && getConnection() instanceof HTTP2Connection) {
+                if (!deferred) {
+                    deferred = true;
+                    turn.defer(this);
+                }
+                return false;
+            }
+            return super.flush(buffers);
+        }
+
+        /** A write that waits for the turn's end needs no write interest; one the kernel did not take does. */
+        @Override
+        protected void onIncompleteFlush() {
+            if (deferred && !flushingDeferred) {
+                return;
+            }
+            super.onIncompleteFlush();
+        }
+
+        /** The end of the turn: the waiting write goes out (with what Jetty queued behind it). */
+        void flushDeferred() {
+            coalescedFlushes.increment();
+            deferred = false;
+            flushingDeferred = true;
+            try {
+                getWriteFlusher().completeWrite();
+            }
+            finally {
+                flushingDeferred = false;
+            }
         }
 
         @Override

@@ -199,6 +199,8 @@ public final class GatewayServer {
         LoopConnector connector = new LoopConnector(server, selectorsOrOnePerCore(config.http().selectors()),
                 factories.toArray(ConnectionFactory[]::new));
         connector.setLingeringTime(limits.lingeringTime());
+        // Writes wait for the end of a selector turn only where the selector thread runs the turn itself.
+        connector.setCoalesceWrites(config.reservedThreads() == 0);
         connector.setName("http");
         connector.setHost(config.host());
         connector.setPort(config.http().port());
@@ -241,6 +243,8 @@ public final class GatewayServer {
         LoopConnector connector = new LoopConnector(server, selectorsOrOnePerCore(config.https().selectors()),
                 factories.toArray(ConnectionFactory[]::new));
         connector.setLingeringTime(limits.lingeringTime());
+        // Writes wait for the end of a selector turn only where the selector thread runs the turn itself.
+        connector.setCoalesceWrites(config.reservedThreads() == 0);
         connector.setName("https");
         connector.setHost(config.host());
         connector.setPort(config.https().port());
