@@ -32,6 +32,10 @@ final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
     private long bytesWritten;
     private long writingNanos;
     private long writeStartNanos;
+    /** A write is with Jetty; the publisher's completion waits for it (under this). */
+    private boolean writing;
+    /** The publisher completed while a write was with Jetty: the last write follows that one (under this). */
+    private boolean completeAfterWrite;
 
     ResponseWriter(ResponseSender sender, Response response, long minDataRate) {
         this.sender = requireNonNull(sender, "sender is null");
@@ -60,6 +64,9 @@ final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
         if (minDataRate > 0) {
             writeStartNanos = System.nanoTime();
         }
+        synchronized (this) {
+            writing = true;
+        }
         response.write(false, buffer, this);
     }
 
@@ -68,14 +75,33 @@ final class ResponseWriter implements Flow.Subscriber<ByteBuffer>, Callback {
         sender.bodyFailed(failure);
     }
 
+    /**
+     * The body is complete: the response's last write — once the previous write completed, since a
+     * publisher may complete without waiting for demand, and Jetty takes one write at a time.
+     */
     @Override
     public void onComplete() {
+        synchronized (this) {
+            if (writing) {
+                completeAfterWrite = true;
+                return;
+            }
+        }
         sender.bodyCompleted();
     }
 
     /** The previous write completed: ask for the next buffer, unless the client reads too slowly. */
     @Override
     public void succeeded() {
+        boolean complete;
+        synchronized (this) {
+            writing = false;
+            complete = completeAfterWrite;
+        }
+        if (complete) {
+            sender.bodyCompleted();
+            return;
+        }
         if (minDataRate > 0) {
             writingNanos += System.nanoTime() - writeStartNanos;
             if (writingNanos > RATE_GRACE_NANOS && bytesWritten * 1_000_000_000L / writingNanos < minDataRate) {
