@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 import static java.util.Objects.requireNonNull;
 
@@ -61,7 +62,7 @@ public final class LoopConnector extends ServerConnector {
      */
     private volatile int maxLingering = 1024;
     private volatile boolean coalesceWrites;
-    private final java.util.concurrent.atomic.LongAdder coalescedFlushes = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder coalescedFlushes = new LongAdder();
 
     /**
      * @param selectors the number of selectors, -1 for Jetty's default
