@@ -82,7 +82,8 @@ class LingeringCloseTest {
             upload.pause();
             // Read to its end, the client keeps its side open: the server lingers, then closes.
             await().atMost(Duration.ofSeconds(5)).until(() -> connector.lingeringConnections() == 0);
-            assertThat(upload.peerClosed()).as("the client's bytes are refused once the server closed").isTrue();
+            // The client's bytes are refused once the server closed.
+            upload.awaitRefused();
         }
     }
 
@@ -95,7 +96,7 @@ class LingeringCloseTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> connector.lingeringConnections() == 1);
             server.stop();
             assertThat(connector.lingeringConnections()).isZero();
-            assertThat(upload.peerClosed()).isTrue();
+            upload.awaitRefused();
         }
     }
 
@@ -111,10 +112,12 @@ class LingeringCloseTest {
             try (Upload second = Upload.start(connector)) {
                 second.readAnswer();
                 second.pause();
-                assertThat(second.peerClosed()).as("the second closed at once").isTrue();
+                // The second closed at once.
+                second.awaitRefused();
             }
             assertThat(connector.lingeringConnections()).isEqualTo(1);
-            assertThat(first.peerClosed()).as("the first still lingers").isFalse();
+            // The first still lingers.
+            first.assertStillTaken();
         }
     }
 
@@ -124,7 +127,7 @@ class LingeringCloseTest {
         try (Upload upload = Upload.start(connector)) {
             upload.readAnswer();
             assertThat(connector.lingeringConnections()).isZero();
-            assertThat(upload.peerClosed()).isTrue();
+            upload.awaitRefused();
         }
     }
 
@@ -201,24 +204,31 @@ class LingeringCloseTest {
             sender.get(10, TimeUnit.SECONDS);
         }
 
-        /** Whether the server no longer takes bytes on this connection (it answers with a reset). */
-        boolean peerClosed() {
+        /**
+         * Sends a KiB of the body: whether the write failed. A write to a connection the server has
+         * closed is answered by a reset, so the next one fails: poll it until it does.
+         */
+        boolean writeRefused() {
             try {
                 OutputStream out = socket.getOutputStream();
-                for (int i = 0; i < 100; i++) {
-                    out.write(new byte[1024]);
-                    out.flush();
-                    Thread.sleep(10);
-                }
+                out.write(new byte[1024]);
+                out.flush();
                 return false;
             }
             catch (IOException e) {
                 return true;
             }
-            catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+        }
+
+        /** Waits until the server refuses this connection's bytes (it answers them with a reset). */
+        void awaitRefused() {
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(this::writeRefused);
+        }
+
+        /** Checks that the server keeps taking this connection's bytes for a second. */
+        void assertStillTaken() {
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> !writeRefused());
         }
 
         @Override

@@ -5,11 +5,14 @@ import dev.tollgate.runtime.testing.TestGateway;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A close code the gateway sends reaches a client that is still sending and reads slowly. Jetty
@@ -19,6 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * until the client closes, so that the kernel does not reset the connection and drop the close.
  */
 class WebSocketCloseCodeTest {
+    /** The client's pongs sent between two frames read. */
+    private static final int PONGS_PER_READ = 16;
+
     private static final String ROUTES = """
             routes = [ { path = "/ws", endpoint = test-ws-echo } ]
             """;
@@ -32,10 +38,12 @@ class WebSocketCloseCodeTest {
             client.sendText("burst:100:8192");
             client.sendText("close:1008");
             AtomicBoolean sending = new AtomicBoolean(true);
+            AtomicLong pongsSent = new AtomicLong();
             CompletableFuture<Void> flood = CompletableFuture.runAsync(() -> {
                 try {
                     while (sending.get()) {
                         client.send(RawWebSocket.PONG, new byte[64]);
+                        pongsSent.incrementAndGet();
                     }
                 }
                 catch (IOException e) {
@@ -49,8 +57,12 @@ class WebSocketCloseCodeTest {
                     while ((frame = client.readFrame()) != null && frame.opcode() == RawWebSocket.TEXT) {
                         assertThat(frame.text()).startsWith("m" + messages + ".");
                         messages++;
-                        // A slow reader: the close frame waits behind what it has not read yet.
-                        Thread.sleep(2);
+                        // A slow reader, paced by its own sending: each frame is read only after
+                        // more of the client's bytes went out, so that they keep arriving while the
+                        // close frame waits behind what the client has not read yet.
+                        long target = pongsSent.get() + PONGS_PER_READ;
+                        await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+                                .until(() -> pongsSent.get() >= target || flood.isDone());
                     }
                 }
                 catch (IOException e) {
