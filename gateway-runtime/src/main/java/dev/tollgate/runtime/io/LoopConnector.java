@@ -43,7 +43,7 @@ import static java.util.Objects.requireNonNull;
  * the gateway answered early, a WebSocket client flooding messages) would lose the answer, or the
  * close frame with its code, to the reset.
  *
- * <p>Its clear-text HTTP/2 connections coalesce their writes within a selector's turn: a write on
+ * <p>Its HTTP/2 connections (h2c and h2) coalesce their writes within a selector's turn: a write on
  * the selector's own thread while it works through the ready keys (the responses of upstream
  * connections read on this loop) waits until the turn ends, when each such connection is flushed
  * once — Jetty's HTTP/2 flusher gathers the frames of every stream that completed meanwhile into
@@ -92,7 +92,7 @@ public final class LoopConnector extends ServerConnector {
     }
 
     /**
-     * Whether clear-text HTTP/2 connections coalesce their writes within a selector's turn. Only
+     * Whether HTTP/2 connections coalesce their writes within a selector's turn. Only
      * when the selector's thread keeps producing and running the turn's tasks itself — Jetty's
      * execution strategy with no reserved threads — since a write is deferred only on the thread
      * that will end the turn.
@@ -221,8 +221,7 @@ public final class LoopConnector extends ServerConnector {
          */
         @Override
         public boolean flush(ByteBuffer... buffers) throws IOException {
-            if (!flushingDeferred && coalesceWrites && selector instanceof TurnSelector turn && turn.onTurn()
-                    && getConnection() instanceof HTTP2Connection) {
+            if (!flushingDeferred && coalesceWrites && selector instanceof TurnSelector turn && turn.onTurn() && http2()) {
                 if (!deferred) {
                     deferred = true;
                     turn.defer(this);
@@ -230,6 +229,21 @@ public final class LoopConnector extends ServerConnector {
                 return false;
             }
             return super.flush(buffers);
+        }
+
+        /**
+         * Whether HTTP/2 runs on this connection, in clear text or under TLS. Under TLS the
+         * decrypted side's flush encrypts and flushes this endpoint directly; when that reports the
+         * write incomplete, Jetty's TLS connection writes what it encrypted through this endpoint's
+         * write flusher (or, after a flush during a read, when read interest is asked for again),
+         * and that write completes at the end of the turn like a clear-text one.
+         */
+        private boolean http2() {
+            Connection connection = getConnection();
+            if (connection instanceof SslConnection ssl) {
+                connection = ssl.getSslEndPoint().getConnection();
+            }
+            return connection instanceof HTTP2Connection;
         }
 
         /** A write that waits for the turn's end needs no write interest; one the kernel did not take does. */

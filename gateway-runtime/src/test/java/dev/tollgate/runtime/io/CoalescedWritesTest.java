@@ -1,23 +1,33 @@
 package dev.tollgate.runtime.io;
 
+import dev.tollgate.runtime.testing.TestCertificates;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,45 +36,61 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Clear-text HTTP/2 writes coalesced within a selector's turn, through real sockets: many streams
- * in flight on one connection, answered on the selector's thread, all get their own whole response
- * — with the writes waiting for the end of the turn, and without.
+ * HTTP/2 writes coalesced within a selector's turn, through real sockets, in clear text and under
+ * TLS: many streams in flight on one connection, answered on the selector's thread, all get their
+ * own whole response — small ones, and large ones the kernel does not take in one write — with the
+ * writes waiting for the end of the turn, and without.
  */
 class CoalescedWritesTest {
+    /** Larger than a loopback socket's send buffer at its start: its writes are left incomplete. */
+    private static final int LARGE = 768 * 1024;
 
-    @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void concurrentStreamsOnOneConnectionGetTheirOwnResponses(boolean coalesce) throws Exception {
+    @TempDir
+    Path directory;
+
+    @ParameterizedTest(name = "{0}, coalesced: {1}")
+    @CsvSource({"h2c, true", "h2c, false", "h2, true", "h2, false"})
+    void concurrentStreamsOnOneConnectionGetTheirOwnResponses(String protocol, boolean coalesce) throws Exception {
+        boolean tls = protocol.equals("h2");
         QueuedThreadPool threads = new QueuedThreadPool();
         // As the gateway runs by default: the selector's thread runs the streams' tasks itself.
         threads.setReservedThreads(0);
         Server server = new Server(threads);
-        LoopConnector connector = new LoopConnector(server, 1, new HTTP2CServerConnectionFactory(new HttpConfiguration()));
+        TestCertificates certificates = TestCertificates.generate(directory);
+        LoopConnector connector = tls ? tlsConnector(server, certificates)
+                : new LoopConnector(server, 1, new HTTP2CServerConnectionFactory(new HttpConfiguration()));
         connector.setHost("127.0.0.1");
         connector.setCoalesceWrites(coalesce);
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract.NonBlocking() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
-                String body = "answer to " + Request.getPathInContext(request) + " " + "x".repeat(2000);
-                response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.US_ASCII)), callback);
+                String path = Request.getPathInContext(request);
+                response.write(true, ByteBuffer.wrap(body(path).getBytes(StandardCharsets.US_ASCII)), callback);
                 return true;
             }
         });
         server.start();
-        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
+        ClientConnector clientConnector = new ClientConnector();
+        SslContextFactory.Client ssl = new SslContextFactory.Client();
+        ssl.setTrustStorePath(certificates.authority().toString());
+        ssl.setTrustStorePassword(TestCertificates.PASSWORD);
+        clientConnector.setSslContextFactory(ssl);
+        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(clientConnector)));
         client.start();
         try {
-            String base = "http://127.0.0.1:" + connector.getLocalPort();
+            String base = (tls ? "https" : "http") + "://127.0.0.1:" + connector.getLocalPort();
             for (int round = 0; round < 5; round++) {
                 List<CompletableFuture<ContentResponse>> responses = new ArrayList<>();
                 for (int i = 0; i < 100; i++) {
-                    responses.add(new CompletableResponseListener(client.newRequest(base + "/r" + round + "-" + i)).send());
+                    String path = (i % 25 == 0 ? "/large/" : "/small/") + round + "-" + i;
+                    responses.add(new CompletableResponseListener(client.newRequest(base + path), 2 * LARGE).send());
                 }
                 for (int i = 0; i < 100; i++) {
-                    ContentResponse response = responses.get(i).get(10, TimeUnit.SECONDS);
+                    ContentResponse response = responses.get(i).get(20, TimeUnit.SECONDS);
+                    String path = (i % 25 == 0 ? "/large/" : "/small/") + round + "-" + i;
                     assertThat(response.getStatus()).isEqualTo(200);
-                    assertThat(response.getContentAsString()).isEqualTo("answer to /r" + round + "-" + i + " " + "x".repeat(2000));
+                    assertThat(response.getContentAsString()).as(path).isEqualTo(body(path));
                 }
             }
             assertThat(client.getDestinations()).hasSize(1);
@@ -79,5 +105,23 @@ class CoalescedWritesTest {
             client.stop();
             server.stop();
         }
+    }
+
+    private static String body(String path) {
+        return "answer to " + path + " " + "x".repeat(path.startsWith("/large/") ? LARGE : 2000);
+    }
+
+    /** An h2 listener as the gateway's: TLS, ALPN offering h2 only. */
+    private static LoopConnector tlsConnector(Server server, TestCertificates certificates) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(certificates.server().toString());
+        ssl.setKeyStorePassword(TestCertificates.PASSWORD);
+        ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
+        HttpConfiguration https = new HttpConfiguration();
+        https.addCustomizer(new SecureRequestCustomizer(false));
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2");
+        alpn.setDefaultProtocol("h2");
+        return new LoopConnector(server, 1, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
+                new HTTP2ServerConnectionFactory(https));
     }
 }
