@@ -33,6 +33,28 @@ public interface EventLoop {
      */
     Registration register(SocketChannel channel, ReadyHandler handler);
 
+    /**
+     * Runs {@code task} at the end of this loop's current turn — once the ready channels the turn
+     * found are handled, before the loop waits for more — when called on the loop's own thread
+     * during a turn (from a {@link ReadyHandler}, or from anything the loop runs for a client
+     * connection); returns {@code false}, without running it, anywhere else or when the loop does
+     * not defer work (it then runs the turn's tasks on other threads too).
+     *
+     * <p>It is for writes: a connection written on the loop's thread can wait for the turn's end
+     * and go out then, with whatever else was written to it meanwhile, so that a turn that served
+     * many requests sends them in one burst and wakes each peer once for it (an upstream server
+     * reads a batch of requests per wake-up instead of one). The task must not block; it may
+     * write, and what it causes to be deferred in turn runs in the same turn's end. A task that
+     * throws is logged and does not stop the others.
+     *
+     * @param task what to run when the turn ends, on the loop's thread
+     * @return whether the task will run at the end of the current turn
+     * @since 1.3
+     */
+    default boolean deferToEndOfTurn(Runnable task) {
+        return false;
+    }
+
     /** Told when a registered channel is ready. */
     @FunctionalInterface
     interface ReadyHandler {

@@ -11,6 +11,7 @@ import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 import java.io.IOException;
@@ -43,13 +44,15 @@ import static java.util.Objects.requireNonNull;
  * the gateway answered early, a WebSocket client flooding messages) would lose the answer, or the
  * close frame with its code, to the reset.
  *
- * <p>Its HTTP/2 connections (h2c and h2) coalesce their writes within a selector's turn: a write on
- * the selector's own thread while it works through the ready keys (the responses of upstream
- * connections read on this loop) waits until the turn ends, when each such connection is flushed
- * once — Jetty's HTTP/2 flusher gathers the frames of every stream that completed meanwhile into
- * the next write. One {@code writev} (and one wake-up of the client) serves several responses
- * where Jetty writes after each. Only where the selector's thread runs the turn's work itself (no
- * reserved threads: {@link #setCoalesceWrites}).
+ * <p>Its HTTP connections (HTTP/1.1 and HTTP/2, in clear text and under TLS) coalesce their writes
+ * within a selector's turn: a write on the selector's own thread while it works through the ready
+ * keys (requests read, the responses of upstream connections read on this loop) waits until the
+ * turn ends, when each such connection is flushed once. An HTTP/2 connection's flush gathers the
+ * frames of every stream that completed meanwhile (one {@code writev} for several responses where
+ * Jetty writes after each); across connections, the turn's responses leave in one burst, so the
+ * client is woken once for them and reads them in one go — as the turn's upstream requests leave
+ * together through the loop's {@link EventLoop#deferToEndOfTurn}. Only where the selector's thread
+ * runs the turn's work itself (no reserved threads: {@link #setCoalesceWrites}).
  */
 public final class LoopConnector extends ServerConnector {
     private final Map<ManagedSelector, SelectorEventLoop> loops = new ConcurrentHashMap<>();
@@ -92,10 +95,10 @@ public final class LoopConnector extends ServerConnector {
     }
 
     /**
-     * Whether HTTP/2 connections coalesce their writes within a selector's turn. Only
-     * when the selector's thread keeps producing and running the turn's tasks itself — Jetty's
-     * execution strategy with no reserved threads — since a write is deferred only on the thread
-     * that will end the turn.
+     * Whether HTTP connections coalesce their writes within a selector's turn, and the loops defer
+     * work to its end ({@link EventLoop#deferToEndOfTurn}). Only when the selector's thread keeps
+     * producing and running the turn's tasks itself — Jetty's execution strategy with no reserved
+     * threads — since a write is deferred only on the thread that will end the turn.
      */
     public void setCoalesceWrites(boolean coalesce) {
         coalesceWrites = coalesce;
@@ -111,7 +114,7 @@ public final class LoopConnector extends ServerConnector {
         return new ServerConnectorManager(executor, scheduler, selectors) {
             @Override
             protected ManagedSelector newSelector(int id) {
-                return new TurnSelector(this, id);
+                return new TurnSelector(this, id, () -> coalesceWrites);
             }
         };
     }
@@ -153,50 +156,13 @@ public final class LoopConnector extends ServerConnector {
         return endPoint instanceof LoopEndPoint loop ? loop.loop() : null;
     }
 
-    /**
-     * A selector that knows its turns: the thread that selects, and the connections whose writes
-     * wait for the end of its turn, flushed before it selects again.
-     */
-    private static final class TurnSelector extends ManagedSelector {
-        private final List<LoopEndPoint> deferred = new ArrayList<>();
-        /** The thread selecting and working through the selected keys; only it defers writes. */
-        private volatile Thread thread;
-
-        TurnSelector(SelectorManager manager, int id) {
-            super(manager, id);
-        }
-
-        boolean onTurn() {
-            return thread == Thread.currentThread();
-        }
-
-        /** On the turn's thread: the endpoint's write waits for the end of the turn. */
-        void defer(LoopEndPoint endPoint) {
-            deferred.add(endPoint);
-        }
-
-        @Override
-        protected int nioSelect(Selector selector, boolean now) throws IOException {
-            thread = Thread.currentThread();
-            if (deferred.isEmpty()) {
-                return super.nioSelect(selector, now);
-            }
-            // The end of a turn: flush what waited, then look again without blocking (a flush may
-            // have completed work that produced more).
-            for (int i = 0; i < deferred.size(); i++) {
-                deferred.get(i).flushDeferred();
-            }
-            deferred.clear();
-            return selector.selectNow();
-        }
-    }
-
     /** A client connection's socket, with the loop whose selector reads it. */
     private final class LoopEndPoint extends SocketChannelEndPoint {
         private final SelectorEventLoop loop;
         private final ManagedSelector selector;
         /** A write waits for the end of the selector's turn (selector thread only). */
         private boolean deferred;
+        private final Runnable flushDeferred = this::flushDeferred;
         /** The end of the turn is flushing this endpoint: writes go out (selector thread only). */
         private boolean flushingDeferred;
         /** The gateway sent its FIN (everything it wrote is in the kernel's hands, followed by it). */
@@ -216,15 +182,17 @@ public final class LoopConnector extends ServerConnector {
         }
 
         /**
-         * Writes, or — an HTTP/2 connection written on its selector's turn — reports the write
+         * Writes, or — an HTTP connection written on its selector's turn — reports the write
          * incomplete and has the selector complete it at the end of the turn.
          */
         @Override
         public boolean flush(ByteBuffer... buffers) throws IOException {
-            if (!flushingDeferred && coalesceWrites && selector instanceof TurnSelector turn && turn.onTurn() && http2()) {
+            if (!flushingDeferred && coalesceWrites && selector instanceof TurnSelector turn && turn.onTurn() && coalesced()) {
                 if (!deferred) {
+                    if (!turn.defer(flushDeferred)) {
+                        return super.flush(buffers);
+                    }
                     deferred = true;
-                    turn.defer(this);
                 }
                 return false;
             }
@@ -232,18 +200,20 @@ public final class LoopConnector extends ServerConnector {
         }
 
         /**
-         * Whether HTTP/2 runs on this connection, in clear text or under TLS. Under TLS the
-         * decrypted side's flush encrypts and flushes this endpoint directly; when that reports the
-         * write incomplete, Jetty's TLS connection writes what it encrypted through this endpoint's
-         * write flusher (or, after a flush during a read, when read interest is asked for again),
-         * and that write completes at the end of the turn like a clear-text one.
+         * Whether this connection's writes wait for the end of a turn: HTTP/2's and HTTP/1.1's, in
+         * clear text or under TLS (a WebSocket connection's do not, nor a connection still
+         * negotiating its protocol). Under TLS the decrypted side's flush encrypts and flushes this
+         * endpoint directly; when that reports the write incomplete, Jetty's TLS connection writes
+         * what it encrypted through this endpoint's write flusher (or, after a flush during a read,
+         * when read interest is asked for again), and that write completes at the end of the turn
+         * like a clear-text one.
          */
-        private boolean http2() {
+        private boolean coalesced() {
             Connection connection = getConnection();
             if (connection instanceof SslConnection ssl) {
                 connection = ssl.getSslEndPoint().getConnection();
             }
-            return connection instanceof HTTP2Connection;
+            return connection instanceof HTTP2Connection || connection instanceof HttpConnection;
         }
 
         /** A write that waits for the turn's end needs no write interest; one the kernel did not take does. */
@@ -257,7 +227,15 @@ public final class LoopConnector extends ServerConnector {
 
         /** The end of the turn: the waiting write goes out (with what Jetty queued behind it). */
         void flushDeferred() {
+            if (!deferred) {
+                // Flushed already, by an upgrade.
+                return;
+            }
             coalescedFlushes.increment();
+            completeDeferred();
+        }
+
+        private void completeDeferred() {
             deferred = false;
             flushingDeferred = true;
             try {
@@ -266,6 +244,19 @@ public final class LoopConnector extends ServerConnector {
             finally {
                 flushingDeferred = false;
             }
+        }
+
+        /**
+         * A new protocol takes the connection: the old one's waiting write goes out first. Jetty
+         * writes the 101 answer to an h2c upgrade and opens the HTTP/2 connection at once, whose
+         * first frames would otherwise find that write still pending.
+         */
+        @Override
+        public void upgrade(Connection newConnection) {
+            if (deferred && !flushingDeferred) {
+                completeDeferred();
+            }
+            super.upgrade(newConnection);
         }
 
         @Override

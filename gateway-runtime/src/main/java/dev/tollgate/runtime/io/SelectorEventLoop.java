@@ -37,6 +37,13 @@ public final class SelectorEventLoop implements EventLoop {
         return registration;
     }
 
+    /** At the end of the selector's turn, when it is a listener's with deferring on (see {@link TurnSelector}). */
+    @Override
+    public boolean deferToEndOfTurn(Runnable task) {
+        requireNonNull(task, "task is null");
+        return selector instanceof TurnSelector turn && turn.defer(task);
+    }
+
     ManagedSelector selector() {
         return selector;
     }

@@ -5,6 +5,7 @@ import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
@@ -13,6 +14,7 @@ import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -36,10 +38,10 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * HTTP/2 writes coalesced within a selector's turn, through real sockets, in clear text and under
- * TLS: many streams in flight on one connection, answered on the selector's thread, all get their
- * own whole response — small ones, and large ones the kernel does not take in one write — with the
- * writes waiting for the end of the turn, and without.
+ * HTTP writes coalesced within a selector's turn, through real sockets, in clear text and under
+ * TLS: many requests in flight (streams on one HTTP/2 connection; HTTP/1.1 connections), answered on
+ * the selector's thread, all get their own whole response — small ones, and large ones the kernel
+ * does not take in one write — with the writes waiting for the end of the turn, and without.
  */
 class CoalescedWritesTest {
     /** Larger than a loopback socket's send buffer at its start: its writes are left incomplete. */
@@ -49,16 +51,22 @@ class CoalescedWritesTest {
     Path directory;
 
     @ParameterizedTest(name = "{0}, coalesced: {1}")
-    @CsvSource({"h2c, true", "h2c, false", "h2, true", "h2, false"})
-    void concurrentStreamsOnOneConnectionGetTheirOwnResponses(String protocol, boolean coalesce) throws Exception {
-        boolean tls = protocol.equals("h2");
+    @CsvSource({"h2c, true", "h2c, false", "h2, true", "h2, false", "http/1.1, true", "http/1.1, false", "https/1.1, true"})
+    void concurrentRequestsGetTheirOwnResponses(String protocol, boolean coalesce) throws Exception {
+        boolean tls = protocol.equals("h2") || protocol.equals("https/1.1");
+        boolean http2 = protocol.startsWith("h2");
         QueuedThreadPool threads = new QueuedThreadPool();
         // As the gateway runs by default: the selector's thread runs the streams' tasks itself.
         threads.setReservedThreads(0);
         Server server = new Server(threads);
         TestCertificates certificates = TestCertificates.generate(directory);
-        LoopConnector connector = tls ? tlsConnector(server, certificates)
-                : new LoopConnector(server, 1, new HTTP2CServerConnectionFactory(new HttpConfiguration()));
+        LoopConnector connector = switch (protocol) {
+            case "h2c" -> new LoopConnector(server, 1, new HTTP2CServerConnectionFactory(new HttpConfiguration()));
+            case "h2" -> tlsConnector(server, certificates);
+            case "http/1.1" -> new LoopConnector(server, 1, new HttpConnectionFactory());
+            default -> new LoopConnector(server, 1, new SslConnectionFactory(serverSsl(certificates), "http/1.1"),
+                    new HttpConnectionFactory());
+        };
         connector.setHost("127.0.0.1");
         connector.setCoalesceWrites(coalesce);
         server.addConnector(connector);
@@ -76,7 +84,8 @@ class CoalescedWritesTest {
         ssl.setTrustStorePath(certificates.authority().toString());
         ssl.setTrustStorePassword(TestCertificates.PASSWORD);
         clientConnector.setSslContextFactory(ssl);
-        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(clientConnector)));
+        HttpClient client = http2 ? new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(clientConnector)))
+                : new HttpClient(new HttpClientTransportOverHTTP(clientConnector));
         client.start();
         try {
             String base = (tls ? "https" : "http") + "://127.0.0.1:" + connector.getLocalPort();
@@ -111,12 +120,17 @@ class CoalescedWritesTest {
         return "answer to " + path + " " + "x".repeat(path.startsWith("/large/") ? LARGE : 2000);
     }
 
-    /** An h2 listener as the gateway's: TLS, ALPN offering h2 only. */
-    private static LoopConnector tlsConnector(Server server, TestCertificates certificates) {
+    private static SslContextFactory.Server serverSsl(TestCertificates certificates) {
         SslContextFactory.Server ssl = new SslContextFactory.Server();
         ssl.setKeyStorePath(certificates.server().toString());
         ssl.setKeyStorePassword(TestCertificates.PASSWORD);
         ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
+        return ssl;
+    }
+
+    /** An h2 listener as the gateway's: TLS, ALPN offering h2 only. */
+    private static LoopConnector tlsConnector(Server server, TestCertificates certificates) {
+        SslContextFactory.Server ssl = serverSsl(certificates);
         HttpConfiguration https = new HttpConfiguration();
         https.addCustomizer(new SecureRequestCustomizer(false));
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2");

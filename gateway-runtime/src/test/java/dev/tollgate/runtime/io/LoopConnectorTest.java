@@ -157,6 +157,44 @@ class LoopConnectorTest {
         }
     }
 
+    @Test
+    void workDeferredOnTheLoopsThreadRunsAtTheEndOfItsTurnOnThatThread() throws Exception {
+        connector.setCoalesceWrites(true);
+        EventLoop loop = loopOfARequest();
+        assertThat(loop.deferToEndOfTurn(() -> { })).as("off the loop's thread").isFalse();
+        try (ServerSocket peer = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             SocketChannel channel = SocketChannel.open(new InetSocketAddress(peer.getInetAddress(), peer.getLocalPort()));
+             Socket accepted = peer.accept()) {
+            channel.configureBlocking(false);
+            BlockingQueue<String> events = new LinkedBlockingQueue<>();
+            EventLoop.Registration registration = loop.register(channel, ops -> {
+                String thread = Thread.currentThread().getName();
+                boolean first = loop.deferToEndOfTurn(() -> {
+                    events.add("deferred on " + (Thread.currentThread().getName().equals(thread) ? "the loop" : "another thread"));
+                    // Deferred from deferred work: the same turn's end.
+                    loop.deferToEndOfTurn(() -> events.add("deferred again"));
+                });
+                boolean failing = loop.deferToEndOfTurn(() -> {
+                    throw new IllegalStateException("a deferred task fails");
+                });
+                boolean last = loop.deferToEndOfTurn(() -> events.add("after the failure"));
+                events.add("handler " + first + " " + failing + " " + last);
+            });
+            registration.interest(SelectionKey.OP_WRITE);
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("handler true true true");
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("deferred on the loop");
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("after the failure");
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("deferred again");
+
+            // Deferring off (the listener's turns may run on other threads): nothing is deferred.
+            connector.setCoalesceWrites(false);
+            registration.interest(SelectionKey.OP_WRITE);
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("handler false false false");
+            assertThat(events.poll(300, TimeUnit.MILLISECONDS)).isNull();
+            registration.cancel();
+        }
+    }
+
     private EventLoop loopOfARequest() throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * fill and flush interest are the loop's one-shot readiness. The connection on it (an
  * {@link Http1Connection}) is read by the loop's thread — the thread that reads the client
  * connections on that loop — so an exchange's response is handled where its request was, with no
- * wake-up of another selector.
+ * wake-up of another selector. Its writes on the loop's thread wait for the end of the loop's turn
+ * ({@link EventLoop#deferToEndOfTurn}).
  */
 final class LoopEndPoint extends AbstractEndPoint implements EventLoop.ReadyHandler {
     private final SocketChannel channel;
@@ -37,6 +38,11 @@ final class LoopEndPoint extends AbstractEndPoint implements EventLoop.ReadyHand
     private volatile EventLoop.Registration registration;
     /** Set while connecting; the loop's OP_CONNECT completes it. */
     private volatile Connecting connecting;
+    /** A write waits for the end of the loop's turn (set on the loop's thread). */
+    private volatile boolean deferred;
+    /** The end of the turn is flushing this endpoint: writes go out (loop thread only). */
+    private boolean flushingDeferred;
+    private final Runnable flushDeferred = this::flushDeferred;
 
     private LoopEndPoint(Scheduler scheduler, Executor executor, SocketChannel channel) {
         super(scheduler);
@@ -126,9 +132,25 @@ final class LoopEndPoint extends AbstractEndPoint implements EventLoop.ReadyHand
         registration.interest(SelectionKey.OP_READ);
     }
 
+    /** A write that waits for the turn's end needs no write interest; one the kernel did not take does. */
     @Override
     protected void onIncompleteFlush() {
+        if (deferred && !flushingDeferred) {
+            return;
+        }
         registration.interest(SelectionKey.OP_WRITE);
+    }
+
+    /** The end of the loop's turn: the waiting write goes out. */
+    private void flushDeferred() {
+        deferred = false;
+        flushingDeferred = true;
+        try {
+            getWriteFlusher().completeWrite();
+        }
+        finally {
+            flushingDeferred = false;
+        }
     }
 
     // --- I/O
@@ -159,8 +181,23 @@ final class LoopEndPoint extends AbstractEndPoint implements EventLoop.ReadyHand
         return filled;
     }
 
+    /**
+     * Writes, or — written on the loop's thread during its turn — reports the write incomplete and
+     * has the loop complete it at the end of the turn, with the turn's other upstream requests: the
+     * backend is woken once for them and reads them in one go.
+     */
     @Override
     public boolean flush(ByteBuffer... buffers) throws IOException {
+        if (!flushingDeferred) {
+            if (deferred) {
+                return false;
+            }
+            EventLoop.Registration registered = registration;
+            if (registered != null && registered.loop().deferToEndOfTurn(flushDeferred)) {
+                deferred = true;
+                return false;
+            }
+        }
         long flushed;
         try {
             flushed = channel.write(buffers);
