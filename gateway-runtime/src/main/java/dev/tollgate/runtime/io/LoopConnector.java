@@ -17,11 +17,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -214,20 +211,28 @@ public final class LoopConnector extends ServerConnector {
         }
 
         /**
-         * Whether this connection's writes wait for the end of a turn: HTTP/2's and HTTP/1.1's, in
-         * clear text or under TLS (a WebSocket connection's do not, nor a connection still
-         * negotiating its protocol). Under TLS the decrypted side's flush encrypts and flushes this
-         * endpoint directly; when that reports the write incomplete, Jetty's TLS connection writes
-         * what it encrypted through this endpoint's write flusher (or, after a flush during a read,
-         * when read interest is asked for again), and that write completes at the end of the turn
-         * like a clear-text one.
+         * Whether this connection's writes wait for the end of a turn: HTTP/2's and HTTP/1.1's
+         * (but for a response with pipelined requests behind it, or after which the connection
+         * closes), in clear text or under TLS (a
+         * WebSocket connection's do not, nor a connection still negotiating its protocol). Under
+         * TLS the decrypted side's flush encrypts and flushes this endpoint directly; when that
+         * reports the write incomplete, Jetty's TLS connection writes what it encrypted through
+         * this endpoint's write flusher (or, after a flush during a read, when read interest is
+         * asked for again), and that write completes at the end of the turn like a clear-text one.
          */
         private boolean coalesced() {
             Connection connection = getConnection();
             if (connection instanceof SslConnection ssl) {
                 connection = ssl.getSslEndPoint().getConnection();
             }
-            return connection instanceof HTTP2Connection || connection instanceof HttpConnection;
+            if (connection instanceof HttpConnection http) {
+                // A response with pipelined requests behind it, or one that ends the connection
+                // (an error, Connection: close, HTTP/1.0), goes out at once, as Jetty expects: its
+                // handling of a bad pipelined request races with the rest of the connection's
+                // input when the previous response's write completes later.
+                return http.isRequestBufferEmpty() && http.getGenerator().isPersistent();
+            }
+            return connection instanceof HTTP2Connection;
         }
 
         /** A write that waits for the turn's end needs no write interest; one the kernel did not take does. */
