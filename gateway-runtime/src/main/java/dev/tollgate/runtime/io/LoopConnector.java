@@ -213,12 +213,12 @@ public final class LoopConnector extends ServerConnector {
         /**
          * Whether this connection's writes wait for the end of a turn: HTTP/2's and HTTP/1.1's
          * (but for a response with pipelined requests behind it, or after which the connection
-         * closes), in clear text or under TLS (a
-         * WebSocket connection's do not, nor a connection still negotiating its protocol). Under
-         * TLS the decrypted side's flush encrypts and flushes this endpoint directly; when that
-         * reports the write incomplete, Jetty's TLS connection writes what it encrypted through
-         * this endpoint's write flusher (or, after a flush during a read, when read interest is
-         * asked for again), and that write completes at the end of the turn like a clear-text one.
+         * closes), in clear text or under TLS (a WebSocket connection's do not, nor a connection
+         * still negotiating its protocol). Under TLS the decrypted side's flush encrypts and
+         * flushes this endpoint directly; when that reports the write incomplete, Jetty's TLS
+         * connection writes what it encrypted through this endpoint's write flusher (or, after a
+         * flush during a read, when read interest is asked for again), and that write completes at
+         * the end of the turn like a clear-text one.
          */
         private boolean coalesced() {
             Connection connection = getConnection();
