@@ -79,7 +79,7 @@ public final class LoopConnector extends ServerConnector {
     @Override
     protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) {
         SelectorEventLoop loop = loops.computeIfAbsent(selector, s -> new SelectorEventLoop(s, getName() + "/" + loops.size()));
-        LoopEndPoint endPoint = new LoopEndPoint(channel, selector, new LazyReadKey(key), getScheduler(), loop);
+        LoopEndPoint endPoint = new LoopEndPoint(channel, new LazyReadKey(key), getScheduler(), loop);
         endPoint.setIdleTimeout(getIdleTimeout());
         return endPoint;
     }
@@ -161,7 +161,6 @@ public final class LoopConnector extends ServerConnector {
     /** A client connection's socket, with the loop whose selector reads it. */
     private final class LoopEndPoint extends SocketChannelEndPoint {
         private final SelectorEventLoop loop;
-        private final ManagedSelector selector;
         private final LazyReadKey key;
         /** A write waits for the end of the selector's turn (selector thread only). */
         private boolean deferred;
@@ -174,11 +173,10 @@ public final class LoopConnector extends ServerConnector {
         private volatile ByteBuffer discard;
         private volatile Scheduler.Task lingeringEnd;
 
-        LoopEndPoint(SocketChannel channel, ManagedSelector selector, LazyReadKey key, Scheduler scheduler, SelectorEventLoop loop) {
-            super(channel, selector, key, scheduler);
+        LoopEndPoint(SocketChannel channel, LazyReadKey key, Scheduler scheduler, SelectorEventLoop loop) {
+            super(channel, loop.selector(), key, scheduler);
             this.key = key;
             this.loop = loop;
-            this.selector = selector;
         }
 
         /** The selector was rebuilt: the key wraps the channel's new key. */
@@ -198,7 +196,7 @@ public final class LoopConnector extends ServerConnector {
          */
         @Override
         public boolean flush(ByteBuffer... buffers) throws IOException {
-            if (!flushingDeferred && coalesceWrites && selector instanceof TurnSelector turn && turn.onTurn() && coalesced()) {
+            if (!flushingDeferred && coalesceWrites && loop.selector() instanceof TurnSelector turn && turn.onTurn() && coalesced()) {
                 if (!deferred) {
                     if (!turn.defer(flushDeferred)) {
                         return super.flush(buffers);
