@@ -29,6 +29,8 @@ final class TurnSelector extends ManagedSelector {
     private final List<Runnable> deferred = new ArrayList<>();
     /** The thread selecting and working through the selected keys; only it defers work. */
     private volatile Thread thread;
+    /** The selector whose end-of-turn work runs now; the selecting thread's only, null between. */
+    private Selector endOfTurn;
 
     TurnSelector(SelectorManager manager, int id, BooleanSupplier deferring) {
         super(manager, id);
@@ -52,6 +54,28 @@ final class TurnSelector extends ManagedSelector {
         return true;
     }
 
+    /**
+     * Jetty counts the selector as selecting from before {@link #nioSelect} runs the end-of-turn
+     * work, so an update that work submits (a connection done with its response asks to read the
+     * next request) would wake the selector: an eventfd write, and a read to clear it, for the very
+     * thread that is about to select. On that thread, then, the update is applied at once, as
+     * Jetty would apply it before selecting.
+     */
+    @Override
+    public void submit(SelectorUpdate update) {
+        Selector selector = thread == Thread.currentThread() ? endOfTurn : null;
+        if (selector == null) {
+            super.submit(update);
+            return;
+        }
+        try {
+            update.update(selector);
+        }
+        catch (Throwable failure) {
+            LOG.warn("Cannot update selector {}", this, failure);
+        }
+    }
+
     @Override
     protected int nioSelect(Selector selector, boolean now) throws IOException {
         thread = Thread.currentThread();
@@ -60,13 +84,19 @@ final class TurnSelector extends ManagedSelector {
         }
         // The end of a turn: run what waited (what it defers in turn is appended and runs too),
         // then look again without blocking (the writes may have completed work that produced more).
-        for (int i = 0; i < deferred.size(); i++) {
-            try {
-                deferred.get(i).run();
+        endOfTurn = selector;
+        try {
+            for (int i = 0; i < deferred.size(); i++) {
+                try {
+                    deferred.get(i).run();
+                }
+                catch (Throwable failure) {
+                    LOG.warn("Work deferred to the end of a selector's turn failed", failure);
+                }
             }
-            catch (Throwable failure) {
-                LOG.warn("Work deferred to the end of a selector's turn failed", failure);
-            }
+        }
+        finally {
+            endOfTurn = null;
         }
         deferred.clear();
         return selector.selectNow();

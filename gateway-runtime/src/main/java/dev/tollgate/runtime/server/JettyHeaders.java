@@ -71,20 +71,22 @@ final class JettyHeaders implements Headers {
 
     @Override
     public void forEach(BiConsumer<String, String> action) {
-        for (HttpField field : fields) {
+        HttpFields current = fields;
+        for (int i = 0, size = current.size(); i < size; i++) {
+            HttpField field = current.getField(i);
             action.accept(field.getName(), field.getValue());
         }
     }
 
     @Override
     public Headers set(String name, String value) {
-        writable().put(requireNonNull(name, "name is null"), requireNonNull(value, "value is null"));
+        writable().put(field(name, value));
         return this;
     }
 
     @Override
     public Headers add(String name, String value) {
-        writable().add(requireNonNull(name, "name is null"), requireNonNull(value, "value is null"));
+        writable().add(field(name, value));
         return this;
     }
 
@@ -94,6 +96,12 @@ final class JettyHeaders implements Headers {
             writable().remove(name);
         }
         return this;
+    }
+
+    private static HttpField field(String name, String value) {
+        requireNonNull(name, "name is null");
+        requireNonNull(value, "value is null");
+        return new HttpField(KnownHeaders.of(name), name, value);
     }
 
     private HttpFields.Mutable writable() {

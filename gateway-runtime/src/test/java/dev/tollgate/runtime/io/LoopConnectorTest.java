@@ -1,6 +1,7 @@
 package dev.tollgate.runtime.io;
 
 import dev.tollgate.api.io.EventLoop;
+import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -191,6 +192,46 @@ class LoopConnectorTest {
             registration.interest(SelectionKey.OP_WRITE);
             assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("handler false false false");
             assertThat(events.poll(300, TimeUnit.MILLISECONDS)).isNull();
+            registration.cancel();
+        }
+    }
+
+    @Test
+    void anUpdateSubmittedByEndOfTurnWorkIsAppliedAtOnceOnTheLoopsThread() throws Exception {
+        connector.setCoalesceWrites(true);
+        EventLoop loop = loopOfARequest();
+        ManagedSelector selector = ((SelectorEventLoop) loop).selector();
+        try (ServerSocket peer = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             SocketChannel channel = SocketChannel.open(new InetSocketAddress(peer.getInetAddress(), peer.getLocalPort()));
+             Socket accepted = peer.accept()) {
+            channel.configureBlocking(false);
+            BlockingQueue<String> events = new LinkedBlockingQueue<>();
+            EventLoop.Registration registration = loop.register(channel, ops -> {
+                Thread thread = Thread.currentThread();
+                // Submitted during the turn: applied with the turn's updates, once its keys are handled.
+                selector.submit(s -> events.add("in the turn: " + (Thread.currentThread() == thread ? "the loop" : "another thread")));
+                events.add("in the turn: submitted");
+                loop.deferToEndOfTurn(() -> {
+                    // Submitted by end-of-turn work: applied now, before submit returns, on this thread.
+                    selector.submit(s -> events.add("at the end: " + (Thread.currentThread() == thread ? "the loop" : "another thread")));
+                    events.add("at the end: submitted");
+                    selector.submit(s -> {
+                        throw new IllegalStateException("an update fails");
+                    });
+                    events.add("at the end: the failure logged");
+                });
+            });
+            registration.interest(SelectionKey.OP_WRITE);
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("in the turn: submitted");
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("in the turn: the loop");
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("at the end: the loop");
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("at the end: submitted");
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("at the end: the failure logged");
+
+            // Off the loop's thread: queued for the loop, as Jetty does.
+            CompletableFuture<Thread> applied = new CompletableFuture<>();
+            selector.submit(s -> applied.complete(Thread.currentThread()));
+            assertThat(applied.get(10, TimeUnit.SECONDS)).isNotSameAs(Thread.currentThread());
             registration.cancel();
         }
     }

@@ -9,6 +9,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /**
  * The header rules of a proxy (RFC 9110 §7.6): which fields are hop-by-hop and never forwarded,
@@ -26,12 +28,26 @@ final class HeaderRules {
             HttpHeader.PROXY_CONNECTION, HttpHeader.TE, HttpHeader.TRAILER, HttpHeader.TRANSFER_ENCODING,
             HttpHeader.UPGRADE, HttpHeader.PROXY_AUTHENTICATE, HttpHeader.PROXY_AUTHORIZATION);
 
+    /**
+     * The well-known headers by the identity of their names. A name from a parsed field (the
+     * runtime's request headers) is the very string of its {@link HttpHeader}, a literal, the same
+     * instance in every class loader: one hash probe finds it, where Jetty's trie walks it.
+     */
+    private static final Map<String, HttpHeader> BY_IDENTITY = new IdentityHashMap<>();
+
+    static {
+        for (HttpHeader header : HttpHeader.values()) {
+            BY_IDENTITY.put(header.asString(), header);
+        }
+    }
+
     private HeaderRules() {
     }
 
     /** The well-known header of that name (case-insensitive), or null. */
     static HttpHeader lookup(String name) {
-        return HttpHeader.CACHE.get(name);
+        HttpHeader header = BY_IDENTITY.get(name);
+        return header != null ? header : HttpHeader.CACHE.get(name);
     }
 
     /**
