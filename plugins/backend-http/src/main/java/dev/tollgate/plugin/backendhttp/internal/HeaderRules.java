@@ -75,8 +75,17 @@ final class HeaderRules {
         while (start <= length) {
             int comma = connection.indexOf(',', start);
             int end = comma < 0 ? length : comma;
-            String option = connection.substring(start, end).trim();
-            if (!option.isEmpty() && !option.equalsIgnoreCase("close")) {
+            // Trimmed as String.trim() would, without a string for the common close and keep-alive.
+            int from = start;
+            int to = end;
+            while (from < to && connection.charAt(from) <= ' ') {
+                from++;
+            }
+            while (to > from && connection.charAt(to - 1) <= ' ') {
+                to--;
+            }
+            if (from < to && !is(connection, from, to, "close") && !is(connection, from, to, "keep-alive")) {
+                String option = connection.substring(from, to);
                 HttpHeader known = lookup(option);
                 if (known == null || !HOP_BY_HOP.contains(known)) {
                     result = result == null ? new String[1] : Arrays.copyOf(result, result.length + 1);
@@ -86,6 +95,11 @@ final class HeaderRules {
             start = end + 1;
         }
         return result;
+    }
+
+    /** Whether {@code value}'s characters from {@code from} to {@code to} are {@code word}, ignoring case. */
+    private static boolean is(String value, int from, int to, String word) {
+        return to - from == word.length() && value.regionMatches(true, from, word, 0, word.length());
     }
 
     /** Whether {@code name} is one of the {@link #connectionOptions} (which may be null). */
@@ -168,8 +182,17 @@ final class HeaderRules {
         return value.isEmpty() ? "\"\"" : value;
     }
 
+    /** The characters of a token (RFC 9110 §5.6.2), by code point below 128. */
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            TOKEN[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        }
+    }
+
     private static boolean isTokenCharacter(char c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        return c < 128 && TOKEN[c];
     }
 
     /** The received-protocol of a Via entry: {@code 1.1} for HTTP/1.1, {@code 2} for HTTP/2. */

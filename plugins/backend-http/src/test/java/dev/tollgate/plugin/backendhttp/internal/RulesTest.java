@@ -36,6 +36,8 @@ class RulesTest {
         assertThat(HeaderRules.connectionOptions(HttpFields.build().add("Connection", "close, Upgrade, TE"))).isNull();
         assertThat(HeaderRules.connectionOptions(HttpFields.build().add("Connection", "keep-alive, X-Secret ,x-other,")
                 .add("X-Secret", "hidden").add("Connection", "X-Third"))).containsExactly("X-Secret", "x-other", "X-Third");
+        assertThat(HeaderRules.connectionOptions(HttpFields.build().add("Connection", "  Keep-Alive , CLOSE,\tX-Tab\t, keep-alives")))
+                .containsExactly("X-Tab", "keep-alives");
         assertThat(HeaderRules.isConnectionOption(new String[] {"x-secret"}, "X-Secret")).isTrue();
         assertThat(HeaderRules.isConnectionOption(null, "X-Secret")).isFalse();
     }
@@ -56,6 +58,8 @@ class RulesTest {
         assertThat(HeaderRules.forwardedElement(v6, "api.example.com:8443", "http"))
                 .isEqualTo("for=\"[2001:db8:0:0:0:0:0:1]\";host=\"api.example.com:8443\";proto=http");
         assertThat(HeaderRules.quoteIfNeeded("a\"b")).isEqualTo("\"a\\\"b\"");
+        assertThat(HeaderRules.quoteIfNeeded("caf\u00e9")).isEqualTo("\"caf\u00e9\"");
+        assertThat(HeaderRules.quoteIfNeeded("A~z|0")).isEqualTo("A~z|0");
         assertThat(HeaderRules.viaProtocol("HTTP/1.1")).isEqualTo("1.1");
         assertThat(HeaderRules.viaProtocol("HTTP/2.0")).isEqualTo("2");
     }
