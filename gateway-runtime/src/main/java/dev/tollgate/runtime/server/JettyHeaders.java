@@ -71,9 +71,8 @@ final class JettyHeaders implements Headers {
 
     @Override
     public void forEach(BiConsumer<String, String> action) {
-        HttpFields current = fields;
-        for (int i = 0, size = current.size(); i < size; i++) {
-            HttpField field = current.getField(i);
+        // By iterator: a response's fields (Jetty's wrapper) find a field by index from the start.
+        for (HttpField field : fields) {
             action.accept(field.getName(), field.getValue());
         }
     }
