@@ -71,8 +71,17 @@ final class JettyHeaders implements Headers {
 
     @Override
     public void forEach(BiConsumer<String, String> action) {
-        // By iterator: a response's fields (Jetty's wrapper) find a field by index from the start.
-        for (HttpField field : fields) {
+        HttpFields current = fields;
+        if (current instanceof HttpFields.Mutable.Wrapper) {
+            // A response's fields: Jetty's wrapper finds a field by index walking from the start.
+            for (HttpField field : current) {
+                action.accept(field.getName(), field.getValue());
+            }
+            return;
+        }
+        // Jetty's own fields (a request's, a built copy) are arrays: by index, no iterator.
+        for (int i = 0, size = current.size(); i < size; i++) {
+            HttpField field = current.getField(i);
             action.accept(field.getName(), field.getValue());
         }
     }
